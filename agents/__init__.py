@@ -1,0 +1,1 @@
+"""PPO agents with an IMPALA CNN: configs, training, run directories and checkpoints."""

@@ -1,0 +1,1 @@
+"""Held-out evaluation, maze features, behavioural statistics, hypotheses, scoring and plots."""

@@ -1,0 +1,113 @@
+"""Geometry of a maze: step distances, shortest paths, the decision square, Euclidean distances.
+
+All functions are pure and speak in ``(row, col)`` world cells. Mazes are perfect (a tree of open
+cells), so shortest paths are unique; the functions stay correct on edited mazes with loops, where
+ties are broken by the fixed neighbour order UP, DOWN, LEFT, RIGHT.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from cheesemaze.envs.maze import Cell, Maze
+
+UNREACHABLE = -1
+NEIGHBOURS = ((-1, 0), (1, 0), (0, -1), (0, 1))
+
+
+def bfs_distances(walls: np.ndarray, source: Cell) -> np.ndarray:
+    """Step distance from ``source`` to every cell; ``UNREACHABLE`` (-1) for walls and cut-off cells."""
+    n_rows, n_cols = walls.shape
+    dist = np.full(walls.shape, UNREACHABLE, dtype=np.int32)
+    if walls[source]:
+        raise ValueError(f"source cell {source} is a wall")
+    dist[source] = 0
+    queue = deque([source])
+    while queue:
+        r, c = queue.popleft()
+        d = dist[r, c] + 1
+        for dr, dc in NEIGHBOURS:
+            nr, nc = r + dr, c + dc
+            if 0 <= nr < n_rows and 0 <= nc < n_cols and not walls[nr, nc] and dist[nr, nc] < 0:
+                dist[nr, nc] = d
+                queue.append((nr, nc))
+    return dist
+
+
+def shortest_path(walls: np.ndarray, source: Cell, target: Cell) -> list[Cell]:
+    """The cells of a shortest path from ``source`` to ``target``, both included.
+
+    Raises ``ValueError`` when ``target`` cannot be reached.
+    """
+    dist = bfs_distances(walls, target)
+    if dist[source] < 0:
+        raise ValueError(f"no path from {source} to {target}")
+    path = [tuple(source)]
+    r, c = source
+    n_rows, n_cols = walls.shape
+    while (r, c) != tuple(target):
+        for dr, dc in NEIGHBOURS:
+            nr, nc = r + dr, c + dc
+            if 0 <= nr < n_rows and 0 <= nc < n_cols and dist[nr, nc] == dist[r, c] - 1:
+                r, c = nr, nc
+                break
+        path.append((r, c))
+    return [(int(a), int(b)) for a, b in path]
+
+
+def path_to_top_right(maze: Maze) -> list[Cell]:
+    """The shortest path from the mouse to the maze's top-right cell."""
+    return shortest_path(maze.walls, maze.mouse, maze.top_right)
+
+
+def decision_square(maze: Maze) -> Cell | None:
+    """The last cell shared by the shortest paths start -> cheese and start -> top-right cell.
+
+    ``None`` when the cheese lies on the path to the top-right cell (no decision to make).
+    """
+    to_cheese = shortest_path(maze.walls, maze.start, maze.cheese)
+    to_corner = shortest_path(maze.walls, maze.start, maze.top_right)
+    if maze.cheese in set(to_corner):
+        return None
+    shared = to_cheese[0]
+    for a, b in zip(to_cheese, to_corner):
+        if a != b:
+            break
+        shared = a
+    return shared
+
+
+def step_distance(walls: np.ndarray, a: Cell, b: Cell) -> int:
+    """Number of steps on a shortest path from ``a`` to ``b`` (``UNREACHABLE`` if none)."""
+    return int(bfs_distances(walls, a)[b])
+
+
+def euclidean_distance(a: Cell, b: Cell) -> float:
+    """Straight-line distance between two cells, in cells."""
+    return float(np.hypot(a[0] - b[0], a[1] - b[1]))
+
+
+def region_box(maze: Maze, region: int) -> tuple[int, int, int, int]:
+    """The top-right ``region`` x ``region`` square as (top, bottom, left, right), inclusive."""
+    top, right = maze.top_right
+    side = min(max(region, 1), maze.size)
+    return top, top + side - 1, right - side + 1, right
+
+
+def euclidean_to_region(maze: Maze, cell: Cell, region: int) -> float:
+    """Euclidean distance from ``cell`` to the nearest point of the top-right square (0 inside)."""
+    top, bottom, left, right = region_box(maze, region)
+    dr = max(top - cell[0], 0, cell[0] - bottom)
+    dc = max(left - cell[1], 0, cell[1] - right)
+    return float(np.hypot(dr, dc))
+
+
+def step_to_region(maze: Maze, cell: Cell, region: int) -> int:
+    """Fewest steps from ``cell`` to any free cell of the top-right square."""
+    dist = bfs_distances(maze.walls, cell)
+    cells = maze.region_cells(region)
+    reach = dist[cells[:, 0], cells[:, 1]]
+    reach = reach[reach >= 0]
+    return int(reach.min()) if len(reach) else UNREACHABLE

@@ -1,0 +1,249 @@
+"""The native maze game: a batch of mazes stepped at once in numpy, behind stable-baselines3's VecEnv.
+
+Description
+    The mouse moves one cell per step on a wall grid; reaching the cheese ends the episode.
+Actions
+    ``compact`` (default): UP, DOWN, LEFT, RIGHT, NOOP. ``procgen``: procgen's 15 buttons.
+    A move into a wall or off the world leaves the mouse where it is.
+Rewards
+    10 on reaching the cheese, 0 otherwise (no step penalty), as in procgen.
+Termination
+    Reaching the cheese terminates; after ``max_steps`` (500) steps the episode is truncated,
+    reported with ``info["TimeLimit.truncated"] = True``.
+Level distribution
+    Level seeds are drawn uniformly from ``level_seeds`` with the env's seeded generator, or played
+    in order with ``sample_levels=False``, or taken from explicit mazes given to :meth:`play`.
+    ``region`` places the cheese (None: anywhere; r: top-right r x r square of the maze).
+Episode info
+    At an episode's end its info holds ``terminal_observation``, ``episode`` (``r``, ``l``), and
+    ``outcome`` (``cheese``, ``top_right``: visited the top-right ``outcome_region`` square but not
+    the cheese, ``other``), ``steps``, ``level_seed`` and ``final_cell``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvStepReturn
+
+from cheesemaze.envs.actions import action_steps, check_action_mode
+from cheesemaze.envs.maze import Maze, check_region, check_world_size, generate_maze
+from cheesemaze.envs.render import CHEESE, MOUSE, RGB_SIZE, WALL, check_obs_mode, grid_to_rgb
+
+CHEESE_REWARD = 10.0
+MAX_STEPS = 500
+OUTCOMES = ("cheese", "top_right", "other")
+TRAIN_LEVELS = range(0, 2**30)
+
+
+def observation_space(obs_mode: str, world_size: int) -> gym.spaces.Box:
+    """The observation space of a mode: grid channels (3, W, W) of 0/1, or RGB (64, 64, 3)."""
+    check_obs_mode(obs_mode)
+    if obs_mode == "grid":
+        return gym.spaces.Box(0, 1, (3, world_size, world_size), np.uint8)
+    return gym.spaces.Box(0, 255, (RGB_SIZE, RGB_SIZE, 3), np.uint8)
+
+
+def action_space(action_mode: str) -> gym.spaces.Discrete:
+    """Discrete(5) for the compact moves, Discrete(15) for procgen's buttons."""
+    return gym.spaces.Discrete(len(action_steps(action_mode)))
+
+
+class MazeBatch:
+    """The state of ``n`` mazes and the vectorized rules that move them (no Python loop per step)."""
+
+    def __init__(self, n: int, world_size: int, action_mode: str, outcome_region: int,
+                 max_steps: int = MAX_STEPS) -> None:
+        check_world_size(world_size)
+        check_action_mode(action_mode)
+        self.n, self.world_size, self.max_steps = n, world_size, max_steps
+        self.outcome_region = outcome_region
+        self.steps_table = action_steps(action_mode)
+        self.grid = np.zeros((n, 3, world_size, world_size), dtype=np.uint8)
+        self.mouse = np.zeros((n, 2), dtype=np.int64)
+        self.cheese = np.zeros((n, 2), dtype=np.int64)
+        self.region_box = np.zeros((n, 4), dtype=np.int64)  # top, bottom, left, right
+        self.steps = np.zeros(n, dtype=np.int64)
+        self.visited_region = np.zeros(n, dtype=bool)
+        self.mazes: list[Maze | None] = [None] * n
+        self.rows = np.arange(n)
+
+    def load(self, i: int, maze: Maze) -> None:
+        """Put ``maze`` in slot ``i`` and start a fresh episode there."""
+        if maze.world_size != self.world_size:
+            raise ValueError(f"maze world size {maze.world_size} != env world size {self.world_size}")
+        self.mazes[i] = maze
+        self.grid[i] = 0
+        self.grid[i, WALL] = maze.walls
+        self.grid[i, CHEESE][maze.cheese] = 1
+        self.grid[i, MOUSE][maze.mouse] = 1
+        self.mouse[i] = maze.mouse
+        self.cheese[i] = maze.cheese
+        top, right = maze.top_right
+        side = min(max(self.outcome_region, 1), maze.size)
+        self.region_box[i] = (top, top + side - 1, right - side + 1, right)
+        self.steps[i] = 0
+        self.visited_region[i] = self._in_region(self.mouse[i : i + 1], self.region_box[i : i + 1])[0]
+
+    @staticmethod
+    def _in_region(cells: np.ndarray, box: np.ndarray) -> np.ndarray:
+        return ((cells[:, 0] >= box[:, 0]) & (cells[:, 0] <= box[:, 1])
+                & (cells[:, 1] >= box[:, 2]) & (cells[:, 1] <= box[:, 3]))
+
+    def move(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Apply one action per maze; returns (rewards, terminated, truncated)."""
+        target = self.mouse + self.steps_table[actions]
+        np.clip(target, 0, self.world_size - 1, out=target)
+        blocked = self.grid[self.rows, WALL, target[:, 0], target[:, 1]].astype(bool)
+        target[blocked] = self.mouse[blocked]
+        self.grid[self.rows, MOUSE, self.mouse[:, 0], self.mouse[:, 1]] = 0
+        self.grid[self.rows, MOUSE, target[:, 0], target[:, 1]] = 1
+        self.mouse = target
+        self.steps += 1
+        self.visited_region |= self._in_region(target, self.region_box)
+        terminated = (target == self.cheese).all(axis=1)
+        truncated = ~terminated & (self.steps >= self.max_steps)
+        return terminated * np.float32(CHEESE_REWARD), terminated, truncated
+
+    def outcome(self, i: int, terminated: bool) -> str:
+        """The outcome of the episode that just ended in slot ``i``."""
+        if terminated:
+            return "cheese"
+        return "top_right" if self.visited_region[i] else "other"
+
+    def observe(self, obs_mode: str, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Observations of the selected mazes (a fresh array)."""
+        grid = self.grid[rows]
+        return grid.copy() if obs_mode == "grid" else grid_to_rgb(grid)
+
+    def current_mazes(self) -> list[Maze]:
+        """The mazes as they stand now (mouse where it is)."""
+        return [m.with_mouse(tuple(self.mouse[i])) for i, m in enumerate(self.mazes)]
+
+
+class NativeMazeVecEnv(VecEnv):
+    """``num_envs`` mazes stepped together; see the module docstring for the game's rules."""
+
+    def __init__(
+        self,
+        num_envs: int = 64,
+        world_size: int = 15,
+        region: int | None = 5,
+        level_seeds: range = TRAIN_LEVELS,
+        sample_levels: bool = True,
+        obs_mode: str = "grid",
+        action_mode: str = "compact",
+        outcome_region: int = 5,
+        max_steps: int = MAX_STEPS,
+        seed: int = 0,
+    ) -> None:
+        check_world_size(world_size)
+        check_region(region, world_size)
+        check_obs_mode(obs_mode)
+        check_action_mode(action_mode)
+        if num_envs < 1:
+            raise ValueError(f"num_envs must be at least 1; got {num_envs}")
+        if len(level_seeds) == 0:
+            raise ValueError("level_seeds is empty")
+        self.world_size, self.region, self.obs_mode = world_size, region, obs_mode
+        self.action_mode, self.level_seeds, self.sample_levels = action_mode, level_seeds, sample_levels
+        self.batch = MazeBatch(num_envs, world_size, action_mode, outcome_region, max_steps)
+        self._queue: deque[Maze] = deque()
+        self._next_index = 0
+        self._actions = np.zeros(num_envs, dtype=np.int64)
+        self.render_mode = "rgb_array"
+        super().__init__(num_envs, observation_space(obs_mode, world_size), action_space(action_mode))
+        self.seed(seed)
+
+    # Level supply -------------------------------------------------------------------------------
+
+    def _next_maze(self) -> Maze:
+        if self._queue:
+            return self._queue.popleft()
+        if self.sample_levels:
+            level = self.level_seeds[int(self._rng.integers(len(self.level_seeds)))]
+        else:
+            level = self.level_seeds[self._next_index % len(self.level_seeds)]
+            self._next_index += 1
+        return generate_maze(level, self.world_size, self.region)
+
+    def play(self, mazes: Iterable[Maze]) -> None:
+        """Queue explicit mazes: the next episodes (starting with the next reset) play them in order."""
+        self._queue.extend(mazes)
+
+    @property
+    def mazes(self) -> list[Maze]:
+        """The mazes being played now, with the mouse where it stands."""
+        return self.batch.current_mazes()
+
+    # VecEnv interface ----------------------------------------------------------------------------
+
+    def reset(self) -> np.ndarray:
+        options = self._options[0] if self._options else {}
+        if options.get("mazes") is not None:
+            self.play(options["mazes"])
+        self._reset_options()
+        if self._seeds[0] is not None:
+            self.seed(self._seeds[0])
+            self._reset_seeds()
+        for i in range(self.num_envs):
+            self.batch.load(i, self._next_maze())
+        return self.batch.observe(self.obs_mode)
+
+    def step_async(self, actions: np.ndarray) -> None:
+        self._actions = np.asarray(actions, dtype=np.int64).reshape(self.num_envs)
+
+    def step_wait(self) -> VecEnvStepReturn:
+        rewards, terminated, truncated = self.batch.move(self._actions)
+        dones = terminated | truncated
+        infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
+        if dones.any():
+            done_rows = np.flatnonzero(dones)
+            terminal_obs = self.batch.observe(self.obs_mode, done_rows)
+            for k, i in enumerate(done_rows):
+                infos[i] = self._episode_info(i, bool(terminated[i]), bool(truncated[i]))
+                infos[i]["terminal_observation"] = terminal_obs[k]
+                self.batch.load(i, self._next_maze())
+        return self.batch.observe(self.obs_mode), rewards, dones, infos
+
+    def _episode_info(self, i: int, terminated: bool, truncated: bool) -> dict[str, Any]:
+        batch = self.batch
+        steps = int(batch.steps[i])
+        reward = CHEESE_REWARD if terminated else 0.0
+        maze = batch.mazes[i]
+        return {
+            "episode": {"r": reward, "l": steps},
+            "outcome": batch.outcome(i, terminated),
+            "steps": steps,
+            "level_seed": maze.level_seed,
+            "final_cell": (int(batch.mouse[i, 0]), int(batch.mouse[i, 1])),
+            "TimeLimit.truncated": truncated,
+        }
+
+    def close(self) -> None:
+        pass
+
+    def seed(self, seed: int | None = None) -> Sequence[None | int]:
+        self._rng = np.random.default_rng(seed)
+        self._next_index = 0
+        return [seed] * self.num_envs
+
+    def get_attr(self, attr_name: str, indices=None) -> list[Any]:
+        return [getattr(self, attr_name)] * len(self._get_indices(indices))
+
+    def set_attr(self, attr_name: str, value: Any, indices=None) -> None:
+        setattr(self, attr_name, value)
+
+    def env_method(self, method_name: str, *method_args, indices=None, **method_kwargs) -> list[Any]:
+        return [getattr(self, method_name)(*method_args, **method_kwargs)
+                for _ in self._get_indices(indices)]
+
+    def env_is_wrapped(self, wrapper_class, indices=None) -> list[bool]:
+        return [False] * len(self._get_indices(indices))
+
+    def get_images(self) -> Sequence[np.ndarray]:
+        return list(grid_to_rgb(self.batch.grid))

@@ -1,0 +1,53 @@
+"""The ``cheesemaze`` entry point: one command with subcommands, each parsed by its own module.
+
+Each subcommand lives in a module of this package with a ``main(argv, prog)`` function that parses
+its own flags (tyro over a frozen config dataclass). Modules are imported only when their command
+runs, so ``cheesemaze --help`` is instant and a command never pays for another's imports.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+# name -> "module:function", or name -> {subname -> "module:function"} for command groups.
+COMMANDS: dict[str, str | dict[str, str]] = {
+    "maze": {"show": "cheesemaze.scripts.maze_cmd:show"},
+}
+
+HELP = {
+    "maze": "show a maze to a person (ASCII, or a PNG)",
+}
+
+
+def usage(commands: dict, prog: str) -> str:
+    lines = [f"usage: {prog} COMMAND [ARGS]", "", "commands:"]
+    for name in commands:
+        target = commands[name]
+        subs = f" {{{','.join(target)}}}" if isinstance(target, dict) else ""
+        lines.append(f"  {name}{subs:<28} {HELP.get(name, '')}")
+    lines.append("")
+    lines.append(f"Run '{prog} COMMAND --help' for a command's flags.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    prog = "cheesemaze"
+    table: str | dict = COMMANDS
+    while isinstance(table, dict):
+        if not argv or argv[0] in ("-h", "--help"):
+            print(usage(table, prog))
+            return 0 if argv else 2
+        name = argv.pop(0)
+        if name not in table:
+            print(f"{prog}: unknown command {name!r}; choose from {', '.join(table)}", file=sys.stderr)
+            return 2
+        prog, table = f"{prog} {name}", table[name]
+    module_name, function = table.split(":")
+    result = getattr(importlib.import_module(module_name), function)(argv, prog)
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
