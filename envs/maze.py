@@ -200,8 +200,20 @@ def generate_maze(level_seed: int, world_size: int = 15, region: int | None = No
     walls = np.ones((world_size, world_size), dtype=bool)
     walls[offset : offset + size, offset : offset + size] = carve_kruskal(size, rng)
     start = (offset + size - 1, offset)
-    # The layout is drawn before the cheese, so the same level seed gives the same layout for every
-    # region, as procgen's maze and maze_aisc do.
+    return Maze(walls, start, draw_cheese(walls, size, region, int(level_seed)), size, int(level_seed))
+
+
+def draw_cheese(walls: np.ndarray, size: int, region: int | None, level_seed: int) -> Cell:
+    """The cheese cell of a level: uniform over the free cells other than the start, anywhere
+    (``region=None``) or in the maze's top-right ``region`` x ``region`` square.
+
+    The draw depends on the level seed alone, not on how the layout was drawn, so the same level
+    seed gives the same layout for every region (as procgen's maze and maze_aisc do), and a layout
+    imported from procgen gets its cheese by the same rule as a native one.
+    """
+    world = walls.shape[0]
+    offset = (world - size) // 2
+    start = (offset + size - 1, offset)
     cheese_rng = np.random.default_rng([int(level_seed), 1])
     if region is None:
         candidates = np.argwhere(~walls)
@@ -209,4 +221,4 @@ def generate_maze(level_seed: int, world_size: int = 15, region: int | None = No
         candidates = np.argwhere(region_mask(walls, size, region))
     candidates = candidates[(candidates[:, 0] != start[0]) | (candidates[:, 1] != start[1])]
     cheese = candidates[cheese_rng.integers(len(candidates))]
-    return Maze(walls, start, (int(cheese[0]), int(cheese[1])), size, int(level_seed))
+    return (int(cheese[0]), int(cheese[1]))
