@@ -115,6 +115,18 @@ class MazeBatch:
             return "cheese"
         return "top_right" if self.visited_region[i] else "other"
 
+    def episode_info(self, i: int, terminated: bool, truncated: bool) -> dict[str, Any]:
+        """The info of the episode that just ended in slot ``i`` (all but ``terminal_observation``)."""
+        steps = int(self.steps[i])
+        return {
+            "episode": {"r": CHEESE_REWARD if terminated else 0.0, "l": steps},
+            "outcome": self.outcome(i, terminated),
+            "steps": steps,
+            "level_seed": self.mazes[i].level_seed,
+            "final_cell": (int(self.mouse[i, 0]), int(self.mouse[i, 1])),
+            "TimeLimit.truncated": truncated,
+        }
+
     def observe(self, obs_mode: str, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Observations of the selected mazes (a fresh array)."""
         grid = self.grid[rows]
@@ -205,24 +217,10 @@ class NativeMazeVecEnv(VecEnv):
             done_rows = np.flatnonzero(dones)
             terminal_obs = self.batch.observe(self.obs_mode, done_rows)
             for k, i in enumerate(done_rows):
-                infos[i] = self._episode_info(i, bool(terminated[i]), bool(truncated[i]))
+                infos[i] = self.batch.episode_info(i, bool(terminated[i]), bool(truncated[i]))
                 infos[i]["terminal_observation"] = terminal_obs[k]
                 self.batch.load(i, self._next_maze())
         return self.batch.observe(self.obs_mode), rewards, dones, infos
-
-    def _episode_info(self, i: int, terminated: bool, truncated: bool) -> dict[str, Any]:
-        batch = self.batch
-        steps = int(batch.steps[i])
-        reward = CHEESE_REWARD if terminated else 0.0
-        maze = batch.mazes[i]
-        return {
-            "episode": {"r": reward, "l": steps},
-            "outcome": batch.outcome(i, terminated),
-            "steps": steps,
-            "level_seed": maze.level_seed,
-            "final_cell": (int(batch.mouse[i, 0]), int(batch.mouse[i, 1])),
-            "TimeLimit.truncated": truncated,
-        }
 
     def close(self) -> None:
         pass
