@@ -17,9 +17,15 @@ UNREACHABLE = -1
 NEIGHBOURS = ((-1, 0), (1, 0), (0, -1), (0, 1))
 
 
+def as_cell(cell) -> Cell:
+    """A cell as a tuple of Python ints, so a numpy pair indexes one cell rather than two rows."""
+    return (int(cell[0]), int(cell[1]))
+
+
 def bfs_distances(walls: np.ndarray, source: Cell) -> np.ndarray:
     """Step distance from ``source`` to every cell; ``UNREACHABLE`` (-1) for walls and cut-off cells."""
     n_rows, n_cols = walls.shape
+    source = as_cell(source)
     dist = np.full(walls.shape, UNREACHABLE, dtype=np.int32)
     if walls[source]:
         raise ValueError(f"source cell {source} is a wall")
@@ -41,13 +47,14 @@ def shortest_path(walls: np.ndarray, source: Cell, target: Cell) -> list[Cell]:
 
     Raises ``ValueError`` when ``target`` cannot be reached.
     """
+    source, target = as_cell(source), as_cell(target)
     dist = bfs_distances(walls, target)
     if dist[source] < 0:
         raise ValueError(f"no path from {source} to {target}")
-    path = [tuple(source)]
+    path = [source]
     r, c = source
     n_rows, n_cols = walls.shape
-    while (r, c) != tuple(target):
+    while (r, c) != target:
         for dr, dc in NEIGHBOURS:
             nr, nc = r + dr, c + dc
             if 0 <= nr < n_rows and 0 <= nc < n_cols and dist[nr, nc] == dist[r, c] - 1:
@@ -81,7 +88,7 @@ def decision_square(maze: Maze) -> Cell | None:
 
 def step_distance(walls: np.ndarray, a: Cell, b: Cell) -> int:
     """Number of steps on a shortest path from ``a`` to ``b`` (``UNREACHABLE`` if none)."""
-    return int(bfs_distances(walls, a)[b])
+    return int(bfs_distances(walls, a)[as_cell(b)])
 
 
 def euclidean_distance(a: Cell, b: Cell) -> float:

@@ -12,7 +12,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from cheesemaze.envs.maze import Maze, check_region, generate_maze
+from cheesemaze.envs.maze import Maze, check_region, check_world_size, generate_maze
 from cheesemaze.envs.native import (
     TRAIN_LEVELS,
     MazeBatch,
@@ -25,7 +25,8 @@ from cheesemaze.envs.render import check_obs_mode, grid_to_rgb
 class CheeseMazeEnv(gym.Env):
     """One maze of the cheesemaze game."""
 
-    metadata = {"render_modes": ["rgb_array"]}
+    # procgen renders at 15 frames per second.
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 15}
 
     def __init__(
         self,
@@ -37,8 +38,11 @@ class CheeseMazeEnv(gym.Env):
         outcome_region: int = 5,
         render_mode: str | None = None,
     ) -> None:
+        check_world_size(world_size)
         check_region(region, world_size)
         check_obs_mode(obs_mode)
+        if render_mode not in (None, *self.metadata["render_modes"]):
+            raise ValueError(f"render_mode must be None or 'rgb_array'; got {render_mode!r}")
         self.batch = MazeBatch(1, world_size, action_mode, outcome_region)
         self.world_size, self.region, self.level_seeds, self.obs_mode = world_size, region, level_seeds, obs_mode
         self.observation_space = observation_space(obs_mode, world_size)
@@ -55,6 +59,8 @@ class CheeseMazeEnv(gym.Env):
         options = options or {}
         if "maze" in options:
             maze = options["maze"]
+            if not isinstance(maze, Maze):
+                raise ValueError(f"options['maze'] must be a Maze; got {type(maze).__name__}")
         elif "level_seed" in options:
             maze = generate_maze(int(options["level_seed"]), self.world_size, self.region)
         else:
@@ -64,7 +70,9 @@ class CheeseMazeEnv(gym.Env):
         return self.batch.observe(self.obs_mode)[0], {"level_seed": maze.level_seed}
 
     def step(self, action):
-        rewards, terminated, truncated = self.batch.move(np.array([int(action)]))
+        actions = np.array([int(action)])
+        self.batch.check_actions(actions)
+        rewards, terminated, truncated = self.batch.move(actions)
         obs = self.batch.observe(self.obs_mode)[0]
         info: dict[str, Any] = {}
         if terminated[0] or truncated[0]:

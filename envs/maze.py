@@ -24,14 +24,21 @@ import numpy as np
 Cell = tuple[int, int]
 
 WORLD_SIZES = {"easy": 15, "hard": 25}
+# The 64x64 RGB observation shows the whole world, so it needs at least one pixel per cell.
+MAX_WORLD_SIZE = 63
 
 
 def check_world_size(world_size: int) -> None:
-    """Raise ``ValueError`` unless ``world_size`` is an odd integer of at least 3."""
-    if not isinstance(world_size, (int, np.integer)) or world_size < 3 or world_size % 2 == 0:
+    """Raise ``ValueError`` unless ``world_size`` is an odd integer from 3 to ``MAX_WORLD_SIZE``."""
+    if (
+        not isinstance(world_size, (int, np.integer))
+        or isinstance(world_size, bool)
+        or not 3 <= world_size <= MAX_WORLD_SIZE
+        or world_size % 2 == 0
+    ):
         raise ValueError(
-            f"world_size must be an odd integer >= 3 (procgen uses 15 for easy, 25 for hard); "
-            f"got {world_size!r}"
+            f"world_size must be an odd integer from 3 to {MAX_WORLD_SIZE} (procgen uses 15 for "
+            f"easy, 25 for hard); got {world_size!r}"
         )
 
 
@@ -39,7 +46,11 @@ def check_region(region: int | None, world_size: int) -> None:
     """Raise ``ValueError`` unless ``region`` is None (cheese anywhere) or in 0..world_size."""
     if region is None:
         return
-    if not isinstance(region, (int, np.integer)) or not 0 <= region <= world_size:
+    if (
+        not isinstance(region, (int, np.integer))
+        or isinstance(region, bool)
+        or not 0 <= region <= world_size
+    ):
         raise ValueError(
             f"region must be None (cheese anywhere) or an integer from 0 to the world size "
             f"{world_size}; got {region!r}"
@@ -67,11 +78,14 @@ class Maze:
             raise ValueError(f"walls must be a square 2-D grid; got shape {walls.shape}")
         check_world_size(walls.shape[0])
         world = walls.shape[0]
-        if self.size % 2 == 0 or not 1 <= self.size <= world:
-            raise ValueError(f"maze size must be odd and at most the world size {world}; got {self.size}")
-        walls = walls.copy()
-        walls.setflags(write=False)
+        if not isinstance(self.size, (int, np.integer)) or self.size % 2 == 0 or not 1 <= self.size <= world:
+            raise ValueError(f"maze size must be an odd integer from 1 to the world size {world}; got {self.size!r}")
+        # Another maze's frozen grid can be shared; anything else is copied so the maze stays immutable.
+        if walls.flags.writeable or walls.base is not None:
+            walls = walls.copy()
+            walls.setflags(write=False)
         object.__setattr__(self, "walls", walls)
+        object.__setattr__(self, "size", int(self.size))
         object.__setattr__(self, "mouse", (int(self.mouse[0]), int(self.mouse[1])))
         object.__setattr__(self, "cheese", (int(self.cheese[0]), int(self.cheese[1])))
         object.__setattr__(self, "offset", (world - self.size) // 2)
@@ -105,7 +119,7 @@ class Maze:
         """Whether ``cell`` lies in the maze's top-right ``region`` x ``region`` square."""
         r, c = cell
         top, right = self.top_right
-        side = max(region, 1)
+        side = min(max(region, 1), self.size)
         return top <= r < top + side and right - side < c <= right
 
     def free_cells(self) -> np.ndarray:

@@ -60,6 +60,13 @@ class MazeBatch:
                  max_steps: int = MAX_STEPS) -> None:
         check_world_size(world_size)
         check_action_mode(action_mode)
+        if not isinstance(outcome_region, (int, np.integer)) or not 0 <= outcome_region <= world_size:
+            raise ValueError(
+                f"outcome_region must be an integer from 0 to the world size {world_size}; "
+                f"got {outcome_region!r}"
+            )
+        if not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
+            raise ValueError(f"max_steps must be a positive integer; got {max_steps!r}")
         self.n, self.world_size, self.max_steps = n, world_size, max_steps
         self.outcome_region = outcome_region
         self.steps_table = action_steps(action_mode)
@@ -93,6 +100,14 @@ class MazeBatch:
     def _in_region(cells: np.ndarray, box: np.ndarray) -> np.ndarray:
         return ((cells[:, 0] >= box[:, 0]) & (cells[:, 0] <= box[:, 1])
                 & (cells[:, 1] >= box[:, 2]) & (cells[:, 1] <= box[:, 3]))
+
+    def check_actions(self, actions: np.ndarray) -> None:
+        """Raise ``ValueError`` unless ``actions`` holds one valid action per maze."""
+        n_actions = len(self.steps_table)
+        if actions.shape != (self.n,):
+            raise ValueError(f"expected {self.n} actions, one per maze; got shape {actions.shape}")
+        if actions.min() < 0 or actions.max() >= n_actions:
+            raise ValueError(f"actions must lie in 0..{n_actions - 1}; got {actions.min()}..{actions.max()}")
 
     def move(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Apply one action per maze; returns (rewards, terminated, truncated)."""
@@ -157,8 +172,8 @@ class NativeMazeVecEnv(VecEnv):
         check_region(region, world_size)
         check_obs_mode(obs_mode)
         check_action_mode(action_mode)
-        if num_envs < 1:
-            raise ValueError(f"num_envs must be at least 1; got {num_envs}")
+        if not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
+            raise ValueError(f"num_envs must be a positive integer; got {num_envs!r}")
         if len(level_seeds) == 0:
             raise ValueError("level_seeds is empty")
         self.world_size, self.region, self.obs_mode = world_size, region, obs_mode
@@ -185,6 +200,10 @@ class NativeMazeVecEnv(VecEnv):
 
     def play(self, mazes: Iterable[Maze]) -> None:
         """Queue explicit mazes: the next episodes (starting with the next reset) play them in order."""
+        mazes = list(mazes)
+        for maze in mazes:
+            if not isinstance(maze, Maze) or maze.world_size != self.world_size:
+                raise ValueError(f"can only play mazes of world size {self.world_size}; got {maze!r}")
         self._queue.extend(mazes)
 
     @property
@@ -207,7 +226,9 @@ class NativeMazeVecEnv(VecEnv):
         return self.batch.observe(self.obs_mode)
 
     def step_async(self, actions: np.ndarray) -> None:
-        self._actions = np.asarray(actions, dtype=np.int64).reshape(self.num_envs)
+        actions = np.asarray(actions).reshape(-1).astype(np.int64)
+        self.batch.check_actions(actions)
+        self._actions = actions
 
     def step_wait(self) -> VecEnvStepReturn:
         rewards, terminated, truncated = self.batch.move(self._actions)
