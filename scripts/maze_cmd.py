@@ -1,0 +1,91 @@
+"""``cheesemaze maze show``: print one level's maze as ASCII with its key cells, optionally as a PNG."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import tyro
+
+from cheesemaze.envs.geometry import decision_square
+from cheesemaze.envs.maze import Maze, generate_maze
+from cheesemaze.envs.text import ALPHABET, format_maze
+
+
+def region_from_text(args: list[str]) -> int | None:
+    """Parse a region flag: a non-negative integer, or ``none`` for the cheese anywhere."""
+    (text,) = args
+    if text.lower() == "none":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"region must be an integer >= 0 or 'none' (cheese anywhere); got {text!r}") from None
+
+
+RegionArg = Annotated[
+    int | None,
+    tyro.constructors.PrimitiveConstructorSpec(
+        nargs=1,
+        metavar="R|none",
+        instance_from_str=region_from_text,
+        is_instance=lambda value: value is None or isinstance(value, int),
+        str_from_instance=lambda value: ["none" if value is None else str(value)],
+    ),
+]
+"""A ``--region`` flag: ``R`` puts the cheese in the top-right R x R square, ``none`` anywhere."""
+
+
+@dataclass(frozen=True)
+class ShowConfig:
+    """Show the maze of one level seed."""
+
+    level_seed: int
+    """The level seed (a non-negative integer); it alone determines the layout."""
+    world_size: int = 15
+    """Side of the world in cells: 15 (procgen easy), 25 (hard), or another odd number from 3 to 63."""
+    region: RegionArg = 5
+    """Where the cheese goes: the maze's top-right R x R square (0: the top-right cell), or none."""
+    png: Path | None = None
+    """Also draw the maze into this PNG file."""
+
+
+def describe(maze: Maze, region: int | None) -> str:
+    """The ASCII maze followed by its size and key cells, for a person to read."""
+    first, last = maze.offset, maze.offset + maze.size - 1
+    square = decision_square(maze)
+    placement = "anywhere" if region is None else f"top-right {max(region, 1)}x{max(region, 1)}"
+    lines = [
+        f"level seed {maze.level_seed}: world {maze.world_size}x{maze.world_size}, "
+        f"maze {maze.size}x{maze.size} (rows and columns {first}..{last}), cheese {placement}",
+        format_maze(maze),
+        f"legend: {ALPHABET}; cells are (row, col), row 0 on top",
+        f"mouse           {maze.mouse}",
+        f"cheese          {maze.cheese}",
+        f"top-right       {maze.top_right}",
+        "decision square " + (str(square) if square else "none (the cheese is on the path to the top-right cell)"),
+    ]
+    return "\n".join(lines)
+
+
+def show(argv: list[str], prog: str) -> int:
+    """Run ``cheesemaze maze show``; returns the exit code (2 for a bad flag value)."""
+    config = tyro.cli(ShowConfig, args=argv, prog=prog)
+    try:
+        if config.png is not None and not config.png.parent.is_dir():
+            raise ValueError(f"cannot write --png {config.png}: folder {config.png.parent} does not exist")
+        maze = generate_maze(config.level_seed, config.world_size, config.region)
+    except ValueError as e:
+        print(f"{prog}: {e}", file=sys.stderr)
+        return 2
+    print(describe(maze, config.region))
+    if config.png is not None:
+        # Imported here so that printing a maze never pays for matplotlib.
+        from cheesemaze.analysis.figures.maze import maze_figure, save_png
+
+        title = f"level {maze.level_seed}, world {maze.world_size}, maze {maze.size}"
+        save_png(maze_figure(maze, region=config.region, title=title), config.png)
+        print(f"wrote {config.png}")
+    return 0
