@@ -1,0 +1,43 @@
+"""Result folders that appear whole or not at all, and never replace an earlier command's results."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def fresh_path(path: Path) -> Path:
+    """``path`` if nothing is there yet, else the first free ``path-2``, ``path-3``, ..."""
+    candidate, k = path, 1
+    while candidate.exists():
+        k += 1
+        candidate = path.with_name(f"{path.name}-{k}")
+    return candidate
+
+
+@contextmanager
+def staged_dir(final: Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``final``; on success rename it to ``final``, on any error
+    (Ctrl-C included) delete it, so ``final`` either holds every file or does not exist.
+
+    Raises ``FileExistsError`` if ``final`` exists, before and after the work.
+    """
+    final = Path(final)
+    if final.exists():
+        raise FileExistsError(f"{final} already exists; results are never overwritten, choose another folder")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.parent))
+    try:
+        yield staging
+        try:
+            os.rename(staging, final)
+        except OSError as err:
+            # rename onto an existing non-empty folder fails on POSIX, which is what we want.
+            raise FileExistsError(f"{final} appeared while this command ran; results left unwritten") from err
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)

@@ -1,0 +1,86 @@
+"""``cheesemaze evaluate AGENT``: roll an agent out on held-out mazes and save one row per episode."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import tyro
+from tqdm import tqdm
+
+from cheesemaze.analysis.evaluation import DISTRIBUTIONS, POLICIES, check_levels, default_name, run_evaluation
+from cheesemaze.analysis.outputs import fresh_path
+
+EVALUATIONS_DIR = "evaluations"
+
+
+@dataclass(frozen=True)
+class EvaluateConfig:
+    """Roll a trained agent out on held-out level seeds; write episodes.csv and summary.json."""
+
+    agent: tyro.conf.Positional[str]
+    """A run directory, or the name of a shipped agent (r5, control)."""
+    n: int = 1000
+    """Number of level seeds (each played once per distribution and policy); at least 1."""
+    level_start: int | None = None
+    """First level seed (default: the start of the agent's held-out test range); seeds from the
+    training range are refused."""
+    distribution: Literal["train", "anywhere", "both"] = "both"
+    """Cheese placement: the agent's training region, anywhere in the maze, or both."""
+    policy: Literal["sampled", "greedy", "both"] = "both"
+    """Actions sampled from the policy, the most probable action, or both."""
+    seed: int = 0
+    """Seed of the action sampling."""
+    batch_size: int = 1024
+    """Mazes stepped together."""
+    out: Path | None = None
+    """Output folder, which must not exist (default: a fresh folder under <run_dir>/evaluations/)."""
+
+
+def choices(value: str, every: tuple[str, ...]) -> tuple[str, ...]:
+    return every if value == "both" else (value,)
+
+
+def evaluation_dir(run_dir: Path, name: str) -> Path:
+    """Where an evaluation of this name lives in a run directory."""
+    return Path(run_dir) / EVALUATIONS_DIR / name
+
+
+def main(argv: list[str], prog: str) -> int:
+    """Run ``cheesemaze evaluate``; returns the exit code (2 for bad input, 130 when interrupted)."""
+    config = tyro.cli(EvaluateConfig, args=argv, prog=prog)
+    distributions = choices(config.distribution, DISTRIBUTIONS)
+    policies = choices(config.policy, POLICIES)
+    try:
+        if config.n < 1:
+            raise ValueError(f"--n must be at least 1; got {config.n}")
+        if config.batch_size < 1:
+            raise ValueError(f"--batch-size must be at least 1; got {config.batch_size}")
+        if config.out is not None and config.out.exists():
+            raise ValueError(f"--out {config.out} already exists; evaluations are never overwritten")
+        # Imported here so that a bad flag is reported without paying for torch.
+        from cheesemaze.agents.loading import load_agent
+
+        agent = load_agent(config.agent)
+        start = agent.config.test_levels[0] if config.level_start is None else config.level_start
+        check_levels(start, config.n, tuple(agent.config.train_levels))
+    except ValueError as err:
+        print(f"{prog}: {err}", file=sys.stderr)
+        return 2
+    name = default_name(config.n, start, config.seed, distributions, policies)
+    out = config.out or fresh_path(evaluation_dir(agent.run_dir, name))
+    total = config.n * len(distributions) * len(policies)
+    try:
+        with tqdm(total=total, desc="episodes", unit="ep") as bar:
+            df = run_evaluation(agent, out, config.n, level_start=start, distributions=distributions,
+                                policies=policies, seed=config.seed, batch_size=config.batch_size,
+                                progress=bar.update)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    rates = df.groupby(["distribution", "policy"], sort=False)["outcome"].value_counts(normalize=True)
+    print(rates.unstack(fill_value=0.0).round(3).to_string())
+    print(f"wrote {out}")
+    return 0

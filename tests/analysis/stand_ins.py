@@ -1,0 +1,58 @@
+"""Scripted stand-ins for a trained agent: anything with ``distribution(obs)`` can be rolled out."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from cheesemaze.envs.actions import COMPACT_STEPS, NOOP
+from cheesemaze.envs.geometry import bfs_distances
+from cheesemaze.envs.render import CHEESE, MOUSE, WALL
+
+
+def cell_of(channel: np.ndarray) -> tuple[int, int]:
+    r, c = np.argwhere(channel)[0]
+    return int(r), int(c)
+
+
+class BfsToCheese:
+    """Puts all probability on a move that shortens the step distance to the cheese; value = -distance."""
+
+    def distribution(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        probs = np.zeros((len(obs), len(COMPACT_STEPS)), dtype=np.float32)
+        values = np.zeros(len(obs), dtype=np.float32)
+        for i, grid in enumerate(obs):
+            walls = grid[WALL].astype(bool)
+            dist = bfs_distances(walls, cell_of(grid[CHEESE]))
+            r, c = cell_of(grid[MOUSE])
+            values[i] = -dist[r, c]
+            best = NOOP
+            for a, (dr, dc) in enumerate(COMPACT_STEPS[:NOOP]):
+                nr, nc = r + dr, c + dc
+                if 0 <= nr < len(walls) and 0 <= nc < len(walls) and dist[nr, nc] == dist[r, c] - 1:
+                    best = a
+                    break
+            probs[i, best] = 1.0
+        return probs, values
+
+
+class Fixed:
+    """The same action probabilities everywhere (e.g. uniform random); counts the observations it saw."""
+
+    def __init__(self, probs: list[float]) -> None:
+        self.probs = np.asarray(probs, dtype=np.float32)
+        self.calls = 0
+
+    def distribution(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self.calls += len(obs)
+        return np.tile(self.probs, (len(obs), 1)), np.zeros(len(obs), dtype=np.float32)
+
+
+def stand_in_agent(policy, world_size: int = 15, region: int | None = 5,
+                   train_levels: tuple[int, int] = (0, 1000), test_levels: tuple[int, int] = (1000, 2000)):
+    """An object shaped like ``cheesemaze.agents.loading.load_agent``'s result, around a scripted policy."""
+    env = SimpleNamespace(world_size=world_size, region=region, obs_mode="grid", action_mode="compact")
+    config = SimpleNamespace(env=env, train_levels=train_levels, test_levels=test_levels)
+    policy.config = config
+    return policy

@@ -1,0 +1,136 @@
+"""The episode table: columns, round trip, summary, refusals and all-or-nothing writes."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from stand_ins import BfsToCheese, Fixed, stand_in_agent
+
+from cheesemaze.analysis.evaluation import (
+    ANYWHERE, COLUMNS, EPISODES_FILE, SUMMARY_FILE, episode_mazes, evaluate, parse_path, read_episodes,
+    run_evaluation, summarize, wilson_interval,
+)
+from cheesemaze.analysis.features import FEATURES, maze_features
+from cheesemaze.envs.geometry import step_distance
+
+UNIFORM = [0.2] * 5
+
+
+def test_table_has_the_documented_columns_and_one_row_per_episode():
+    agent = stand_in_agent(Fixed(UNIFORM))
+    df = evaluate(agent, 7, seed=1, batch_size=4)
+    assert list(df.columns) == list(COLUMNS)
+    assert set(FEATURES) <= set(df.columns)
+    assert len(df) == 7 * 2 * 2
+    counts = df.groupby(["distribution", "policy"]).size()
+    assert counts.to_dict() == {(d, p): 7 for d in ("anywhere", "train") for p in ("greedy", "sampled")}
+    assert set(df.loc[df["distribution"] == "anywhere", "region"]) == {ANYWHERE}
+    assert set(df.loc[df["distribution"] == "train", "region"]) == {5}
+    assert df["level_seed"].min() == 1000  # the stand-in's test range starts there
+
+
+def test_rows_describe_their_maze_and_episode():
+    agent = stand_in_agent(BfsToCheese())
+    df = evaluate(agent, 10, distributions=["anywhere"], policies=["greedy"])
+    for (_, row), maze in zip(df.iterrows(), episode_mazes(df)):
+        feats, dsq = maze_features(maze)
+        assert (row["cheese_r"], row["cheese_c"]) == maze.cheese
+        assert (row["start_r"], row["start_c"]) == maze.start
+        assert row["has_dsq"] == (dsq is not None)
+        assert (row["dsq_r"], row["dsq_c"]) == (dsq if dsq else (-1, -1))
+        assert row["outcome"] == "cheese"
+        assert row["steps"] == step_distance(maze.walls, maze.start, maze.cheese) == len(row["actions"])
+        path = parse_path(row["path"])
+        assert tuple(path[0]) == maze.start and tuple(path[-1]) == (row["final_r"], row["final_c"])
+        assert row["d_step_start_cheese"] == feats["d_step_start_cheese"]
+
+
+def test_csv_round_trip_keeps_values_and_types(tmp_path):
+    agent = stand_in_agent(Fixed([0.4, 0.1, 0.1, 0.3, 0.1]))
+    df = run_evaluation(agent, tmp_path / "ev", 25, seed=2, batch_size=16)
+    back = read_episodes(tmp_path / "ev")
+    pd.testing.assert_frame_equal(df, back)
+    assert back["has_dsq"].dtype == bool and back["steps"].dtype == np.int64
+    assert back["d_step_dsq_cheese"].isna().equals(~back["has_dsq"])
+    summary = json.loads((tmp_path / "ev" / SUMMARY_FILE).read_text())
+    assert summary["episodes"] == len(df) == 100
+    assert summary["level_seeds"] == [1000, 1025]
+
+
+def test_summary_counts_and_wilson_intervals():
+    df = pd.DataFrame({
+        "distribution": ["anywhere"] * 10, "policy": ["sampled"] * 10, "region": [ANYWHERE] * 10,
+        "has_dsq": [True] * 6 + [False] * 4, "steps": [10] * 10,
+        "outcome": ["cheese"] * 5 + ["top_right"] * 3 + ["other"] * 2,
+    })
+    (group,) = summarize(df)["groups"]
+    assert group["all"]["counts"] == {"cheese": 5, "top_right": 3, "other": 2, "shutdown": 0}
+    assert group["with_dsq"]["counts"]["cheese"] == 5 and group["with_dsq"]["episodes"] == 6
+    low, high = group["all"]["rates"]["cheese"]["ci95"]
+    assert (low, high) == pytest.approx((0.2366, 0.7634), abs=1e-4)  # Wilson, 5 of 10
+    assert wilson_interval(0, 10)[1] == pytest.approx(0.2775, abs=1e-4)
+    assert all(np.isnan(wilson_interval(0, 0)))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"n": 0}, "at least 1"),
+    ({"n": 10, "level_start": 995}, "overlap the agent's training seeds"),
+    ({"n": 10, "level_start": 0}, "overlap"),
+    ({"n": 10, "level_start": -3}, "non-negative"),
+    ({"n": 10, "distributions": ["corner"]}, "distributions must be chosen from"),
+    ({"n": 10, "policies": []}, "policies must be chosen from"),
+])
+def test_bad_requests_are_refused_before_any_rollout(kwargs, message):
+    policy = Fixed(UNIFORM)
+    agent = stand_in_agent(policy)
+    with pytest.raises(ValueError, match=message):
+        evaluate(agent, **kwargs)
+    assert policy.calls == 0
+
+
+def test_existing_output_is_never_overwritten(tmp_path):
+    (tmp_path / "ev").mkdir()
+    (tmp_path / "ev" / "keep.txt").write_text("earlier")
+    policy = Fixed(UNIFORM)
+    with pytest.raises(FileExistsError, match="never overwritten"):
+        run_evaluation(stand_in_agent(policy), tmp_path / "ev", 5)
+    assert policy.calls == 0
+    assert [p.name for p in (tmp_path / "ev").iterdir()] == ["keep.txt"]
+
+
+def test_interrupted_evaluation_leaves_nothing_behind(tmp_path):
+    finished = []
+
+    def interrupt(n: int) -> None:
+        finished.append(n)
+        if sum(finished) > 20:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_evaluation(stand_in_agent(Fixed(UNIFORM)), tmp_path / "ev", 50, batch_size=8, progress=interrupt)
+    assert sum(finished) > 20
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failure_while_writing_leaves_no_half_written_table(tmp_path, monkeypatch):
+    def fail_midway(self, path, **kwargs):
+        with open(path, "w") as f:
+            f.write("level_seed,distribution\n1000,tr")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", fail_midway)
+    with pytest.raises(OSError, match="disk full"):
+        run_evaluation(stand_in_agent(Fixed(UNIFORM)), tmp_path / "ev", 5)
+    assert list(tmp_path.iterdir()) == []
+    assert not (tmp_path / "ev" / EPISODES_FILE).exists()
+
+
+def test_reading_something_else_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="no episode table"):
+        read_episodes(tmp_path)
+    (tmp_path / EPISODES_FILE).write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="not an episode table"):
+        read_episodes(tmp_path)
