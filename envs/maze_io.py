@@ -58,7 +58,9 @@ def maze_to_dict(maze: Maze) -> dict[str, Any]:
 def maze_from_dict(record: Any) -> Maze:
     """The maze a record describes; ``ValueError`` naming the missing or malformed field."""
     if not isinstance(record, dict):
-        raise ValueError(f"a maze must be a JSON object with fields {MAZE_FIELDS}; got {type(record).__name__}")
+        raise ValueError(
+            f"a maze must be a JSON object with fields {', '.join(MAZE_FIELDS)}; got {type(record).__name__}"
+        )
     missing = [name for name in MAZE_FIELDS if name not in record]
     if missing:
         raise ValueError(f"maze misses field(s) {', '.join(missing)}; a maze has {', '.join(MAZE_FIELDS)}")
@@ -106,7 +108,9 @@ def load_mazes(path: str | os.PathLike) -> list[Maze]:
         raise ValueError(f"{path}: not a maze file (expected a JSON object with \"format\": \"{FORMAT}\")")
     version = document.get("version")
     if version != VERSION:
-        raise ValueError(f"{path}: maze file version {version!r} is not supported; this code reads version {VERSION}")
+        raise ValueError(
+            f"{path}: maze file version {version!r} is not supported; this code reads version {VERSION}"
+        )
     records = document.get("mazes")
     if not isinstance(records, list):
         raise ValueError(f"{path}: field 'mazes' must be a list of mazes")

@@ -27,11 +27,18 @@ def pixel_cells(world_size: int, size: int = RGB_SIZE) -> np.ndarray:
     return (np.arange(size) * world_size) // size
 
 
+# Colour of each (wall, cheese, mouse) bit pattern, indexed by wall + 2 * cheese + 4 * mouse.
+CELL_COLOURS = np.array(
+    [PALETTE[3] if code & 4 else PALETTE[2] if code & 2 else PALETTE[code & 1] for code in range(8)],
+    dtype=np.uint8,
+)
+
+
 def grid_to_rgb(grid: np.ndarray) -> np.ndarray:
     """Render grid observations (n, 3, W, W) as RGB frames (n, 64, 64, 3), whole world in view."""
-    kind = np.zeros(grid.shape[:1] + grid.shape[2:], dtype=np.uint8)
-    kind[grid[:, WALL] > 0] = 1
-    kind[grid[:, CHEESE] > 0] = 2
-    kind[grid[:, MOUSE] > 0] = 3
+    on = grid > 0
+    code = on[:, WALL] + 2 * on[:, CHEESE].astype(np.uint8) + 4 * on[:, MOUSE].astype(np.uint8)
     cells = pixel_cells(grid.shape[-1])
-    return PALETTE[kind[:, cells[:, None], cells[None, :]]]
+    # Colour the W x W cells first, then stretch rows and columns (np.take keeps the result
+    # C-contiguous): a third of the time of one 2-D gather over the 64 x 64 pixels.
+    return np.take(np.take(CELL_COLOURS[code], cells, axis=1), cells, axis=2)

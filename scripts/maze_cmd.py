@@ -22,7 +22,7 @@ def region_from_text(args: list[str]) -> int | None:
     try:
         return int(text)
     except ValueError:
-        raise ValueError(f"region must be an integer >= 0 or 'none' (cheese anywhere); got {text!r}") from None
+        raise ValueError(f"region must be an integer >= 0, or 'none' for anywhere; got {text!r}") from None
 
 
 RegionArg = Annotated[
@@ -65,7 +65,7 @@ def describe(maze: Maze, region: int | None) -> str:
         f"mouse           {maze.mouse}",
         f"cheese          {maze.cheese}",
         f"top-right       {maze.top_right}",
-        "decision square " + (str(square) if square else "none (the cheese is on the path to the top-right cell)"),
+        f"decision square {square or 'none (the cheese is on the path to the top-right cell)'}",
     ]
     return "\n".join(lines)
 

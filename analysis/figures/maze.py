@@ -84,8 +84,9 @@ def draw_maze(
                                    edgecolor=DECISION_COLOUR, linewidth=2, zorder=Z_MARKS,
                                    label="decision square"))
     row, col = maze.cheese
-    ax.add_patch(RegularPolygon((col, row), numVertices=3, radius=0.55, orientation=np.pi, facecolor=CHEESE_COLOUR,
-                                edgecolor="black", linewidth=0.6, zorder=Z_PIECES, label="cheese"))
+    ax.add_patch(RegularPolygon((col, row), numVertices=3, radius=0.55, orientation=np.pi,
+                                facecolor=CHEESE_COLOUR, edgecolor="black", linewidth=0.6, zorder=Z_PIECES,
+                                label="cheese"))
     if show_mouse:
         row, col = maze.mouse
         ax.add_patch(Circle((col, row), 0.33, facecolor=MOUSE_COLOUR, edgecolor="black", linewidth=0.6,
@@ -121,9 +122,9 @@ def draw_action_field(ax: Axes, probs: np.ndarray, mask: np.ndarray | None = Non
     keep = p >= min_prob
     cell_idx, action_idx = np.nonzero(keep)
     length = 0.5 * p[cell_idx, action_idx]
-    return ax.quiver(cols[cell_idx], rows[cell_idx], steps[action_idx, 1] * length, steps[action_idx, 0] * length,
-                     angles="xy", scale_units="xy", scale=1, color=colour, width=0.004, headwidth=3.5,
-                     headlength=4, headaxislength=3.5, zorder=Z_PATH)
+    u, v = steps[action_idx, 1] * length, steps[action_idx, 0] * length
+    return ax.quiver(cols[cell_idx], rows[cell_idx], u, v, angles="xy", scale_units="xy", scale=1,
+                     color=colour, width=0.004, headwidth=3.5, headlength=4, headaxislength=3.5, zorder=Z_PATH)
 
 
 def draw_heatmap(ax: Axes, values: np.ndarray, walls: np.ndarray | None = None, cmap: str = "viridis",

@@ -1,0 +1,103 @@
+"""Imports run one way, scripts -> analysis -> agents -> envs, and heavy libraries stay where they belong.
+
+Every import statement of every module (function-level ones included) is read with ``ast``, so a
+lazy import cannot slip past.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = ("envs", "agents", "analysis", "scripts")  # lowest first
+# Bare folder names must never be imported: the installed names are cheesemaze.<layer>.
+TOP_LEVEL_NAMES = set(LAYERS)
+
+
+def modules() -> list[Path]:
+    return sorted(p for layer in LAYERS for p in (ROOT / layer).rglob("*.py"))
+
+
+def imported_names(path: Path) -> list[str]:
+    """Absolute module names imported anywhere in the file (relative imports resolved)."""
+    return names_in(path.read_text(), ["cheesemaze", *path.relative_to(ROOT).parent.parts])
+
+
+def names_in(source: str, package: list[str]) -> list[str]:
+    """Absolute module names imported anywhere in ``source``, a module of ``package``."""
+    tree = ast.parse(source)
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            # "from a.b import c" may import the module a.b.c, so each name counts as a.b.c.
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            names += [f"{module}.{alias.name}" for alias in node.names]
+    return names
+
+
+def top(name: str) -> str:
+    return name.split(".")[0]
+
+
+def layer_of(path: Path) -> str:
+    return path.relative_to(ROOT).parts[0]
+
+
+def rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def test_every_layer_has_modules():
+    found = {layer_of(p) for p in modules()}
+    assert found == set(LAYERS)
+
+
+@pytest.mark.parametrize("path", modules(), ids=rel)
+def test_imports_go_downward_only(path):
+    rank = LAYERS.index(layer_of(path))
+    for name in imported_names(path):
+        assert top(name) not in TOP_LEVEL_NAMES, f"{rel(path)} imports {name!r}; use cheesemaze.{name}"
+        parts = name.split(".")
+        if parts[0] == "cheesemaze" and len(parts) > 1 and parts[1] in LAYERS:
+            assert LAYERS.index(parts[1]) <= rank, f"{rel(path)} ({layer_of(path)}) imports upward: {name}"
+
+
+@pytest.mark.parametrize("path", [p for p in modules() if layer_of(p) == "envs"], ids=rel)
+def test_envs_needs_no_torch_or_sb3_beyond_the_vecenv_base(path):
+    # The VecEnv base class is the one stable-baselines3 piece the envs implement (native and procgen).
+    vecenv_allowed = path.name == "native.py" or path.name.startswith("procgen")
+    for name in imported_names(path):
+        assert top(name) != "torch", f"{rel(path)} imports {name}"
+        if top(name) == "stable_baselines3":
+            assert vecenv_allowed and name.startswith("stable_baselines3.common.vec_env"), (
+                f"{rel(path)} imports {name}; envs may only import SB3's VecEnv base, in native.py or procgen*.py"
+            )
+
+
+@pytest.mark.parametrize("path", modules(), ids=rel)
+def test_procgen_only_in_procgen_modules(path):
+    for name in imported_names(path):
+        if top(name) in ("procgen", "gym3"):
+            assert path.name.startswith("procgen"), f"{rel(path)} imports {name}; only procgen*.py modules may"
+
+
+@pytest.mark.parametrize("path", modules(), ids=rel)
+def test_matplotlib_only_in_analysis_figures(path):
+    in_figures = path.relative_to(ROOT).parts[:2] == ("analysis", "figures")
+    for name in imported_names(path):
+        if top(name) == "matplotlib":
+            assert in_figures, f"{rel(path)} imports {name}; only analysis/figures/ may import matplotlib"
+
+
+def test_the_import_reader_sees_lazy_and_relative_imports():
+    # The rules are only as good as the import reader.
+    source = "import numpy as np\ndef f():\n    import matplotlib.pyplot\nfrom .text import x\nfrom .. import agents\n"
+    assert sorted(names_in(source, ["cheesemaze", "envs"])) == [
+        "cheesemaze.agents", "cheesemaze.envs.text.x", "matplotlib.pyplot", "numpy"
+    ]
