@@ -58,7 +58,7 @@ def parse_maze(text: str, size: int | None = None, level_seed: int | None = None
     walls = chars == WALL_CHAR
     if size is None:
         size = _inferred_size(walls)
-    elif not isinstance(size, int) or size % 2 == 0 or not 1 <= size <= world:
+    elif not isinstance(size, (int, np.integer)) or size % 2 == 0 or not 1 <= size <= world:
         raise ValueError(f"size must be an odd integer from 1 to the world side {world}; got {size!r}")
     offset = (world - size) // 2
     inside = np.zeros_like(walls)
@@ -74,7 +74,7 @@ def parse_maze(text: str, size: int | None = None, level_seed: int | None = None
             f"open cell {tuple(int(v) for v in outside[0])} lies outside the {size}x{size} maze "
             f"(rows and columns {offset}..{offset + size - 1}); everything around the maze is wall"
         )
-    return Maze(walls, mouse, cheese, size, level_seed)
+    return Maze(walls, mouse, cheese, int(size), level_seed)
 
 
 def _char_grid(text: str) -> np.ndarray:
