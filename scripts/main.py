@@ -13,10 +13,25 @@ import sys
 # name -> "module:function", or name -> {subname -> "module:function"} for command groups.
 COMMANDS: dict[str, str | dict[str, str]] = {
     "maze": {"show": "cheesemaze.scripts.maze_cmd:show"},
+    "train": "cheesemaze.scripts.train:main",
+    "evaluate": "cheesemaze.scripts.evaluate:main",
+    "analyze": {"behaviour": "cheesemaze.scripts.analyze_behaviour:main"},
+    "plot": {
+        "curves": "cheesemaze.scripts.plot:curves",
+        "outcomes": "cheesemaze.scripts.plot:outcomes",
+        "cheese-rate": "cheesemaze.scripts.plot:cheese_rate",
+        "heatmap": "cheesemaze.scripts.plot:heatmap",
+        "vector-field": "cheesemaze.scripts.plot:vector_field",
+        "trajectories": "cheesemaze.scripts.plot:trajectories",
+    },
 }
 
 HELP = {
     "maze": "show a maze to a person (ASCII, or a PNG)",
+    "train": "train a PPO agent (presets cpu-easy, cpu-hard, procgen-hard)",
+    "evaluate": "roll an agent out on held-out mazes; one table row per episode",
+    "analyze": "behavioural statistics (behaviour), hypotheses",
+    "plot": "one figure: training curves, outcomes, P(cheese), vector field, trajectories",
 }
 
 

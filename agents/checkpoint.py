@@ -1,0 +1,80 @@
+"""Checkpoints that hold tensors only, with a manifest that catches truncation and tampering.
+
+A checkpoint is two files: ``<name>.pt`` (a dict of tensors and plain numbers, read back with
+``torch.load(weights_only=True)``, so loading never runs code from the file) and ``<name>.json``
+(step counters and the SHA-256 of the ``.pt``). Both are written atomically, the tensors first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename (never a half-written file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as indented JSON, atomically."""
+    atomic_write_bytes(path, (json.dumps(data, indent=2, sort_keys=False) + "\n").encode())
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_checkpoint(path: Path, tensors: dict[str, Any], meta: dict[str, Any]) -> None:
+    """Save ``tensors`` (state dicts, counters) to ``path`` (.pt) and ``meta`` plus its hash beside it."""
+    path = Path(path)
+    buffer = io.BytesIO()
+    torch.save(tensors, buffer)
+    data = buffer.getvalue()
+    atomic_write_bytes(path, data)
+    manifest = dict(meta, file=path.name, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
+    atomic_write_json(path.with_suffix(".json"), manifest)
+
+
+def load_checkpoint(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Load a checkpoint's tensors and manifest, checking the hash; ``ValueError`` on any defect."""
+    path = Path(path)
+    manifest_path = path.with_suffix(".json")
+    if not path.is_file() or not manifest_path.is_file():
+        raise ValueError(f"checkpoint {path} is incomplete: need both {path.name} and {manifest_path.name}")
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"checkpoint manifest {manifest_path} is not valid JSON: {err}") from err
+    size = path.stat().st_size
+    if size != manifest.get("bytes"):
+        raise ValueError(f"checkpoint {path} is truncated or altered: {size} bytes, manifest says {manifest.get('bytes')}")
+    if sha256_file(path) != manifest.get("sha256"):
+        raise ValueError(f"checkpoint {path} does not match its manifest's SHA-256: it was altered")
+    try:
+        tensors = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises several types for unreadable or unsafe files
+        raise ValueError(f"checkpoint {path} cannot be read as tensors only: {err}") from err
+    return tensors, manifest

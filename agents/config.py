@@ -1,0 +1,213 @@
+"""Training configs as frozen dataclasses, and the named presets.
+
+A config is validated when it is built, so a bad flag or an impossible combination is rejected before
+any environment or network exists. ``config.json`` in a run directory is ``config_to_dict`` of the
+resolved config; ``config_from_dict`` rebuilds it exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from cheesemaze.envs.actions import check_action_mode
+from cheesemaze.envs.maze import check_region, check_world_size
+from cheesemaze.envs.render import check_obs_mode
+
+LevelRange = tuple[int, int]
+
+TRAIN_LEVELS: LevelRange = (0, 1_000_000_000)
+"""Level seeds for training: [0, 1e9)."""
+TEST_LEVELS: LevelRange = (1_000_000_000, 2_000_000_000)
+"""Held-out level seeds: [1e9, 2e9), disjoint from training; procgen accepts seeds below 2**31."""
+
+
+@dataclass(frozen=True)
+class EnvConfig:
+    """Which maze game the agent trains on."""
+
+    backend: Literal["native", "procgen"] = "native"
+    """native: the fast numpy maze (CPU); procgen: stock procgen with the cheese moved by state edits."""
+    world_size: int = 15
+    """World side in cells: 15 is procgen's easy, 25 its hard."""
+    region: int | None = 5
+    """Cheese region: r places the cheese in the maze's top-right r x r square (0: the top-right cell);
+    None places it anywhere (stock procgen)."""
+    obs_mode: Literal["grid", "rgb"] = "grid"
+    """grid: uint8 wall/cheese/mouse channels over the world; rgb: 64x64 frame of the whole world."""
+    action_mode: Literal["compact", "procgen"] = "compact"
+    """compact: UP, DOWN, LEFT, RIGHT, NOOP; procgen: procgen's 15 buttons."""
+    num_envs: int = 64
+    """Mazes stepped in parallel."""
+
+    def __post_init__(self) -> None:
+        if self.backend not in ("native", "procgen"):
+            raise ValueError(f"backend must be 'native' or 'procgen'; got {self.backend!r}")
+        check_world_size(self.world_size)
+        check_region(self.region, self.world_size)
+        check_obs_mode(self.obs_mode)
+        check_action_mode(self.action_mode)
+        if self.num_envs < 1:
+            raise ValueError(f"num_envs must be at least 1; got {self.num_envs}")
+        if self.backend == "procgen":
+            if self.world_size not in (15, 25):
+                raise ValueError("the procgen backend has world size 15 (easy) or 25 (hard) only")
+            if self.obs_mode != "rgb" or self.action_mode != "procgen":
+                raise ValueError("the procgen backend needs obs_mode='rgb' and action_mode='procgen'")
+
+
+@dataclass(frozen=True)
+class PPOConfig:
+    """PPO and network hyperparameters (stable-baselines3 names)."""
+
+    n_steps: int = 64
+    """Steps per env per rollout."""
+    batch_size: int = 512
+    """Minibatch size; must divide num_envs * n_steps."""
+    n_epochs: int = 4
+    """Passes over each rollout."""
+    learning_rate: float = 1e-3
+    """Adam learning rate (annealed linearly to lr_final_fraction of it)."""
+    lr_final_fraction: float = 1.0
+    """Learning rate at the end of training as a fraction of the start (1: constant)."""
+    adam_eps: float = 1e-5
+    """Adam epsilon."""
+    gamma: float = 0.99
+    """Discount."""
+    gae_lambda: float = 0.95
+    """GAE lambda."""
+    clip_range: float = 0.2
+    """PPO clip range."""
+    ent_coef: float = 0.01
+    """Entropy bonus coefficient."""
+    vf_coef: float = 0.5
+    """Value loss coefficient."""
+    max_grad_norm: float = 0.5
+    """Gradient norm clip."""
+    impala_scale: float = 1.0
+    """IMPALA channel multiplier: channels 16/32/32 x scale."""
+    features_dim: int = 256
+    """Width of the IMPALA's final linear layer."""
+
+    def __post_init__(self) -> None:
+        positive = ("n_steps", "batch_size", "n_epochs", "learning_rate", "adam_eps", "impala_scale",
+                    "features_dim", "clip_range", "max_grad_norm")
+        for name in positive:
+            if not getattr(self, name) > 0:
+                raise ValueError(f"ppo.{name} must be positive; got {getattr(self, name)}")
+        for name in ("gamma", "gae_lambda"):
+            if not 0 < getattr(self, name) <= 1:
+                raise ValueError(f"ppo.{name} must be in (0, 1]; got {getattr(self, name)}")
+        if not 0 < self.lr_final_fraction <= 1:
+            raise ValueError(f"ppo.lr_final_fraction must be in (0, 1]; got {self.lr_final_fraction}")
+        if self.ent_coef < 0 or self.vf_coef < 0:
+            raise ValueError("ppo.ent_coef and ppo.vf_coef must be non-negative")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything a training run needs; saved as the run's ``config.json``."""
+
+    preset: str = "cpu-easy"
+    """Name of the preset this config started from (informational)."""
+    env: EnvConfig = field(default_factory=EnvConfig)
+    """The maze game."""
+    ppo: PPOConfig = field(default_factory=PPOConfig)
+    """PPO and network."""
+    total_timesteps: int = 5_000_000
+    """Environment steps to train for (summed over envs)."""
+    seed: int = 0
+    """Seed of the model, the env's level sampling and the evaluations."""
+    train_levels: LevelRange = TRAIN_LEVELS
+    """[start, stop) of training level seeds."""
+    test_levels: LevelRange = TEST_LEVELS
+    """[start, stop) of held-out level seeds; must not overlap train_levels."""
+    eval_every: int = 250_000
+    """Evaluate on held-out mazes every this many steps (0: never)."""
+    eval_episodes: int = 500
+    """Held-out mazes per evaluation and distribution."""
+    checkpoint_every: int = 250_000
+    """Save a checkpoint every this many steps."""
+    torch_threads: int = 1
+    """torch intra-op threads. One by default: the network's convolutions are too small to gain from a
+    second thread, and when anything else runs on a two-core machine, spinning OpenMP threads slow a
+    forward pass by up to 100x; the env stepping already uses the other core's time slices."""
+    device: str = "cpu"
+    """torch device: cpu, cuda, or auto."""
+
+    def __post_init__(self) -> None:
+        for name in ("train_levels", "test_levels"):
+            start, stop = getattr(self, name)
+            if not 0 <= start < stop <= 2**31:
+                raise ValueError(f"{name} must be [start, stop) with 0 <= start < stop <= 2**31; got {(start, stop)}")
+        (a, b), (c, d) = self.train_levels, self.test_levels
+        if a < d and c < b:
+            raise ValueError(f"train_levels {self.train_levels} and test_levels {self.test_levels} overlap")
+        for name in ("total_timesteps", "eval_episodes", "checkpoint_every", "torch_threads"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1; got {getattr(self, name)}")
+        if self.eval_every < 0:
+            raise ValueError(f"eval_every must be >= 0; got {self.eval_every}")
+        rollout = self.env.num_envs * self.ppo.n_steps
+        if rollout % self.ppo.batch_size:
+            raise ValueError(
+                f"ppo.batch_size {self.ppo.batch_size} must divide env.num_envs * ppo.n_steps = {rollout}"
+            )
+
+    @property
+    def rollout_size(self) -> int:
+        return self.env.num_envs * self.ppo.n_steps
+
+
+CPU_EASY = TrainConfig(
+    preset="cpu-easy",
+    env=EnvConfig(world_size=15, region=5, num_envs=64),
+    ppo=PPOConfig(impala_scale=0.5, features_dim=128),
+    total_timesteps=5_000_000,
+)
+"""Default: native backend, 15x15 world, region 5, sized to learn in minutes on two cores."""
+
+CPU_HARD = dataclasses.replace(
+    CPU_EASY,
+    preset="cpu-hard",
+    env=EnvConfig(world_size=25, region=5, num_envs=64),
+    total_timesteps=20_000_000,
+)
+"""The 25x25 world (procgen hard) on the native backend."""
+
+PROCGEN_HARD = TrainConfig(
+    preset="procgen-hard",
+    env=EnvConfig(backend="procgen", world_size=25, region=5, obs_mode="rgb", action_mode="procgen", num_envs=256),
+    ppo=PPOConfig(
+        n_steps=256, batch_size=8192, n_epochs=3, learning_rate=5e-4, adam_eps=1e-5, gamma=0.999,
+        gae_lambda=0.95, clip_range=0.2, ent_coef=0.01, vf_coef=0.5, max_grad_norm=0.5,
+        impala_scale=4.0, features_dim=256,
+    ),
+    total_timesteps=200_000_000,
+    eval_every=5_000_000,
+    checkpoint_every=5_000_000,
+    torch_threads=8,
+    device="auto",
+)
+"""Langosco et al.'s procgen hard setup (256 envs x 256 steps, 8 minibatches, 3 epochs): for a GPU."""
+
+PRESETS: dict[str, TrainConfig] = {c.preset: c for c in (CPU_EASY, CPU_HARD, PROCGEN_HARD)}
+
+
+def config_to_dict(config: TrainConfig) -> dict[str, Any]:
+    """The config as plain JSON-able data."""
+    return dataclasses.asdict(config)
+
+
+def config_from_dict(data: dict[str, Any]) -> TrainConfig:
+    """Rebuild a config from ``config_to_dict`` output; unknown or missing fields are errors."""
+    try:
+        env = EnvConfig(**data["env"])
+        ppo = PPOConfig(**data["ppo"])
+        rest = {k: v for k, v in data.items() if k not in ("env", "ppo")}
+        for name in ("train_levels", "test_levels"):
+            rest[name] = tuple(rest[name])
+        return TrainConfig(env=env, ppo=ppo, **rest)
+    except (KeyError, TypeError) as err:
+        raise ValueError(f"config does not match TrainConfig: {err}") from err

@@ -1,0 +1,77 @@
+"""The IMPALA CNN (Espeholt et al. 2018) as a stable-baselines3 features extractor.
+
+Three stacks of conv -> max-pool (stride 2) -> two residual blocks, channels 16/32/32 x ``scale``,
+then a ReLU'd linear layer. Each residual addition is its own module (``stacks.{i}.res{j}.add``), so
+analysis can hook the residual stream with ``register_forward_hook``.
+"""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import torch
+from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
+from torch import nn
+
+BASE_CHANNELS = (16, 32, 32)
+
+
+class ResidualAdd(nn.Module):
+    """``x + y`` as a module, so a forward hook can read the residual stream after the addition."""
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return x + y
+
+
+class ResidualBlock(nn.Module):
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.conv0 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.add = ResidualAdd()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.conv1(torch.relu(self.conv0(torch.relu(x))))
+        return self.add(x, y)
+
+
+class ConvStack(nn.Module):
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out_channels, 3, padding=1)
+        self.pool = nn.MaxPool2d(3, stride=2, padding=1)
+        self.res0 = ResidualBlock(out_channels)
+        self.res1 = ResidualBlock(out_channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.res1(self.res0(self.pool(self.conv(x))))
+
+
+def pooled_size(size: int) -> int:
+    """Spatial size after one 3x3, stride-2, padding-1 max-pool."""
+    return (size - 1) // 2 + 1
+
+
+class ImpalaCNN(BaseFeaturesExtractor):
+    """IMPALA features over channels-first observations (grid channels or a transposed RGB frame).
+
+    :param observation_space: a (C, H, W) Box; SB3 transposes and scales RGB images before this.
+    :param scale: channel multiplier (1 gives 16/32/32; the studied network used 4).
+    :param features_dim: width of the final linear layer.
+    """
+
+    def __init__(self, observation_space: gym.spaces.Box, scale: float = 1.0, features_dim: int = 256) -> None:
+        super().__init__(observation_space, features_dim)
+        if scale <= 0:
+            raise ValueError(f"IMPALA scale must be positive; got {scale}")
+        channels = [max(1, round(c * scale)) for c in BASE_CHANNELS]
+        in_channels, height, width = observation_space.shape
+        stacks = []
+        for out_channels in channels:
+            stacks.append(ConvStack(in_channels, out_channels))
+            in_channels, height, width = out_channels, pooled_size(height), pooled_size(width)
+        self.stacks = nn.Sequential(*stacks)
+        self.fc = nn.Linear(in_channels * height * width, features_dim)
+
+    def forward(self, observations: torch.Tensor) -> torch.Tensor:
+        x = self.stacks(observations.float())
+        return torch.relu(self.fc(torch.relu(x).flatten(1)))

@@ -1,0 +1,62 @@
+"""Loading a trained agent for analysis: config from ``config.json``, weights from tensors only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from stable_baselines3.common.policies import ActorCriticCnnPolicy
+
+from cheesemaze.agents.checkpoint import load_checkpoint
+from cheesemaze.agents.config import TrainConfig
+from cheesemaze.agents.policy import build_policy, obs_to_tensor
+from cheesemaze.agents.rundir import latest_checkpoint, read_config, resolve_agent_dir
+
+
+@dataclass
+class Agent:
+    """A trained policy with the config it was trained under."""
+
+    config: TrainConfig
+    policy: ActorCriticCnnPolicy
+    run_dir: Path
+
+    @torch.no_grad()
+    def distribution(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Action probabilities (n, n_actions) and value estimates (n,) for a batch of observations."""
+        x = obs_to_tensor(self.policy, obs)
+        dist = self.policy.get_distribution(x)
+        values = self.policy.predict_values(x)
+        return dist.distribution.probs.cpu().numpy(), values.squeeze(-1).cpu().numpy()
+
+    def act(self, obs: np.ndarray, greedy: bool, rng: np.random.Generator) -> np.ndarray:
+        """One action per observation: the most probable one, or sampled with ``rng``."""
+        probs, _ = self.distribution(obs)
+        if greedy:
+            return probs.argmax(axis=1)
+        u = rng.random((len(probs), 1))
+        return np.minimum((probs.cumsum(axis=1) < u).sum(axis=1), probs.shape[1] - 1)
+
+
+def load_policy_weights(policy: ActorCriticCnnPolicy, state: dict, source: Path) -> None:
+    """Load a state dict into ``policy``; a mismatch with the config's architecture is a clear error."""
+    try:
+        policy.load_state_dict(state, strict=True)
+    except RuntimeError as err:
+        raise ValueError(f"checkpoint {source} does not match the architecture in config.json: {err}") from err
+
+
+def load_agent(spec: str | Path, checkpoint: Path | None = None) -> Agent:
+    """Load a shipped agent by name (``"r5"``, ``"control"``) or a run directory by path."""
+    run_dir = resolve_agent_dir(spec)
+    config = read_config(run_dir)
+    path = Path(checkpoint) if checkpoint else latest_checkpoint(run_dir)
+    tensors, _ = load_checkpoint(path)
+    if "policy" not in tensors:
+        raise ValueError(f"checkpoint {path} holds no policy weights")
+    policy = build_policy(config)
+    load_policy_weights(policy, tensors["policy"], path)
+    policy.set_training_mode(False)
+    return Agent(config=config, policy=policy, run_dir=run_dir)

@@ -1,0 +1,102 @@
+"""Run directories: where a training run keeps its config, logs, checkpoints and later analyses.
+
+Layout::
+
+    <run>/config.json           resolved config, code version, package versions
+    <run>/progress.csv          training log (SB3 csv logger), <run>/tb/ the same for TensorBoard
+    <run>/checkpoints/          latest.pt/.json (periodic), final.pt/.json (end of training)
+    <run>/evaluations/<name>/   held-out evaluations       (added by `cheesemaze evaluate`)
+    <run>/analyses/<name>/      statistics, hypotheses      (added by `cheesemaze analyze`)
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from cheesemaze.agents.checkpoint import atomic_write_json
+from cheesemaze.agents.config import TrainConfig, config_from_dict, config_to_dict
+
+CONFIG_FILE = "config.json"
+CHECKPOINT_DIR = "checkpoints"
+TRAINED_DIR = Path(__file__).parent / "trained"
+PACKAGES = ("cheesemaze", "torch", "stable-baselines3", "gymnasium", "numpy", "procgen-mirror")
+
+
+def code_version() -> str:
+    """The git commit of the code (with ``-dirty`` for uncommitted changes), or the package version."""
+    here = Path(__file__).parent
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=here, capture_output=True, text=True, timeout=5
+        )
+        if out.returncode == 0 and out.stdout.strip():
+            return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return metadata.version("cheesemaze")
+
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def create_run_dir(path: Path, config: TrainConfig) -> Path:
+    """Create a new run directory holding ``config.json``; refuses an existing directory."""
+    path = Path(path)
+    if path.exists():
+        raise FileExistsError(f"run directory {path} already exists; choose another --run-dir or pass --resume")
+    path.mkdir(parents=True)
+    record = {"config": config_to_dict(config), "code_version": code_version(), "packages": package_versions()}
+    atomic_write_json(path / CONFIG_FILE, record)
+    return path
+
+
+def read_config(run_dir: Path) -> TrainConfig:
+    """The resolved config saved in a run directory."""
+    path = Path(run_dir) / CONFIG_FILE
+    if not path.is_file():
+        raise ValueError(f"{run_dir} is not a run directory: it has no {CONFIG_FILE}")
+    try:
+        record: dict[str, Any] = json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path} is not valid JSON: {err}") from err
+    return config_from_dict(record["config"])
+
+
+def shipped_agents() -> list[str]:
+    """Names of the trained agents shipped with the package."""
+    if not TRAINED_DIR.is_dir():
+        return []
+    return sorted(p.name for p in TRAINED_DIR.iterdir() if (p / CONFIG_FILE).is_file())
+
+
+def resolve_agent_dir(spec: str | Path) -> Path:
+    """A shipped agent's name or a run directory's path, as a run directory."""
+    if str(spec) in shipped_agents():
+        return TRAINED_DIR / str(spec)
+    path = Path(spec)
+    if not (path / CONFIG_FILE).is_file():
+        raise ValueError(
+            f"no agent at {spec!r}: give a run directory holding {CONFIG_FILE} "
+            f"or a shipped agent name ({', '.join(shipped_agents()) or 'none shipped'})"
+        )
+    return path
+
+
+def latest_checkpoint(run_dir: Path) -> Path:
+    """``final.pt`` if training finished, else ``latest.pt``."""
+    for name in ("final.pt", "latest.pt"):
+        path = Path(run_dir) / CHECKPOINT_DIR / name
+        if path.is_file():
+            return path
+    raise ValueError(f"run directory {run_dir} has no checkpoint in {CHECKPOINT_DIR}/")

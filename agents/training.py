@@ -1,0 +1,214 @@
+"""Training: stable-baselines3 PPO on the maze, with run directories, checkpoints and held-out evals.
+
+``train(config, run_dir)`` starts a run; ``resume(run_dir)`` continues one from its last checkpoint
+with the same step counters. Ctrl-C saves a checkpoint and returns cleanly.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+import torch
+from stable_baselines3 import PPO
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.logger import CSVOutputFormat, Logger, TensorBoardOutputFormat
+from stable_baselines3.common.utils import get_device
+from stable_baselines3.common.vec_env.base_vec_env import VecEnv
+from tqdm.auto import tqdm
+
+from cheesemaze.agents.checkpoint import load_checkpoint, save_checkpoint
+from cheesemaze.agents.config import TrainConfig
+from cheesemaze.agents.loading import Agent, load_policy_weights
+from cheesemaze.agents.policy import policy_kwargs
+from cheesemaze.agents.rundir import CHECKPOINT_DIR, create_run_dir, read_config
+
+CHEESE_WINDOW = 500
+"""Episodes behind the live cheese rate on the progress bar."""
+
+
+def make_vec_env(
+    config: TrainConfig,
+    levels: tuple[int, int],
+    seed: int,
+    num_envs: int | None = None,
+    region: int | None | str = "config",
+    sample_levels: bool = True,
+) -> VecEnv:
+    """The config's backend as a VecEnv over ``levels`` (``region="config"`` keeps the config's region)."""
+    env = config.env
+    region = env.region if region == "config" else region
+    n = num_envs or env.num_envs
+    if env.backend == "native":
+        from cheesemaze.envs.native import NativeMazeVecEnv
+
+        return NativeMazeVecEnv(
+            n, env.world_size, region, range(*levels), sample_levels, env.obs_mode, env.action_mode, seed=seed
+        )
+    from cheesemaze.envs.procgen_env import ProcgenMazeVecEnv
+
+    return ProcgenMazeVecEnv(
+        num_envs=n, world_size=env.world_size, region=region, level_seeds=range(*levels),
+        sample_levels=sample_levels, seed=seed,
+    )
+
+
+def evaluate_outcomes(agent: Agent, region: int | None, n: int, seed: int) -> dict[str, float]:
+    """Outcome rates of sampled actions on the first ``n`` held-out level seeds, one episode each.
+
+    Episodes are counted by level seed, not by finishing order, so long episodes are not left out.
+    """
+    config = agent.config
+    start = config.test_levels[0]
+    env = make_vec_env(config, (start, start + n), seed, min(n, 256), region, sample_levels=False)
+    rng = np.random.default_rng(seed)
+    outcomes: dict[int, str] = {}
+    obs = env.reset()
+    while len(outcomes) < n:
+        obs, _, _, infos = env.step(agent.act(obs, greedy=False, rng=rng))
+        for info in infos:
+            if "outcome" in info and info["level_seed"] not in outcomes:
+                outcomes[info["level_seed"]] = info["outcome"]
+    env.close()
+    values = list(outcomes.values())
+    return {k: values.count(k) / n for k in ("cheese", "top_right", "other")}
+
+
+class RunCallback(BaseCallback):
+    """Progress bar with the live cheese rate, periodic held-out evaluation and checkpoints."""
+
+    def __init__(self, config: TrainConfig, run_dir: Path, wall_offset: float) -> None:
+        super().__init__()
+        self.config, self.run_dir, self.wall_offset = config, run_dir, wall_offset
+        self.cheese = deque(maxlen=CHEESE_WINDOW)
+        self.next_eval = self.next_checkpoint = 0
+        self.bar: tqdm | None = None
+        self.started = time.time()
+
+    def wall_seconds(self) -> float:
+        return self.wall_offset + time.time() - self.started
+
+    def _on_training_start(self) -> None:
+        step = self.num_timesteps
+        self.bar = tqdm(total=self.config.total_timesteps, initial=step, unit="step", unit_scale=True,
+                        dynamic_ncols=True, desc="train")
+        every = self.config.eval_every
+        self.next_eval = (step // every + 1) * every if every else float("inf")
+        self.next_checkpoint = (step // self.config.checkpoint_every + 1) * self.config.checkpoint_every
+
+    def _on_step(self) -> bool:
+        for info in self.locals["infos"]:
+            if "outcome" in info:
+                self.cheese.append(info["outcome"] == "cheese")
+        self.bar.update(self.training_env.num_envs)
+        if self.cheese and self.n_calls % 50 == 0:
+            self.bar.set_postfix(cheese=f"{np.mean(self.cheese):.3f}", refresh=False)
+        return True
+
+    def _on_rollout_end(self) -> None:
+        self.logger.record("time/wall_seconds", round(self.wall_seconds(), 1))
+        if self.cheese:
+            self.logger.record("rollout/cheese_rate", float(np.mean(self.cheese)))
+        if self.num_timesteps >= self.next_eval:
+            self.next_eval += self.config.eval_every
+            self.evaluate()
+        if self.num_timesteps >= self.next_checkpoint:
+            self.next_checkpoint += self.config.checkpoint_every
+            save_run_checkpoint(self.model, self.run_dir, "latest", self.wall_seconds())
+
+    def evaluate(self) -> dict[str, float]:
+        agent = Agent(self.config, self.model.policy, self.run_dir)
+        was_training = self.model.policy.training
+        self.model.policy.set_training_mode(False)
+        rates = {}
+        for name, region in (("train", self.config.env.region), ("anywhere", None)):
+            result = evaluate_outcomes(agent, region, self.config.eval_episodes, self.config.seed)
+            rates[name] = result["cheese"]
+            for outcome, rate in result.items():
+                self.logger.record(f"eval/{name}_{outcome}", rate)
+        self.model.policy.set_training_mode(was_training)
+        self.bar.write(f"[{self.num_timesteps:,} steps, {self.wall_seconds():.0f}s] held-out cheese: "
+                       f"train {rates['train']:.3f}, anywhere {rates['anywhere']:.3f}")
+        return rates
+
+    def _on_training_end(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def save_run_checkpoint(model: PPO, run_dir: Path, name: str, wall_seconds: float) -> Path:
+    """Save the policy, optimizer and step counters as ``checkpoints/<name>.pt``."""
+    path = Path(run_dir) / CHECKPOINT_DIR / f"{name}.pt"
+    tensors = {"policy": model.policy.state_dict(), "optimizer": model.policy.optimizer.state_dict()}
+    meta = {"num_timesteps": int(model.num_timesteps), "n_updates": int(model._n_updates),
+            "wall_seconds": round(wall_seconds, 1)}
+    save_checkpoint(path, tensors, meta)
+    return path
+
+
+def build_model(config: TrainConfig, env: VecEnv) -> PPO:
+    """SB3 PPO with the IMPALA policy, seeded from the config."""
+    ppo = config.ppo
+    lr0, lr1 = ppo.learning_rate, ppo.learning_rate * ppo.lr_final_fraction
+
+    def schedule(progress_remaining: float) -> float:
+        return lr1 + (lr0 - lr1) * progress_remaining
+
+    return PPO(
+        "CnnPolicy", env, learning_rate=schedule, n_steps=ppo.n_steps, batch_size=ppo.batch_size,
+        n_epochs=ppo.n_epochs, gamma=ppo.gamma, gae_lambda=ppo.gae_lambda, clip_range=ppo.clip_range,
+        ent_coef=ppo.ent_coef, vf_coef=ppo.vf_coef, max_grad_norm=ppo.max_grad_norm,
+        policy_kwargs=policy_kwargs(ppo), seed=config.seed, device=get_device(config.device), verbose=0,
+    )
+
+
+def run_logger(run_dir: Path, part: int) -> Logger:
+    """CSV and TensorBoard logs; a resumed run writes ``progress.<part>.csv`` beside the first file."""
+    name = "progress.csv" if part == 0 else f"progress.{part}.csv"
+    return Logger(str(run_dir), [CSVOutputFormat(str(run_dir / name)), TensorBoardOutputFormat(str(run_dir / "tb"))])
+
+
+def _learn(model: PPO, config: TrainConfig, run_dir: Path, wall_offset: float, part: int) -> PPO:
+    model.set_logger(run_logger(run_dir, part))
+    callback = RunCallback(config, run_dir, wall_offset)
+    remaining = config.total_timesteps - model.num_timesteps
+    try:
+        if remaining > 0:
+            model.learn(remaining, callback=callback, reset_num_timesteps=False)
+    except KeyboardInterrupt:
+        path = save_run_checkpoint(model, run_dir, "latest", callback.wall_seconds())
+        print(f"\ninterrupted at {model.num_timesteps:,} steps; saved {path}; continue with --resume")
+        return model
+    save_run_checkpoint(model, run_dir, "latest", callback.wall_seconds())
+    save_run_checkpoint(model, run_dir, "final", callback.wall_seconds())
+    if config.eval_every:
+        callback.evaluate()
+        model.logger.dump(model.num_timesteps)
+    return model
+
+
+def train(config: TrainConfig, run_dir: Path) -> PPO:
+    """Train a new agent into the new run directory ``run_dir``."""
+    run_dir = create_run_dir(run_dir, config)
+    torch.set_num_threads(config.torch_threads)
+    env = make_vec_env(config, config.train_levels, config.seed)
+    model = build_model(config, env)
+    return _learn(model, config, run_dir, 0.0, 0)
+
+
+def resume(run_dir: Path) -> PPO:
+    """Continue a run from ``checkpoints/latest.pt`` with its step counters."""
+    run_dir = Path(run_dir)
+    config = read_config(run_dir)
+    path = run_dir / CHECKPOINT_DIR / "latest.pt"
+    tensors, meta = load_checkpoint(path)
+    torch.set_num_threads(config.torch_threads)
+    env = make_vec_env(config, config.train_levels, config.seed + meta["num_timesteps"])
+    model = build_model(config, env)
+    load_policy_weights(model.policy, tensors["policy"], path)
+    model.policy.optimizer.load_state_dict(tensors["optimizer"])
+    model.num_timesteps, model._n_updates = meta["num_timesteps"], meta["n_updates"]
+    part = len(list(run_dir.glob("progress*.csv")))
+    return _learn(model, config, run_dir, meta["wall_seconds"], part)
