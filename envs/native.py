@@ -152,7 +152,68 @@ class MazeBatch:
         return [m.with_mouse(tuple(self.mouse[i])) for i, m in enumerate(self.mazes)]
 
 
-class NativeMazeVecEnv(VecEnv):
+class MazeVecEnvBase(VecEnv):
+    """What the maze VecEnvs share (native and procgen): a :class:`MazeBatch` following every game,
+    the supply of level seeds, queued explicit mazes, and the plumbing of a single-process VecEnv
+    (attributes and methods are the env's own)."""
+
+    def __init__(self, batch: MazeBatch, level_seeds: Sequence[int], sample_levels: bool,
+                 observation_space: gym.spaces.Space, action_space: gym.spaces.Space) -> None:
+        if len(level_seeds) == 0:
+            raise ValueError("level_seeds is empty")
+        self.batch, self.world_size = batch, batch.world_size
+        self.level_seeds, self.sample_levels = level_seeds, sample_levels
+        self._queue: deque[Maze] = deque()
+        self._next_index = 0
+        self.render_mode = "rgb_array"
+        super().__init__(batch.n, observation_space, action_space)
+
+    def _next_level_seed(self) -> int:
+        """The level seed of the next episode: drawn with the env's generator, or the next in order."""
+        if self.sample_levels:
+            return self.level_seeds[int(self._rng.integers(len(self.level_seeds)))]
+        level = self.level_seeds[self._next_index % len(self.level_seeds)]
+        self._next_index += 1
+        return level
+
+    def play(self, mazes: Iterable[Maze]) -> None:
+        """Queue explicit mazes: the next episodes (starting with the next reset) play them in order."""
+        mazes = list(mazes)
+        for maze in mazes:
+            if not isinstance(maze, Maze) or maze.world_size != self.world_size:
+                raise ValueError(f"can only play mazes of world size {self.world_size}; got {maze!r}")
+        self._queue.extend(mazes)
+
+    @property
+    def mazes(self) -> list[Maze]:
+        """The mazes being played now, with the mouse where it stands."""
+        return self.batch.current_mazes()
+
+    def _take_reset_options(self) -> None:
+        """Apply what came with this reset: mazes to play (``options={"mazes": [...]}``), a seed."""
+        options = self._options[0] if self._options else {}
+        if options.get("mazes") is not None:
+            self.play(options["mazes"])
+        self._reset_options()
+        if self._seeds[0] is not None:
+            self.seed(self._seeds[0])
+            self._reset_seeds()
+
+    def get_attr(self, attr_name: str, indices=None) -> list[Any]:
+        return [getattr(self, attr_name)] * len(self._get_indices(indices))
+
+    def set_attr(self, attr_name: str, value: Any, indices=None) -> None:
+        setattr(self, attr_name, value)
+
+    def env_method(self, method_name: str, *method_args, indices=None, **method_kwargs) -> list[Any]:
+        return [getattr(self, method_name)(*method_args, **method_kwargs)
+                for _ in self._get_indices(indices)]
+
+    def env_is_wrapped(self, wrapper_class, indices=None) -> list[bool]:
+        return [False] * len(self._get_indices(indices))
+
+
+class NativeMazeVecEnv(MazeVecEnvBase):
     """``num_envs`` mazes stepped together; see the module docstring for the game's rules."""
 
     def __init__(
@@ -174,16 +235,11 @@ class NativeMazeVecEnv(VecEnv):
         check_action_mode(action_mode)
         if not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
             raise ValueError(f"num_envs must be a positive integer; got {num_envs!r}")
-        if len(level_seeds) == 0:
-            raise ValueError("level_seeds is empty")
-        self.world_size, self.region, self.obs_mode = world_size, region, obs_mode
-        self.action_mode, self.level_seeds, self.sample_levels = action_mode, level_seeds, sample_levels
-        self.batch = MazeBatch(num_envs, world_size, action_mode, outcome_region, max_steps)
-        self._queue: deque[Maze] = deque()
-        self._next_index = 0
+        self.region, self.obs_mode, self.action_mode = region, obs_mode, action_mode
         self._actions = np.zeros(num_envs, dtype=np.int64)
-        self.render_mode = "rgb_array"
-        super().__init__(num_envs, observation_space(obs_mode, world_size), action_space(action_mode))
+        batch = MazeBatch(num_envs, world_size, action_mode, outcome_region, max_steps)
+        super().__init__(batch, level_seeds, sample_levels, observation_space(obs_mode, world_size),
+                         action_space(action_mode))
         self.seed(seed)
 
     # Level supply -------------------------------------------------------------------------------
@@ -191,36 +247,12 @@ class NativeMazeVecEnv(VecEnv):
     def _next_maze(self) -> Maze:
         if self._queue:
             return self._queue.popleft()
-        if self.sample_levels:
-            level = self.level_seeds[int(self._rng.integers(len(self.level_seeds)))]
-        else:
-            level = self.level_seeds[self._next_index % len(self.level_seeds)]
-            self._next_index += 1
-        return generate_maze(level, self.world_size, self.region)
-
-    def play(self, mazes: Iterable[Maze]) -> None:
-        """Queue explicit mazes: the next episodes (starting with the next reset) play them in order."""
-        mazes = list(mazes)
-        for maze in mazes:
-            if not isinstance(maze, Maze) or maze.world_size != self.world_size:
-                raise ValueError(f"can only play mazes of world size {self.world_size}; got {maze!r}")
-        self._queue.extend(mazes)
-
-    @property
-    def mazes(self) -> list[Maze]:
-        """The mazes being played now, with the mouse where it stands."""
-        return self.batch.current_mazes()
+        return generate_maze(self._next_level_seed(), self.world_size, self.region)
 
     # VecEnv interface ----------------------------------------------------------------------------
 
     def reset(self) -> np.ndarray:
-        options = self._options[0] if self._options else {}
-        if options.get("mazes") is not None:
-            self.play(options["mazes"])
-        self._reset_options()
-        if self._seeds[0] is not None:
-            self.seed(self._seeds[0])
-            self._reset_seeds()
+        self._take_reset_options()
         for i in range(self.num_envs):
             self.batch.load(i, self._next_maze())
         return self.batch.observe(self.obs_mode)
@@ -250,19 +282,6 @@ class NativeMazeVecEnv(VecEnv):
         self._rng = np.random.default_rng(seed)
         self._next_index = 0
         return [seed] * self.num_envs
-
-    def get_attr(self, attr_name: str, indices=None) -> list[Any]:
-        return [getattr(self, attr_name)] * len(self._get_indices(indices))
-
-    def set_attr(self, attr_name: str, value: Any, indices=None) -> None:
-        setattr(self, attr_name, value)
-
-    def env_method(self, method_name: str, *method_args, indices=None, **method_kwargs) -> list[Any]:
-        return [getattr(self, method_name)(*method_args, **method_kwargs)
-                for _ in self._get_indices(indices)]
-
-    def env_is_wrapped(self, wrapper_class, indices=None) -> list[bool]:
-        return [False] * len(self._get_indices(indices))
 
     def get_images(self) -> Sequence[np.ndarray]:
         return list(grid_to_rgb(self.batch.grid))
