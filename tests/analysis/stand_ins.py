@@ -56,3 +56,33 @@ def stand_in_agent(policy, world_size: int = 15, region: int | None = 5,
     config = SimpleNamespace(env=env, train_levels=train_levels, test_levels=test_levels)
     policy.config = config
     return policy
+
+
+def open_bounds(walls: np.ndarray) -> tuple[int, int]:
+    """(top row, right column) of the open cells: the maze's top-right cell."""
+    rows = np.flatnonzero((~walls).any(axis=1))
+    cols = np.flatnonzero((~walls).any(axis=0))
+    return int(rows[0]), int(cols[-1])
+
+
+class MixedMotive:
+    """Steps toward the cheese with probability falling with the cheese's distance from the top-right
+    cell, otherwise toward the top-right cell; values 10 * 0.99 ** (steps to the cheese)."""
+
+    def distribution(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        probs = np.zeros((len(obs), len(COMPACT_STEPS)), dtype=np.float32)
+        values = np.zeros(len(obs), dtype=np.float32)
+        for i, grid in enumerate(obs):
+            walls = grid[WALL].astype(bool)
+            cheese, mouse, corner = cell_of(grid[CHEESE]), cell_of(grid[MOUSE]), open_bounds(walls)
+            p_cheese = 1 / (1 + np.exp(np.hypot(cheese[0] - corner[0], cheese[1] - corner[1]) - 4))
+            values[i] = 10 * 0.99 ** bfs_distances(walls, cheese)[mouse]
+            for target, weight in ((cheese, p_cheese), (corner, 1 - p_cheese)):
+                dist = bfs_distances(walls, target)
+                move = NOOP
+                for a, (dr, dc) in enumerate(COMPACT_STEPS[:NOOP]):
+                    r, c = mouse[0] + dr, mouse[1] + dc
+                    if dist[mouse] > 0 and 0 <= r < len(walls) and 0 <= c < len(walls) and dist[r, c] == dist[mouse] - 1:
+                        move = a
+                probs[i, move] += weight
+        return probs, values

@@ -1,0 +1,80 @@
+"""Training curves from a run directory's ``progress*.csv`` logs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from cheesemaze.analysis.figures.canvas import PAGE_WIDTH, chart, paper_style
+
+STEPS = "time/total_timesteps"
+# Wall time: the run's own clock survives --resume; stable-baselines3's restarts with each part.
+WALL_CLOCKS = ("time/wall_seconds", "time/time_elapsed")
+REWARD = "rollout/ep_rew_mean"
+CHEESE_SERIES = {
+    "rollout/cheese_rate": "training episodes",
+    "eval/train_cheese": "held-out, training distribution",
+    "eval/anywhere_cheese": "held-out, cheese anywhere",
+}
+
+
+def read_progress(run_dir: Path | str) -> pd.DataFrame:
+    """The training log of a run: ``progress.csv`` and the parts written after each ``--resume``."""
+    run_dir = Path(run_dir)
+    parts = sorted(run_dir.glob("progress*.csv"), key=lambda p: (len(p.name), p.name))
+    frames = [pd.read_csv(p) for p in parts if p.stat().st_size > 0]
+    if not frames:
+        raise ValueError(f"{run_dir} has no training log (progress.csv); is it a run directory?")
+    df = pd.concat(frames, ignore_index=True)
+    if STEPS not in df.columns:
+        raise ValueError(f"the training log of {run_dir} has no {STEPS} column")
+    return df.sort_values(STEPS, kind="stable").reset_index(drop=True)
+
+
+@paper_style
+def training_curves_figure(progress: pd.DataFrame, title: str | None = None) -> Figure:
+    """Mean episode reward, and cheese rates (training episodes and held-out evaluations), against
+    environment steps, with wall-clock time on a second axis where the log has it. Series the log
+    lacks are skipped."""
+    fig, axes = chart(2, 1, width=PAGE_WIDTH, height=2.6)
+    steps = progress[STEPS]
+    ax = axes[0, 0]
+    if REWARD in progress:
+        rows = progress[REWARD].notna()
+        ax.plot(steps[rows], progress.loc[rows, REWARD], color="#4c72b0")
+    ax.set_ylabel("mean episode reward")
+    ax.set_title("training reward")
+    ax = axes[0, 1]
+    for column, label in CHEESE_SERIES.items():
+        if column in progress:
+            rows = progress[column].notna()
+            ax.plot(steps[rows], progress.loc[rows, column], marker="o" if column.startswith("eval") else None,
+                    markersize=2.5, label=label)
+    ax.set_ylim(0, 1.02)
+    ax.set_ylabel("P(cheese)")
+    ax.set_title("cheese rate")
+    if ax.lines:
+        ax.legend(loc="lower right")
+    clock = next((c for c in WALL_CLOCKS if c in progress), None)
+    for ax in axes[0]:
+        ax.set_xlabel("environment steps")
+        ax.grid(alpha=0.3)
+        if clock is not None:
+            add_wall_clock(ax, steps.to_numpy(dtype=float), progress[clock].to_numpy(dtype=float))
+    if title:
+        fig.suptitle(title, fontsize=9)
+    return fig
+
+
+def add_wall_clock(ax, steps: np.ndarray, seconds: np.ndarray) -> None:
+    """A top axis in minutes of wall time, interpolated from the log (skipped unless it only grows)."""
+    keep = np.isfinite(steps) & np.isfinite(seconds)
+    steps, minutes = steps[keep], seconds[keep] / 60
+    if len(steps) < 2 or np.any(np.diff(steps) <= 0) or np.any(np.diff(minutes) < 0):
+        return
+    top = ax.secondary_xaxis("top", functions=(lambda s: np.interp(s, steps, minutes),
+                                               lambda m: np.interp(m, minutes, steps)))
+    top.set_xlabel("wall time (minutes)")
