@@ -37,6 +37,9 @@ class EvaluateConfig:
     """Mazes stepped together."""
     out: Path | None = None
     """Output folder, which must not exist (default: a fresh folder under <run_dir>/evaluations/)."""
+    threads: int = 1
+    """Torch threads for the policy network: 1 is robust on a busy machine (spinning threads can stall
+    for seconds when the cores are taken), 2 can be faster on an idle two-core machine."""
 
 
 def choices(value: str, every: tuple[str, ...]) -> tuple[str, ...]:
@@ -61,7 +64,13 @@ def main(argv: list[str], prog: str) -> int:
         if config.out is not None and config.out.exists():
             raise ValueError(f"--out {config.out} already exists; evaluations are never overwritten")
         # Imported here so that a bad flag is reported without paying for torch.
+        if config.threads < 1:
+            raise ValueError(f"--threads must be at least 1; got {config.threads}")
+        import torch
+
         from cheesemaze.agents.loading import load_agent
+
+        torch.set_num_threads(config.threads)
 
         agent = load_agent(config.agent)
         start = agent.config.test_levels[0] if config.level_start is None else config.level_start

@@ -49,7 +49,7 @@ def binned_rate_figure(rows: pd.DataFrame, features: Sequence[str] = BINNED_FEAT
     for ax, feature in zip(axes[0], features):
         table = binned_rate(rows, feature)
         err = np.clip(np.vstack([table["rate"] - table["low"], table["high"] - table["rate"]]), 0, None)
-        ax.errorbar(table["centre"], table["rate"], yerr=err, fmt="o-", markersize=3, capsize=2,
+        ax.errorbar(table["centre"].to_numpy(float), table["rate"].to_numpy(float), yerr=err, fmt="o-", markersize=3, capsize=2,
                     linewidth=1, color="#e0a500", label="P(cheese), 95% interval")
         ax.axhline(overall, color="grey", linestyle=":", linewidth=1, label=f"overall {overall:.2f}")
         ax.set_ylim(0, 1.02)

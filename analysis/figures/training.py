@@ -62,7 +62,9 @@ def training_curves_figure(progress: pd.DataFrame, title: str | None = None) -> 
     for ax in axes[0]:
         ax.set_xlabel("environment steps")
         ax.grid(alpha=0.3)
-        if clock is not None:
+        if not ax.lines:
+            ax.text(0.5, 0.5, "not in this log", transform=ax.transAxes, ha="center", va="center", color="grey")
+        elif clock is not None:
             add_wall_clock(ax, steps.to_numpy(dtype=float), progress[clock].to_numpy(dtype=float))
     if title:
         fig.suptitle(title, fontsize=9)

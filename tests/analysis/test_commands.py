@@ -1,0 +1,132 @@
+"""The evaluate, analyze behaviour and plot commands end to end, on an untrained agent's run directory."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from cheesemaze.agents.checkpoint import save_checkpoint
+from cheesemaze.agents.config import CPU_EASY
+from cheesemaze.agents.policy import build_policy
+from cheesemaze.agents.rundir import create_run_dir
+from cheesemaze.analysis import evaluation
+from cheesemaze.analysis.evaluation import EPISODES_FILE, SUMMARY_FILE, maze_columns, read_episodes, write_evaluation
+from cheesemaze.envs.maze import generate_maze
+from cheesemaze.scripts.main import main
+
+TEST_START = CPU_EASY.test_levels[0]
+
+
+@pytest.fixture
+def run_dir(tmp_path):
+    """A run directory holding an untrained policy of the default preset."""
+    torch.manual_seed(0)
+    run = create_run_dir(tmp_path / "run", CPU_EASY)
+    save_checkpoint(run / "checkpoints" / "final.pt", {"policy": build_policy(CPU_EASY).state_dict()},
+                    {"num_timesteps": 0})
+    return run
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--n", "0"], "--n must be at least 1"),
+    (["--level-start", "0"], "overlap the agent's training seeds"),
+    (["--level-start", str(TEST_START - 2), "--n", "5"], "overlap"),
+    (["--threads", "0"], "--threads must be at least 1"),
+])
+def test_evaluate_refuses_bad_requests_before_rolling_out(run_dir, args, message, capsys):
+    assert main(["evaluate", str(run_dir), *args]) == 2
+    assert message in capsys.readouterr().err
+    assert not (run_dir / "evaluations").exists()
+
+
+def test_evaluate_refuses_a_bad_agent_path(tmp_path, capsys):
+    assert main(["evaluate", str(tmp_path / "nowhere")]) == 2
+    assert "no agent at" in capsys.readouterr().err
+
+
+def test_evaluate_writes_a_table_and_never_overwrites(run_dir, capsys):
+    args = ["evaluate", str(run_dir), "--n", "3", "--distribution", "anywhere", "--policy", "greedy"]
+    assert main(args) == 0
+    folder = run_dir / "evaluations" / f"n3-levels{TEST_START}-seed0-anywhere-greedy"
+    df = read_episodes(folder)
+    assert len(df) == 3 and set(df["policy"]) == {"greedy"} and df["level_seed"].min() == TEST_START
+    assert json.loads((folder / SUMMARY_FILE).read_text())["agent"] == "run"
+    assert main(args) == 0
+    assert (folder.parent / f"{folder.name}-2" / EPISODES_FILE).is_file()
+    assert main([*args, "--out", str(folder)]) == 2
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_interrupted_evaluate_writes_nothing(run_dir, monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(evaluation, "rollout", interrupted)
+    assert main(["evaluate", str(run_dir), "--n", "3"]) == 130
+    assert "nothing was written" in capsys.readouterr().err
+    evaluations = run_dir / "evaluations"
+    assert not evaluations.exists() or list(evaluations.iterdir()) == []
+
+
+def planted_evaluation(folder, n: int = 300) -> None:
+    """An evaluation folder whose cheese-anywhere outcomes fall with d_Euclid(cheese, top-right)."""
+    frames = []
+    for distribution, region in (("train", 5), ("anywhere", None)):
+        mazes = [generate_maze(TEST_START + i, 15, region) for i in range(n)]
+        base = pd.DataFrame([maze_columns(m) for m in mazes]).assign(
+            level_seed=[m.level_seed for m in mazes], distribution=distribution,
+            region=-1 if region is None else region, policy="sampled")
+        p = 1 / (1 + np.exp(base["d_euclid_cheese_tr"] - 5))
+        got = np.random.default_rng(0).random(n) < p
+        frames.append(base.assign(
+            outcome=np.where(got, "cheese", "top_right"), steps=1, actions="U",
+            final_r=base["start_r"] - 1, final_c=base["start_c"],
+            path=[f"{r},{c};{r - 1},{c}" for r, c in zip(base["start_r"], base["start_c"])]))
+    df = pd.concat(frames, ignore_index=True)[list(evaluation.COLUMNS)]
+    write_evaluation(folder, df, evaluation.summarize(df))
+
+
+def test_analyze_behaviour_writes_tables_report_and_figures(run_dir, tmp_path, capsys):
+    planted_evaluation(tmp_path / "ev")
+    args = ["analyze", "behaviour", str(run_dir), "--evaluation", str(tmp_path / "ev"), "--splits", "3",
+            "--bootstrap", "5", "--fork-mazes", "20"]
+    assert main(args) == 0
+    out = run_dir / "analyses" / "behaviour"
+    for name in ("comparison.csv", "comparison.md", "single_feature.csv", "coefficients.csv", "vif.csv",
+                 "correlations.csv", "fork_comparison.csv", "summary.json", "report.md"):
+        assert (out / name).is_file(), name
+    figures = {p.name for p in (out / "figures").iterdir()}
+    for stem in ("outcomes", "cheese_vs_features", "cheese_by_location", "regression", "actor_critic", "trajectories"):
+        assert {f"{stem}.png", f"{stem}.pdf"} <= figures
+    summary = json.loads((out / "summary.json").read_text())
+    rows = read_episodes(tmp_path / "ev").query("distribution == 'anywhere' and has_dsq")
+    assert summary["with_dsq"] == len(rows) and summary["cheese"] == (rows["outcome"] == "cheese").sum()
+    assert summary["actor_critic"]["mazes"] + summary["actor_critic"]["cheese_adjacent_excluded"] <= 20
+    assert "Turner et al." in (out / "report.md").read_text()
+    assert "| P(cheese \\| decision square) |" in capsys.readouterr().out
+    assert main(args) == 0  # a second analysis goes beside the first
+    assert (run_dir / "analyses" / "behaviour-2" / "summary.json").is_file()
+
+
+def test_plot_commands_write_fresh_figures(run_dir, tmp_path):
+    steps = np.arange(1, 6) * 4096
+    pd.DataFrame({"time/total_timesteps": steps, "time/wall_seconds": steps / 1000,
+                  "rollout/ep_rew_mean": [1, 2, 4, 6, 8]}).to_csv(run_dir / "progress.csv", index=False)
+    assert main(["plot", "curves", str(run_dir)]) == 0
+    assert main(["plot", "curves", str(run_dir)]) == 0
+    figures = run_dir / "figures"
+    assert {"training.png", "training.pdf", "training-2.png", "training-2.pdf"} <= {p.name for p in figures.iterdir()}
+    seed = str(TEST_START + 1)
+    assert main(["plot", "vector-field", str(run_dir), "--level-seed", seed]) == 0
+    assert (figures / f"vector-field-{seed}-anywhere.png").is_file()
+    assert main(["plot", "trajectories", str(run_dir), "--level-seed", seed, "--episodes", "2", "--greedy"]) == 0
+    assert (figures / f"trajectories-{seed}-anywhere.png").is_file()
+    planted_evaluation(run_dir / "evaluations" / "planted", n=100)
+    for kind in ("outcomes", "cheese-rate", "heatmap"):
+        assert main(["plot", kind, str(run_dir / "evaluations" / "planted"), "--out", str(tmp_path / kind)]) == 0
+        assert (tmp_path / f"{kind}.png").is_file()
+    assert main(["plot", "outcomes", str(run_dir / "evaluations" / "planted"), "--out", str(tmp_path / "outcomes")]) == 2

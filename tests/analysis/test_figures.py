@@ -1,0 +1,169 @@
+"""Figures render headless and show the data they are given."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PathCollection
+from matplotlib.container import BarContainer, ErrorbarContainer
+from matplotlib.image import AxesImage
+from matplotlib.quiver import Quiver
+from stand_ins import BfsToCheese
+
+from cheesemaze.analysis.behaviour import behaviour_statistics
+from cheesemaze.analysis.cell_maps import cell_map
+from cheesemaze.analysis.evaluation import maze_columns
+from cheesemaze.analysis.figures.canvas import save_figure
+from cheesemaze.analysis.figures.cheese_rate import binned_rate, binned_rate_figure, location_grid, location_heatmap_figure
+from cheesemaze.analysis.figures.outcomes import outcome_rates_figure, outcome_table
+from cheesemaze.analysis.figures.policy_maps import actor_critic_figure, trajectories_figure
+from cheesemaze.analysis.figures.regression import regression_figure
+from cheesemaze.analysis.figures.training import read_progress, training_curves_figure
+from cheesemaze.analysis.rollout import rollout
+from cheesemaze.envs.maze import generate_maze
+from cheesemaze.envs.text import parse_maze
+
+FORK = """
+#######
+#.....#
+#.#####
+#.....#
+#.###.#
+#M#C..#
+#######
+"""
+
+
+@pytest.fixture(scope="module")
+def episodes() -> pd.DataFrame:
+    """Rows of real mazes, both distributions and policies, with outcomes planted by the cheese's distance."""
+    frames = []
+    for distribution, region in (("train", 5), ("anywhere", None)):
+        mazes = [generate_maze(seed, 15, region) for seed in range(3000, 3600)]
+        base = pd.DataFrame([maze_columns(m) for m in mazes]).assign(distribution=distribution,
+                                                                      region=-1 if region is None else region)
+        for policy, shift in (("sampled", 0.0), ("greedy", -0.5)):
+            p = 1 / (1 + np.exp(base["d_euclid_cheese_tr"] - 5 + shift))
+            draw = np.random.default_rng(len(frames)).random(len(base))
+            outcome = np.where(draw < p, "cheese", np.where(draw < p + 0.9 * (1 - p), "top_right", "other"))
+            frames.append(base.assign(policy=policy, outcome=outcome))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_outcome_bars_show_the_rates(episodes):
+    fig = outcome_rates_figure(episodes, "title")
+    table = outcome_table(episodes)
+    for ax, subset in zip(fig.axes, ("all", "with decision square")):
+        bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+        assert len(bars) == 3  # cheese, top_right, other; no shutdown in this table
+        heights = sorted(round(p.get_height(), 9) for c in bars for p in c.patches)
+        expected = sorted(round(r, 9) for r in table.loc[table["subset"] == subset, "rate"])
+        assert heights == expected
+        assert ax.get_ylabel() == "fraction of episodes"
+        assert [t.get_text() for t in ax.get_xticklabels()][0].startswith("train\nsampled")
+    assert [t.get_text() for t in fig.axes[1].get_legend().get_texts()][0] == "cheese"
+
+
+def test_binned_rate_on_an_integer_feature_has_one_bin_per_value():
+    rows = pd.DataFrame({"f": [1] * 10 + [2] * 10 + [3] * 2, "outcome": ["cheese"] * 7 + ["other"] * 3
+                         + ["cheese"] * 2 + ["other"] * 8 + ["cheese"] * 2})
+    table = binned_rate(rows, "f", min_count=5)
+    assert table["centre"].tolist() == [1.0, 2.0]  # the value 3 has too few episodes
+    assert table["rate"].tolist() == [0.7, 0.2] and table["n"].tolist() == [10, 10]
+    assert (table["low"] < table["rate"]).all() and (table["rate"] < table["high"]).all()
+
+
+def test_binned_figure_plots_the_binned_rates(episodes):
+    rows = episodes[(episodes["distribution"] == "anywhere") & (episodes["policy"] == "sampled") & episodes["has_dsq"]]
+    fig = binned_rate_figure(rows)
+    main_axes = [ax for ax in fig.axes if ax.get_ylabel() == "P(cheese)"]
+    assert len(main_axes) == 2
+    for ax, feature in zip(main_axes, ("d_euclid_cheese_tr", "d_step_dsq_cheese")):
+        (bars,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+        x, y = bars.lines[0].get_data()
+        expected = binned_rate(rows, feature)
+        assert np.allclose(x, expected["centre"]) and np.allclose(y, expected["rate"])
+        assert ax.get_xlabel().startswith("d_")
+
+
+def test_location_grid_counts_and_aligns_on_the_top_right():
+    maze = generate_maze(3, 15, 5)
+    row = maze_columns(maze) | {"outcome": "cheese"}
+    rows = pd.DataFrame([row, row, row, row | {"outcome": "other"}])
+    rate, counts = location_grid(rows, "world")
+    assert counts[maze.cheese] == 4 and counts.sum() == 4 and rate[maze.cheese] == 0.75
+    rate, _ = location_grid(rows, "top_right")
+    r, c = maze.cheese[0] - maze.top_right[0], 14 - (maze.top_right[1] - maze.cheese[1])
+    assert rate[r, c] == 0.75 and np.isfinite(rate).sum() == 1
+    with pytest.raises(ValueError, match="align"):
+        location_grid(rows, "centre")
+
+
+def test_location_heatmap_shows_the_grid(episodes):
+    rows = episodes[(episodes["distribution"] == "anywhere") & (episodes["policy"] == "sampled") & episodes["has_dsq"]]
+    fig = location_heatmap_figure(rows)
+    images = [im for ax in fig.axes for im in ax.get_images() if isinstance(im, AxesImage)]
+    assert len(images) == 2
+    expected, _ = location_grid(rows, "world")
+    shown = images[0].get_array()
+    assert np.array_equal(np.ma.getmaskarray(shown), ~np.isfinite(expected))
+    assert np.allclose(shown.compressed(), expected[np.isfinite(expected)])
+
+
+def test_regression_figure_labels_every_feature(episodes):
+    stats = behaviour_statistics(episodes, n_splits=4, n_boot=10)
+    fig = regression_figure(stats)
+    single_ax, coef_ax = fig.axes[:2]
+    assert [t.get_text() for t in single_ax.get_yticklabels()] == stats.single["label"].tolist()[::-1]
+    assert [t.get_text() for t in coef_ax.get_yticklabels()] == stats.multiple.coefficients["label"].tolist()[::-1]
+    assert "published" in " ".join(t.get_text() for t in single_ax.get_legend().get_texts())
+    assert single_ax.get_xlabel() == "held-out accuracy"
+
+
+def test_actor_critic_figure_draws_an_arrow_per_likely_move_and_the_value_map():
+    maze = parse_maze(FORK)
+    cmap = cell_map(BfsToCheese(), maze)
+    fig = actor_critic_figure(cmap)
+    left, right = fig.axes[:2]
+    (quiver,) = [c for c in left.collections if isinstance(c, Quiver)]
+    # BfsToCheese puts probability 1 on one move in each open cell but the cheese.
+    assert quiver.N == (~maze.walls).sum() - 1
+    heat = [im for im in right.get_images() if im.colorbar is not None]
+    assert np.allclose(heat[0].get_array().compressed(), cmap.values[np.isfinite(cmap.values)])
+    assert left.get_xlabel() == "column" and "actor" in left.get_title() and "critic" in right.get_title()
+
+
+def test_trajectories_figure_draws_each_episode(tmp_path):
+    mazes = [generate_maze(7, 15, None)] * 5
+    played = rollout(BfsToCheese(), mazes, greedy=True)
+    fig = trajectories_figure(mazes[0], [e.path for e in played], [e.outcome for e in played])
+    ax = fig.axes[0]
+    paths = [line for line in ax.get_lines() if len(line.get_xdata()) > 1]
+    assert len(paths) == 5
+    assert "cheese (5)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    png, pdf = save_figure(fig, tmp_path / "traj")
+    assert png.read_bytes()[:4] == b"\x89PNG" and pdf.read_bytes()[:4] == b"%PDF"
+
+
+def test_training_curves_read_resumed_logs_and_skip_missing_series(tmp_path):
+    steps = np.arange(1, 11) * 1000
+    first = pd.DataFrame({"time/total_timesteps": steps[:6], "time/wall_seconds": steps[:6] / 100,
+                          "rollout/ep_rew_mean": np.linspace(0, 5, 6), "eval/train_cheese": [np.nan, 0.2] * 3})
+    first.to_csv(tmp_path / "progress.csv", index=False)
+    first.iloc[:0].assign(**{c: [] for c in first}).to_csv(tmp_path / "progress.2.csv", index=False)
+    second = first.assign(**{"time/total_timesteps": steps[6:10].tolist() + [0, 0],
+                             "time/wall_seconds": (steps[6:10] / 100).tolist() + [0, 0]}).head(4)
+    second.to_csv(tmp_path / "progress.1.csv", index=False)
+    log = read_progress(tmp_path)
+    assert log["time/total_timesteps"].tolist() == sorted(steps.tolist())
+    fig = training_curves_figure(log)
+    reward_ax, cheese_ax = fig.axes[:2]
+    assert len(reward_ax.get_lines()) == 1 and len(cheese_ax.get_lines()) == 1  # only eval/train_cheese exists
+    assert [t.get_text() for t in cheese_ax.get_legend().get_texts()] == ["held-out, training distribution"]
+    assert any(getattr(child, "get_xlabel", lambda: "")() == "wall time (minutes)" for child in reward_ax.child_axes)
+
+
+def test_read_progress_refuses_a_folder_without_logs(tmp_path):
+    with pytest.raises(ValueError, match="no training log"):
+        read_progress(tmp_path)
