@@ -48,7 +48,6 @@ from cheesemaze.envs.native import (
     observation_space,
 )
 from cheesemaze.envs.procgen_layout import procgen_level
-from cheesemaze.envs.render import RGB_SIZE
 from cheesemaze.envs.procgen_state import (
     GOAL,
     SPACE,
@@ -57,6 +56,7 @@ from cheesemaze.envs.procgen_state import (
     to_maze,
     with_maze,
 )
+from cheesemaze.envs.render import RGB_SIZE
 
 # procgen's MAX_STATE_SIZE: get_state exits the process when a state does not fit its buffer.
 STATE_BUFFER_SIZE = 2**20
@@ -122,13 +122,20 @@ def check_level_seeds(level_seeds: Sequence[int]) -> None:
     """Raise ``ValueError`` unless ``level_seeds`` is non-empty and fits procgen's int32 seeds."""
     if len(level_seeds) == 0:
         raise ValueError("level_seeds is empty")
-    low, high = min(level_seeds), max(level_seeds)
+    # A range's ends bound it; min() would walk all 2**30 training seeds.
+    ends = (level_seeds[0], level_seeds[-1]) if isinstance(level_seeds, range) else level_seeds
+    low, high = min(ends), max(ends)
     if low < 0 or high > MAX_LEVEL_SEED:
         raise ValueError(f"procgen level seeds lie in 0 .. {MAX_LEVEL_SEED}; got {low} .. {high}")
 
 
 class ProcgenMazeVecEnv(MazeVecEnvBase):
-    """``num_envs`` procgen maze games; see the module docstring for the rules and the levels."""
+    """``num_envs`` procgen maze games; see the module docstring for the rules and the levels.
+
+    ``gym3_env`` is the procgen env underneath and ``states`` reads and writes its games' states
+    (``states.get(i)``, ``states.set(i, state)``); a state changed behind the env's back makes the
+    next step raise ``RuntimeError`` when procgen and the env's record of the game disagree.
+    """
 
     def __init__(
         self,
