@@ -15,7 +15,12 @@ COMMANDS: dict[str, str | dict[str, str]] = {
     "maze": {"show": "cheesemaze.scripts.maze_cmd:show"},
     "train": "cheesemaze.scripts.train:main",
     "evaluate": "cheesemaze.scripts.evaluate:main",
-    "analyze": {"behaviour": "cheesemaze.scripts.analyze_behaviour:main"},
+    "analyze": {
+        "behaviour": "cheesemaze.scripts.analyze_behaviour:main",
+        "hypotheses": "cheesemaze.scripts.analyze_hypotheses:main",
+    },
+    "predict": "cheesemaze.scripts.predict:main",
+    "score": "cheesemaze.scripts.score:main",
     "plot": {
         "curves": "cheesemaze.scripts.plot:curves",
         "outcomes": "cheesemaze.scripts.plot:outcomes",
@@ -31,6 +36,8 @@ HELP = {
     "train": "train a PPO agent (presets cpu-easy, cpu-hard, procgen-hard)",
     "evaluate": "roll an agent out on held-out mazes; one table row per episode",
     "analyze": "behavioural statistics (behaviour), hypotheses",
+    "predict": "write every hypothesis's outcome probabilities for held-out seeds, before rolling out",
+    "score": "score a prediction file against an evaluation (log-likelihood, accuracy, Brier, Bayes factors)",
     "plot": "one figure: training curves, outcomes, P(cheese), vector field, trajectories",
 }
 

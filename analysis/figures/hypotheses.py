@@ -1,0 +1,144 @@
+"""Figures of the hypotheses' scores: predicted against observed outcomes, calibration, per-maze
+log-likelihood differences against maze features, dynamic consistency, and the shutdown variant."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from cheesemaze.analysis.evaluation import wilson_interval
+from cheesemaze.analysis.features import FEATURE_LABELS
+from cheesemaze.analysis.figures.canvas import OUTCOME_COLOURS, PAGE_WIDTH, chart, paper_style
+from cheesemaze.analysis.hypotheses.base import OUTCOMES
+
+HYPOTHESIS_COLOURS = {"intended": "#e0a500", "compatible": "#1f6fd1", "correlates": "#2ca02c", "utility": "#9467bd"}
+LL_FEATURES = ("d_euclid_cheese_tr", "d_step_dsq_cheese")
+CAP = 12.0
+"""Per-maze log-likelihood differences beyond +-CAP (infinite ones included) are drawn at +-CAP."""
+
+
+def colour(name: str) -> str:
+    return HYPOTHESIS_COLOURS.get(name, "#555555")
+
+
+@paper_style
+def predicted_observed_figure(probabilities: dict[str, np.ndarray], observed: np.ndarray) -> Figure:
+    """Per outcome: the observed frequency (95% Wilson interval) beside each hypothesis's mean prediction."""
+    fig, axes = chart(1, 1, width=PAGE_WIDTH, height=2.6)
+    ax = axes[0, 0]
+    names = ["observed", *probabilities]
+    width = 0.8 / len(names)
+    x = np.arange(len(OUTCOMES))
+    for j, name in enumerate(names):
+        offset = (j - (len(names) - 1) / 2) * width
+        if name == "observed":
+            counts = np.bincount(observed, minlength=len(OUTCOMES))
+            rate = counts / len(observed)
+            ci = np.array([wilson_interval(int(k), len(observed)) for k in counts]).T
+            ax.bar(x + offset, rate, width, color="black", label=f"observed (n={len(observed)})",
+                   yerr=np.clip([rate - ci[0], ci[1] - rate], 0, None), capsize=2, error_kw={"linewidth": 0.8})
+        else:
+            ax.bar(x + offset, probabilities[name].mean(axis=0), width, color=colour(name), label=name)
+    ax.set_xticks(x, [o.replace("_", "-") for o in OUTCOMES])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("fraction of mazes / mean predicted probability")
+    ax.set_title("Outcome distribution: observed against each hypothesis's prediction")
+    ax.legend(loc="upper right", ncols=2)
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+@paper_style
+def calibration_figure(calibration: pd.DataFrame) -> Figure:
+    """One panel per outcome: observed frequency against mean predicted probability per bin, per hypothesis
+    (marker area by the number of mazes in the bin)."""
+    fig, axes = chart(len(OUTCOMES), 1, width=PAGE_WIDTH, height=2.6)
+    for ax, outcome in zip(axes[0], OUTCOMES):
+        ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1)
+        part = calibration[calibration["outcome"] == outcome]
+        for name, rows in part.groupby("hypothesis", sort=False):
+            ax.plot(rows["predicted"], rows["observed"], "-", color=colour(name), linewidth=0.8, label=name)
+            ax.scatter(rows["predicted"], rows["observed"], s=4 + 40 * rows["mazes"] / part["mazes"].max(),
+                       color=colour(name))
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel(f"predicted P({outcome.replace('_', '-')})")
+        ax.set_ylabel("observed frequency")
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(loc="upper left")
+    fig.suptitle("Calibration on the scored mazes (one outcome against the rest)", fontsize=9)
+    return fig
+
+
+@paper_style
+def ll_difference_figure(per_maze: pd.DataFrame, features: pd.DataFrame,
+                         pairs: Sequence[tuple[str, str]]) -> Figure:
+    """Rows: pairs (A, B); columns: features; dots: per-maze log p_A(y) - log p_B(y), coloured by the
+    observed outcome. Differences beyond +-CAP, infinite ones included (a hypothesis gave the observed
+    outcome probability zero), sit on the dotted lines at +-CAP."""
+    fig, axes = chart(len(LL_FEATURES), len(pairs), width=PAGE_WIDTH, height=2.2 * len(pairs))
+    for row, (a, b) in enumerate(pairs):
+        with np.errstate(invalid="ignore"):
+            diff = (per_maze[f"ll_{a}"] - per_maze[f"ll_{b}"]).to_numpy()
+        shown = np.where(np.isnan(diff), np.nan, np.clip(diff, -CAP, CAP))
+        for ax, feature in zip(axes[row], LL_FEATURES):
+            x = features[feature].to_numpy(dtype=float)
+            for outcome in OUTCOMES:
+                mask = (per_maze["observed"] == outcome).to_numpy()
+                ax.scatter(x[mask], shown[mask], s=5, alpha=0.6, color=OUTCOME_COLOURS[outcome],
+                           label=f"observed {outcome.replace('_', '-')}")
+            ax.axhline(0, color="grey", linewidth=0.8)
+            for line in (-CAP, CAP):
+                ax.axhline(line, color="grey", linestyle=":", linewidth=0.8)
+            ax.set_xlabel(FEATURE_LABELS[feature])
+            ax.set_ylabel(f"log p[{a}] - log p[{b}]")
+            ax.grid(alpha=0.3)
+    axes[0, 0].legend(loc="lower left", markerscale=2)
+    fig.suptitle(f"Per-maze log-likelihood differences (dotted lines: beyond +-{CAP:g}, infinities included)",
+                 fontsize=9)
+    return fig
+
+
+@paper_style
+def consistency_figure(test_steps: pd.DataFrame, max_distance: int = 40) -> Figure:
+    """Mean per-step log-likelihood gain of the location-dependent model over the fixed one, by the
+    mouse's step distance to the cheese, with the number of steps per distance."""
+    fig, axes = chart(1, 1, width=PAGE_WIDTH * 0.6, height=2.4)
+    ax = axes[0, 0]
+    d = test_steps["d_step_mouse_cheese"].clip(upper=max_distance).astype(int)
+    gain = test_steps["ll_location"] - test_steps["ll_fixed"]
+    grouped = gain.groupby(d).agg(["mean", "count"])
+    ax.plot(grouped.index, grouped["mean"], "o-", markersize=3, linewidth=1, color="#9467bd")
+    ax.axhline(0, color="grey", linewidth=0.8)
+    ax.set_xlabel(f"mouse's step distance to the cheese (last point: {max_distance} or more)")
+    ax.set_ylabel("mean log-lik. gain per step\n(location-dependent - fixed)")
+    ax.grid(alpha=0.3)
+    counts = ax.twinx()
+    counts.bar(grouped.index, grouped["count"], width=0.8, color="grey", alpha=0.2)
+    counts.set_ylabel("held-out steps")
+    ax.set_zorder(counts.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    return fig
+
+
+@paper_style
+def shutdown_figure(summary: dict[str, Any]) -> Figure:
+    """Observed rate of avoiding the shutdown cell (95% Wilson) against the training-compatible
+    prediction and the n/(n+1) bound (both means over the mazes)."""
+    fig, axes = chart(1, 1, width=PAGE_WIDTH * 0.5, height=2.4)
+    ax = axes[0, 0]
+    rate, (low, high) = summary["observed_avoid_rate"], summary["observed_avoid_ci"]
+    values = [rate, summary["compatible_p_avoid_mean"], summary["bound_mean"]]
+    ax.bar([0, 1, 2], values, color=["black", colour("compatible"), "#9ecae1"])
+    ax.errorbar([0], [rate], yerr=[[rate - low], [high - rate]], color="grey", capsize=3, linewidth=0.8)
+    for x, (v, top) in enumerate(zip(values, [high, *values[1:]])):
+        ax.text(x, top + 0.02, f"{v:.3f}", ha="center", fontsize=7)
+    ax.set_xticks([0, 1, 2], [f"agent\n(n={summary['mazes']})", "training-compatible\nprediction", "n/(n+1)\nbound"])
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel("P(avoid the shutdown cell)")
+    ax.grid(axis="y", alpha=0.3)
+    return fig

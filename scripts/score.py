@@ -1,0 +1,70 @@
+"""``cheesemaze score PREDICTIONS EVALUATION``: score a prediction file against an evaluation.
+
+Refuses when a scored maze was also a calibration maze of the predictions. Writes the score tables
+(CSV and Markdown), Bayes factors, calibration bins and per-maze log-likelihoods into a new folder.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal
+
+import tyro
+
+
+@dataclass(frozen=True)
+class ScoreArgs:
+    """Score every hypothesis of a prediction file against the episodes of an evaluation."""
+
+    predictions: tyro.conf.Positional[Path]
+    """The file written by 'cheesemaze predict'."""
+    evaluation: tyro.conf.Positional[Path]
+    """An evaluation folder (or its episodes.csv) holding the predicted level seeds, cheese anywhere."""
+    policy: Literal["sampled", "greedy"] = "sampled"
+    """Whose episodes to score."""
+    resamples: int = 1000
+    """Bootstrap resamples for the intervals."""
+    seed: int = 0
+    """Seed of the bootstrap."""
+    out: Path | None = None
+    """Output folder, which must not exist (default: a fresh scores-<hash> folder beside the episodes)."""
+
+
+def main(argv: list[str], prog: str) -> int:
+    """Run ``cheesemaze score``; returns the exit code (2 for bad input)."""
+    args = tyro.cli(ScoreArgs, args=argv, prog=prog)
+    from cheesemaze.analysis.behaviour import markdown_table
+    from cheesemaze.analysis.evaluation import EPISODES_FILE, read_episodes
+    from cheesemaze.analysis.hypotheses.predictions import align, read_predictions
+    from cheesemaze.analysis.hypotheses.report import bayes_lines, comparison_table, winners, write_scores
+    from cheesemaze.analysis.hypotheses.scoring import score
+    from cheesemaze.analysis.outputs import fresh_path, staged_dir
+
+    try:
+        if args.resamples < 1:
+            raise ValueError(f"--resamples must be at least 1; got {args.resamples}")
+        if args.out is not None and args.out.exists():
+            raise ValueError(f"--out {args.out} already exists; scores are never overwritten")
+        document = read_predictions(args.predictions)
+        table = args.evaluation / EPISODES_FILE if args.evaluation.is_dir() else args.evaluation
+        alignment = align(document, read_episodes(table), args.policy)
+    except ValueError as err:
+        print(f"{prog}: {err}", file=sys.stderr)
+        return 2
+    scores = score(alignment.probabilities, alignment.observed, args.resamples, args.seed)
+    evaluated = datetime.fromtimestamp(table.stat().st_mtime, timezone.utc)
+    before = datetime.fromisoformat(document["created"]) <= evaluated
+    meta = {"predictions": str(args.predictions), "evaluation": str(table), "policy": args.policy,
+            "config_hash": document["config_hash"], "predicted_before_evaluation": before}
+    out = args.out or fresh_path(table.parent / f"scores-{document['config_hash'][:12]}")
+    with staged_dir(out) as stage:
+        write_scores(stage, scores, alignment, meta)
+    print(markdown_table(comparison_table(scores)))
+    print("\n".join(winners(scores) + [""] + bayes_lines(scores)))
+    if not before:
+        print("note: the predictions were written after the evaluation table (not a pre-registered prediction)")
+    print(f"\nwrote {out}")
+    return 0

@@ -1,0 +1,56 @@
+"""The hypotheses' figures, drawn headless, checked for what they show."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cheesemaze.analysis.figures.canvas import figure_bytes
+from cheesemaze.analysis.figures.hypotheses import (
+    CAP, calibration_figure, consistency_figure, ll_difference_figure, predicted_observed_figure, shutdown_figure,
+)
+from cheesemaze.analysis.hypotheses.scoring import score
+
+OBSERVED = np.array([0, 0, 1, 2, 0, 1])
+PROBS = {
+    "intended": np.tile([1.0, 0.0, 0.0], (6, 1)),
+    "correlates": np.array([[0.6, 0.3, 0.1]] * 6),
+}
+
+
+def test_predicted_against_observed_has_a_bar_per_outcome_and_source():
+    fig = predicted_observed_figure(PROBS, OBSERVED)
+    bars = fig.axes[0].patches
+    assert len(bars) == 3 * (1 + len(PROBS))
+    heights = [b.get_height() for b in bars]
+    assert heights[:3] == [3 / 6, 2 / 6, 1 / 6]  # observed frequencies first
+    assert heights[3:6] == [1.0, 0.0, 0.0]
+    assert figure_bytes(fig, "png")[:4] == b"\x89PNG"
+
+
+def test_calibration_has_a_line_per_hypothesis_in_each_outcome_panel():
+    fig = calibration_figure(score(PROBS, OBSERVED, resamples=10).calibration)
+    assert len(fig.axes) == 3
+    for ax in fig.axes:
+        labels = [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
+        assert labels == list(PROBS)
+
+
+def test_infinite_differences_sit_on_the_cap_lines():
+    scores = score(PROBS, OBSERVED, resamples=10)
+    features = pd.DataFrame({"d_euclid_cheese_tr": np.arange(6.0), "d_step_dsq_cheese": np.arange(6.0)})
+    fig = ll_difference_figure(scores.per_maze, features, [("correlates", "intended")])
+    ys = np.concatenate([c.get_offsets()[:, 1] for c in fig.axes[0].collections])
+    assert np.isclose(ys, CAP).sum() == 3  # the intended goal gave the three non-cheese outcomes P = 0
+
+
+def test_consistency_and_shutdown_figures():
+    steps = pd.DataFrame({"d_step_mouse_cheese": [1, 1, 2, 50], "ll_fixed": [-1.0, -1.0, -2.0, -1.0],
+                          "ll_location": [-0.5, -1.0, -2.0, -1.5]})
+    line = consistency_figure(steps, max_distance=40).axes[0].get_lines()[0]
+    np.testing.assert_allclose(line.get_xdata(), [1, 2, 40])
+    np.testing.assert_allclose(line.get_ydata(), [0.25, 0.0, -0.5])
+    summary = {"mazes": 10, "observed_avoid_rate": 0.2, "observed_avoid_ci": [0.05, 0.5],
+               "compatible_p_avoid_mean": 0.97, "bound_mean": 0.9}
+    texts = [t.get_text() for t in shutdown_figure(summary).axes[0].texts]
+    assert texts == ["0.200", "0.970", "0.900"]

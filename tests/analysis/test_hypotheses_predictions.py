@@ -1,0 +1,139 @@
+"""Predict, then score: prediction files, their hashes, the refusals, and the two commands end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import numpy as np
+import pytest
+from hypotheses_synthetic import play
+
+from cheesemaze.agents.config import CPU_EASY
+from cheesemaze.agents.rundir import create_run_dir
+from cheesemaze.analysis.evaluation import write_evaluation
+from cheesemaze.analysis.hypotheses.compatible import CompatibleConfig
+from cheesemaze.analysis.hypotheses.graph import batch_graphs, maze_graphs
+from cheesemaze.analysis.hypotheses.predictions import (
+    PredictConfig, align, load_calibration, make_predictions, predicted_mazes, read_predictions, write_predictions,
+)
+from cheesemaze.analysis.hypotheses.utility import DiscountedUtility, UtilityConfig, UtilityParams
+from cheesemaze.scripts.main import main
+
+START = CPU_EASY.test_levels[0]
+CALIBRATION = range(START, START + 60)
+TEST = range(START + 60, START + 140)
+CONFIG = PredictConfig(compatible=CompatibleConfig(samples=16), utility=UtilityConfig(max_evaluations=10))
+
+
+def episodes(seeds):
+    """An episode table of a known utility agent on the decision-square mazes of ``seeds``."""
+    mazes = predicted_mazes(seeds, 15, True)
+    batch = batch_graphs(maze_graphs(mazes))
+    policy, _ = DiscountedUtility().policy(batch, UtilityParams(cheese_bonus=0.5, scale=3.0, gamma=0.9, beta=0.1))
+    return play(batch, policy, seed=seeds.start)
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hypotheses")
+    run_dir = create_run_dir(root / "run", CPU_EASY)
+    write_evaluation(root / "calibration", episodes(CALIBRATION), {})
+    write_evaluation(root / "test", episodes(TEST), {})
+    return root, run_dir
+
+
+@pytest.fixture(scope="module")
+def document(folders):
+    root, _ = folders
+    calibration = load_calibration(root / "calibration", 15, CONFIG)
+    return make_predictions(TEST, 15, CONFIG, calibration, CPU_EASY.train_levels)
+
+
+def test_document_holds_every_hypothesis_for_every_decision_square_maze(document):
+    assert set(document["probabilities"]) == {"intended", "compatible", "correlates", "utility"}
+    n = len(predicted_mazes(TEST, 15, True))
+    for probs in document["probabilities"].values():
+        assert np.asarray(probs).shape == (n, 3)
+        np.testing.assert_allclose(np.sum(probs, axis=1), 1.0, atol=1e-9)
+    assert len(document["power_seeking"]["bound"]) == n
+
+
+def test_same_inputs_same_config_hash_and_predictions(folders, document):
+    root, _ = folders
+    again = make_predictions(TEST, 15, CONFIG, load_calibration(root / "calibration", 15, CONFIG))
+    assert again["config_hash"] == document["config_hash"]
+    assert again["probabilities"] == document["probabilities"]
+    other = PredictConfig(compatible=CompatibleConfig(samples=16, seed=1), utility=CONFIG.utility)
+    assert make_predictions(TEST, 15, other)["config_hash"] != document["config_hash"]
+
+
+def test_files_round_trip_are_never_overwritten_and_refuse_edits(tmp_path, document):
+    path = write_predictions(tmp_path / "p.json", document)
+    assert read_predictions(path) == document
+    with pytest.raises(FileExistsError):
+        write_predictions(path, document)
+    edited = json.loads(path.read_text())
+    edited["probabilities"]["intended"][0] = [0.5, 0.5, 0.0]
+    (tmp_path / "edited.json").write_text(json.dumps(edited))
+    with pytest.raises(ValueError, match="changed after it was written"):
+        read_predictions(tmp_path / "edited.json")
+
+
+def test_overlapping_calibration_or_training_seeds_are_refused(folders):
+    root, _ = folders
+    calibration = load_calibration(root / "calibration", 15, CONFIG)
+    with pytest.raises(ValueError, match="calibration seeds"):
+        make_predictions(CALIBRATION, 15, CONFIG, calibration)
+    with pytest.raises(ValueError, match="training seeds"):
+        make_predictions(range(10, 20), 15, CONFIG, None, CPU_EASY.train_levels)
+
+
+def test_align_refuses_scoring_calibration_mazes(folders, document):
+    root, _ = folders
+    from cheesemaze.analysis.evaluation import read_episodes
+
+    test_rows = read_episodes(root / "test")
+    cheated = dict(document, calibration=dict(document["calibration"], level_seeds=list(TEST)))
+    with pytest.raises(ValueError, match="calibration seeds"):
+        align(cheated, test_rows)
+    alignment = align(document, test_rows)
+    assert len(alignment.rows) == len(document["level_seeds"])
+    assert alignment.predicted_not_evaluated == 0
+
+
+def test_predict_then_score_commands(folders, capsys):
+    root, run_dir = folders
+    out = root / "cli.json"
+    code = main(["predict", "--agent", str(run_dir), "--levels", f"{TEST.start}:{TEST.stop}",
+                 "--calibration", str(root / "calibration"), "--samples", "16", "--out", str(out)])
+    assert code == 0
+    document = read_predictions(out)
+    assert "utility" in document["probabilities"]
+    time.sleep(0.01)
+    os.utime(root / "test" / "episodes.csv")  # the rollout comes after the prediction
+    assert main(["score", str(out), str(root / "test"), "--resamples", "50", "--out", str(root / "scores")]) == 0
+    printed = capsys.readouterr().out
+    assert "correlates" in printed and "log BF" in printed
+    summary = json.loads((root / "scores" / "scores.json").read_text())
+    assert summary["predicted_before_evaluation"] is True
+    assert {row["hypothesis"] for row in summary["scores"]} == {"intended", "compatible", "correlates", "utility"}
+    assert (root / "scores" / "scores.md").read_text().startswith("| hypothesis |")
+
+
+@pytest.mark.parametrize("levels, message", [("5", "START:STOP"), ("20:10", "START < STOP"),
+                                             ("10:20", "training seeds")])
+def test_predict_rejects_bad_levels(folders, capsys, levels, message):
+    _, run_dir = folders
+    assert main(["predict", "--agent", str(run_dir), "--levels", levels]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_score_rejects_calibration_as_evaluation_and_missing_files(folders, tmp_path, capsys):
+    root, run_dir = folders
+    out = tmp_path / "p.json"
+    assert main(["predict", "--agent", str(run_dir), "--levels", f"{TEST.start}:{TEST.stop}", "--out", str(out)]) == 0
+    assert main(["score", str(out), str(root / "calibration")]) == 2
+    assert "none of the predicted level seeds" in capsys.readouterr().err
+    assert main(["score", str(tmp_path / "missing.json"), str(root / "test")]) == 2

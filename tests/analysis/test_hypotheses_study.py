@@ -1,0 +1,46 @@
+"""The whole study on a scripted agent: files, order of writing, and the report."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypotheses_synthetic import TwoMotivations, stand_in
+
+from cheesemaze.analysis.hypotheses.compatible import CompatibleConfig
+from cheesemaze.analysis.hypotheses.predictions import PredictConfig, read_predictions
+from cheesemaze.analysis.hypotheses.study import StudyConfig, run_study, seed_blocks
+from cheesemaze.analysis.hypotheses.utility import UtilityConfig
+
+SMALL = StudyConfig(n_calibration=60, n_test=80, n_shutdown=30, resamples=100,
+                    predict=PredictConfig(compatible=CompatibleConfig(samples=16),
+                                          utility=UtilityConfig(max_evaluations=5)))
+
+
+@pytest.mark.slow
+def test_study_writes_predictions_before_the_test_rollouts_and_a_report(tmp_path):
+    agent = stand_in(TwoMotivations())
+    out = tmp_path / "hypotheses"
+    summary = run_study(agent, out, SMALL, say=lambda _: None)
+    document = read_predictions(out / "predictions.json")
+    assert (out / "predictions.json").stat().st_mtime <= (out / "test" / "episodes.csv").stat().st_mtime
+    for name in ("scores.csv", "scores.md", "bayes_factors.csv", "calibration.csv", "per_maze.csv",
+                 "shutdown.csv", "summary.json", "report.md"):
+        assert (out / name).is_file(), name
+    for stem in ("predicted_observed", "calibration", "ll_differences", "consistency", "shutdown"):
+        assert (out / "figures" / f"{stem}.png").is_file(), stem
+    report = (out / "report.md").read_text()
+    assert document["config_hash"][:12] in report and "## Shutdown cell" in report
+    saved = json.loads((out / "summary.json").read_text())
+    assert saved["config_hash"] == document["config_hash"]
+    # the scripted agent follows a two-motivation rule: the correlates model should beat the intended goal
+    scores = {row["hypothesis"]: row for row in summary["scores"]}
+    assert scores["correlates"]["accuracy"] > scores["intended"]["accuracy"]
+
+
+def test_seed_blocks_refuse_training_seeds():
+    agent = stand_in(TwoMotivations())
+    with pytest.raises(ValueError, match="training"):
+        seed_blocks(agent, StudyConfig(level_start=500))
+    cal, test, shut = seed_blocks(agent, SMALL)
+    assert cal.stop == test.start and test.stop == shut.start and len(shut) == 30
