@@ -25,6 +25,7 @@ import re
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -197,7 +198,7 @@ def write_fields(parts: list[bytes], steps: list[tuple[str, Any]], values: Mappi
             parts += [INT.pack(seeded), INT.pack(len(text)), text]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ProcgenState:
     """One procgen ``maze`` game state, checked to be safe for ``set_state``.
 
@@ -214,6 +215,9 @@ class ProcgenState:
         grid = np.array(self.grid, dtype=np.int32)
         grid.setflags(write=False)
         object.__setattr__(self, "grid", grid)
+        # Read-only views, so a checked state cannot be edited into an unchecked one.
+        object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
+        object.__setattr__(self, "entities", tuple(MappingProxyType(dict(e)) for e in self.entities))
         check_state(self)
 
     @property

@@ -191,6 +191,16 @@ def test_corrupt_entities_grid_and_marker_are_value_errors(hard_states):
         parse_state(bytes(data))
 
 
+def test_a_checked_state_cannot_be_edited_in_place(hard_states):
+    state = parse_state(hard_states[0])
+    with pytest.raises(TypeError):
+        state.values["is_waiting_for_step"] = 1
+    with pytest.raises(TypeError):
+        state.agent["rx"] = 9.0
+    with pytest.raises(ValueError, match="read-only"):
+        state.grid[0, 0] = 7
+
+
 def test_maze_conversion_errors(hard_states):
     state = parse_state(hard_states[0])
     two_cheeses = state.grid.copy()
