@@ -36,6 +36,9 @@ class HypothesesArgs:
     """Its reward prior per state: uniform(low,high), normal(mean,std) or bernoulli(p)."""
     seed: int = 0
     """Seed of the action sampling, the reward samples and the bootstrap."""
+    threads: int = 1
+    """Torch threads for the policy network: 1 is robust on a busy machine (spinning threads can stall
+    behind other processes); raise it on an idle multi-core machine."""
     out: Path | None = None
     """Output folder, which must not exist (default: a fresh <run_dir>/analyses/hypotheses)."""
 
@@ -52,9 +55,14 @@ def main(argv: list[str], prog: str) -> int:
     try:
         if args.out is not None and args.out.exists():
             raise ValueError(f"--out {args.out} already exists; analyses are never overwritten")
+        if args.threads < 1:
+            raise ValueError(f"--threads must be at least 1; got {args.threads}")
         compatible = CompatibleConfig(samples=args.samples, prior=args.prior, seed=args.seed)
         config = StudyConfig(n_calibration=args.n_calibration, n_test=args.n_test, n_shutdown=args.n_shutdown,
                              level_start=args.level_start, seed=args.seed, predict=PredictConfig(compatible=compatible))
+        import torch
+
+        torch.set_num_threads(args.threads)
         agent = load_agent(args.agent)
         seed_blocks(agent, config)
     except ValueError as err:

@@ -68,7 +68,9 @@ def episode_steps(rows: pd.DataFrame, mazes: Sequence[Maze], utility: Discounted
         episodes.append(np.full(steps, i))
     cell = np.concatenate(cells)
     features = np.stack([cheese_dist[cell], corner_dist[cell]], axis=1) / DISTANCE_UNIT
-    return Steps(np.concatenate(episodes), q_grid[:, cell].transpose(1, 0, 2), np.concatenate(actions), features)
+    # float32 halves the largest array (steps x grid x actions); log-likelihoods need no more precision.
+    q = q_grid[:, cell].transpose(1, 0, 2).astype(np.float32)
+    return Steps(np.concatenate(episodes), q, np.concatenate(actions), features)
 
 
 def grid_q(batch: GraphBatch, utility: DiscountedUtility) -> np.ndarray:

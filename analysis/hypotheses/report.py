@@ -30,7 +30,7 @@ def comparison_table(scores: Scores) -> pd.DataFrame:
         "mazes": t["mazes"],
         "mean log-lik.": t["mean_ll"],
         "95% interval": [f"{lo:.3f} to {hi:.3f}" for lo, hi in t["mean_ll_ci"]],
-        "P = 0 observed": t["zero_probability"],
+        "observed outcomes given P = 0": t["zero_probability"],
         "mean log-lik. where P > 0 only": t["mean_ll_nonzero_only"],
         "accuracy": t["accuracy"],
         "accuracy 95%": [f"{lo:.3f} to {hi:.3f}" for lo, hi in t["accuracy_ci"]],

@@ -135,8 +135,9 @@ def report_markdown(agent: Any, config: StudyConfig, document: dict[str, Any], s
     lines = [
         f"# Hypotheses for agent `{name}`",
         "",
-        f"Calibration: {document['calibration']['episodes']} cheese-anywhere mazes with a decision square "
-        f"(level seeds from {config.level_start or agent.config.test_levels[0]}). Predictions for "
+        f"Calibration: {document['calibration']['episodes']} cheese-anywhere mazes"
+        f"{' with a decision square' if config.predict.decision_square_only else ''} "
+        f"(level seeds from {seed_blocks(agent, config)[0].start}). Predictions for "
         f"{len(document['level_seeds'])} further mazes were written to `predictions.json` (config hash "
         f"`{document['config_hash'][:12]}`) before they were rolled out; {int(scores.table['mazes'].iloc[0])} were scored.",
         "",

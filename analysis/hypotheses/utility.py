@@ -181,12 +181,11 @@ class DiscountedUtility:
         self.params = UtilityParams()
         self.fit_report: dict[str, Any] = {}
 
-    def policy(self, batch: GraphBatch, params: UtilityParams | None = None,
-               start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def policy(self, batch: GraphBatch, params: UtilityParams | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Action probabilities (N, 5) under ``params`` (default: the fitted ones), and the soft values."""
         params = params or self.params
         values = cell_values(batch, top_right_distances(batch, self.config.distance), params, self.config.decay)
-        q, v = soft_q(batch, values, params.gamma, params.beta, start)
+        q, v = soft_q(batch, values, params.gamma, params.beta)
         return boltzmann(q, params.beta), v
 
     def fit(self, rows: pd.DataFrame, mazes: Sequence[Maze]) -> None:
@@ -205,6 +204,7 @@ class DiscountedUtility:
             q, warm["v"] = soft_q(batch, values, params.gamma, params.beta, warm.get("v"))
             probs = outcome_probabilities(batch, boltzmann(q, params.beta), self.config.horizon)
             picked = probs[np.arange(keep), observed]
+            # The floor keeps the search's objective finite; predictions themselves are never floored.
             return float(-np.log(np.maximum(picked, 1e-300)).sum())
 
         # The likelihood surface is steep between "mostly cheese" and "mostly top-right" regimes, so a
