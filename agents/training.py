@@ -50,8 +50,8 @@ def make_vec_env(
     from cheesemaze.envs.procgen_env import ProcgenMazeVecEnv
 
     return ProcgenMazeVecEnv(
-        num_envs=n, world_size=env.world_size, region=region, level_seeds=range(*levels),
-        sample_levels=sample_levels, seed=seed,
+        num_envs=n, distribution_mode={15: "easy", 25: "hard"}[env.world_size], region=region,
+        level_seeds=range(*levels), sample_levels=sample_levels, seed=seed,
     )
 
 

@@ -1,0 +1,62 @@
+"""Configs: presets are valid, bad values are rejected with a message naming what is allowed."""
+
+import dataclasses
+
+import pytest
+
+from cheesemaze.agents.config import (
+    CPU_EASY,
+    PRESETS,
+    EnvConfig,
+    PPOConfig,
+    TrainConfig,
+    config_from_dict,
+    config_to_dict,
+)
+
+
+def test_presets_named_as_documented():
+    assert set(PRESETS) == {"cpu-easy", "cpu-hard", "procgen-hard"}
+    assert PRESETS["cpu-easy"].env.world_size == 15 and PRESETS["cpu-easy"].env.region == 5
+    assert PRESETS["cpu-hard"].env.world_size == 25
+    hard = PRESETS["procgen-hard"]
+    assert hard.env.backend == "procgen" and hard.env.num_envs * hard.ppo.n_steps == 256 * 256
+    assert hard.rollout_size // hard.ppo.batch_size == 8 and hard.ppo.gamma == 0.999
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_config_round_trips_through_dict(preset):
+    config = PRESETS[preset]
+    assert config_from_dict(config_to_dict(config)) == config
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda: dict(env=EnvConfig(world_size=14)), "odd"),
+        (lambda: dict(env=EnvConfig(region=-1)), "region"),
+        (lambda: dict(env=EnvConfig(obs_mode="pixels")), "observation mode"),
+        (lambda: dict(env=EnvConfig(action_mode="wasd")), "action mode"),
+        (lambda: dict(env=EnvConfig(backend="procgen")), "procgen backend"),
+        (lambda: dict(ppo=PPOConfig(batch_size=1000)), "must divide"),
+        (lambda: dict(ppo=PPOConfig(gamma=1.5)), "gamma"),
+        (lambda: dict(ppo=PPOConfig(learning_rate=0)), "learning_rate"),
+        (lambda: dict(test_levels=(0, 10)), "overlap"),
+        (lambda: dict(train_levels=(5, 5)), "train_levels"),
+        (lambda: dict(total_timesteps=0), "total_timesteps"),
+    ],
+)
+def test_impossible_configs_are_rejected(change, message):
+    with pytest.raises(ValueError, match=message):
+        dataclasses.replace(CPU_EASY, **change())
+
+
+def test_config_from_dict_rejects_unknown_fields():
+    data = config_to_dict(CPU_EASY)
+    data["ppo"]["learning_rat"] = 1.0
+    with pytest.raises(ValueError, match="does not match"):
+        config_from_dict(data)
+
+
+def test_default_train_config_is_cpu_easy_shape():
+    assert TrainConfig().env.backend == "native"

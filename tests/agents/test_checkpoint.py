@@ -1,0 +1,75 @@
+"""Checkpoints load tensors only and refuse truncated, altered or mismatched files."""
+
+import dataclasses
+import json
+
+import pytest
+import torch
+
+from cheesemaze.agents.checkpoint import load_checkpoint, save_checkpoint
+from cheesemaze.agents.config import CPU_EASY, PPOConfig
+from cheesemaze.agents.loading import load_agent
+from cheesemaze.agents.policy import build_policy
+from cheesemaze.agents.rundir import CHECKPOINT_DIR, create_run_dir
+
+
+@pytest.fixture
+def run_dir(tmp_path):
+    config = CPU_EASY
+    path = create_run_dir(tmp_path / "run", config)
+    policy = build_policy(config)
+    save_checkpoint(path / CHECKPOINT_DIR / "final.pt", {"policy": policy.state_dict()}, {"num_timesteps": 7})
+    return path
+
+
+def test_round_trip_restores_the_same_weights(run_dir):
+    agent = load_agent(run_dir)
+    saved, manifest = load_checkpoint(run_dir / CHECKPOINT_DIR / "final.pt")
+    assert manifest["num_timesteps"] == 7
+    for name, tensor in agent.policy.state_dict().items():
+        assert torch.equal(tensor, saved["policy"][name])
+
+
+def test_truncated_checkpoint_is_refused(run_dir):
+    path = run_dir / CHECKPOINT_DIR / "final.pt"
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(ValueError, match="truncated"):
+        load_agent(run_dir)
+
+
+def test_tampered_checkpoint_is_refused(run_dir):
+    path = run_dir / CHECKPOINT_DIR / "final.pt"
+    data = bytearray(path.read_bytes())
+    data[-100] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="altered"):
+        load_agent(run_dir)
+
+
+def test_pickled_code_is_never_run(tmp_path):
+    class Payload:
+        def __reduce__(self):
+            return (exec, ("raise SystemExit('code ran')",))
+
+    path = tmp_path / "evil.pt"
+    torch.save({"policy": Payload()}, path)
+    manifest = json.loads("{}")
+    from cheesemaze.agents.checkpoint import sha256_file
+
+    manifest.update(file=path.name, sha256=sha256_file(path), bytes=path.stat().st_size)
+    path.with_suffix(".json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match="tensors only"):
+        load_checkpoint(path)
+
+
+def test_checkpoint_of_another_architecture_is_refused(tmp_path):
+    other = dataclasses.replace(CPU_EASY, ppo=PPOConfig(impala_scale=1.0))
+    path = create_run_dir(tmp_path / "run", CPU_EASY)
+    save_checkpoint(path / CHECKPOINT_DIR / "final.pt", {"policy": build_policy(other).state_dict()}, {})
+    with pytest.raises(ValueError, match="does not match the architecture"):
+        load_agent(path)
+
+
+def test_bad_agent_path_names_what_is_allowed(tmp_path):
+    with pytest.raises(ValueError, match="run directory"):
+        load_agent(tmp_path / "nowhere")

@@ -1,0 +1,38 @@
+"""The IMPALA extractor: shapes for every observation kind, hookable residual additions."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+from cheesemaze.agents.impala import ImpalaCNN, ResidualAdd
+
+
+@pytest.mark.parametrize("shape", [(3, 15, 15), (3, 25, 25), (3, 64, 64)])
+@pytest.mark.parametrize("scale", [0.5, 1.0])
+def test_features_have_the_configured_width(shape, scale):
+    space = gym.spaces.Box(0, 255, shape, np.uint8)
+    net = ImpalaCNN(space, scale=scale, features_dim=64)
+    out = net(torch.zeros((2, *shape)))
+    assert out.shape == (2, 64)
+    assert [s.conv.out_channels for s in net.stacks] == [round(c * scale) for c in (16, 32, 32)]
+
+
+def test_residual_additions_are_named_modules_that_hooks_can_read():
+    net = ImpalaCNN(gym.spaces.Box(0, 1, (3, 15, 15), np.uint8))
+    names = [name for name, module in net.named_modules() if isinstance(module, ResidualAdd)]
+    assert names == [f"stacks.{i}.res{j}.add" for i in range(3) for j in range(2)]
+    seen = {}
+    module = dict(net.named_modules())["stacks.1.res0.add"]
+
+    def record(module, args, output):
+        seen["shape"] = output.shape
+
+    module.register_forward_hook(record)
+    net(torch.rand((4, 3, 15, 15)))
+    assert seen["shape"] == (4, 32, 4, 4)
+
+
+def test_scale_must_be_positive():
+    with pytest.raises(ValueError, match="scale"):
+        ImpalaCNN(gym.spaces.Box(0, 1, (3, 15, 15), np.uint8), scale=0)

@@ -1,0 +1,92 @@
+"""Training: same seed gives the same first updates; runs resume with their step counters;
+run directories are never overwritten; bad flags are rejected before training starts."""
+
+import dataclasses
+import json
+
+import pytest
+import torch
+
+from cheesemaze.agents.checkpoint import load_checkpoint
+from cheesemaze.agents.config import CPU_EASY, EnvConfig, PPOConfig
+from cheesemaze.agents.loading import load_agent
+from cheesemaze.agents.training import resume, train
+from cheesemaze.scripts.main import main as cli
+
+TINY = dataclasses.replace(
+    CPU_EASY,
+    env=EnvConfig(world_size=7, region=5, num_envs=8),
+    ppo=PPOConfig(n_steps=16, batch_size=64, n_epochs=2, impala_scale=0.25, features_dim=16),
+    total_timesteps=256,
+    eval_every=128,
+    eval_episodes=8,
+    checkpoint_every=128,
+)
+
+
+def weights(run_dir, name="final"):
+    tensors, meta = load_checkpoint(run_dir / "checkpoints" / f"{name}.pt")
+    return tensors["policy"], meta
+
+
+def test_same_seed_gives_the_same_first_updates(tmp_path):
+    train(TINY, tmp_path / "a")
+    train(TINY, tmp_path / "b")
+    train(dataclasses.replace(TINY, seed=1), tmp_path / "c")
+    a, meta = weights(tmp_path / "a")
+    b, _ = weights(tmp_path / "b")
+    c, _ = weights(tmp_path / "c")
+    assert meta["n_updates"] == 2 * 2  # two rollouts of 128 steps, two epochs each
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(a[k], c[k]) for k in a)
+
+
+def test_run_directory_holds_config_logs_checkpoints_and_evals(tmp_path):
+    run = tmp_path / "run"
+    train(TINY, run)
+    record = json.loads((run / "config.json").read_text())
+    assert record["config"]["env"]["world_size"] == 7 and "torch" in record["packages"]
+    header = (run / "progress.csv").read_text().splitlines()[0].split(",")
+    assert {"time/total_timesteps", "eval/train_cheese", "eval/anywhere_cheese", "time/wall_seconds"} <= set(header)
+    assert any((run / "tb").iterdir())
+    assert load_agent(run).config == TINY
+
+
+def test_resume_continues_with_the_same_step_counters(tmp_path):
+    run = tmp_path / "run"
+    train(dataclasses.replace(TINY, total_timesteps=128), run)
+    _, first = weights(run, "latest")
+    assert first["num_timesteps"] == 128
+    record = json.loads((run / "config.json").read_text())
+    record["config"]["total_timesteps"] = 256
+    (run / "config.json").write_text(json.dumps(record))
+    resume(run)
+    _, meta = weights(run, "latest")
+    assert meta["num_timesteps"] == 256 and meta["n_updates"] == 4
+    assert (run / "progress.csv").exists() and (run / "progress.1.csv").exists()
+
+
+def test_existing_run_directory_is_never_overwritten(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="already exists"):
+        train(TINY, run)
+    assert (run / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--preset", "gpu-huge"], "unknown preset"),
+        (["--env.world-size", "16"], "odd"),
+        (["--ppo.batch-size", "1000"], "must divide"),
+        (["--resume", "x", "--seed", "3"], "--resume takes"),
+    ],
+)
+def test_bad_flags_are_rejected_before_training(tmp_path, capsys, flags, message):
+    run = tmp_path / "run"
+    code = cli(["train", "--run-dir", str(run), *flags])
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not run.exists()
