@@ -35,7 +35,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agent", default="r5", help="shipped agent name, run directory, or 'fresh'")
     parser.add_argument("--n", type=int, default=10_000, help="held-out mazes")
-    parser.add_argument("--threads", type=int, default=2, help="torch threads")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (2 spins badly when the two cores are busy)")
     parser.add_argument("--batch-size", type=int, default=2000, help="mazes stepped together")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

@@ -110,8 +110,9 @@ def report(agent_name: str, stats: BehaviourStats, named: dict[str, pd.DataFrame
         parts += [
             "## Actor and critic at the decision square\n\nAt each maze's decision square: does the actor "
             "put more probability on the move toward the top-right or toward the cheese, and does the critic "
-            "value the next cell of the cheese branch above that of the top-right branch? Mazes whose cheese "
-            "is next to the decision square are left out (that next cell is terminal).\n",
+            "value the next cell of the cheese branch above that of the top-right branch? Left out: mazes "
+            "whose cheese is next to the decision square (that next cell is terminal) and mazes whose "
+            "decision square is the top-right cell (no top-right branch).\n",
             markdown_table(pd.DataFrame([fork])),
         ]
     return "\n".join(parts)
@@ -187,7 +188,8 @@ def main(argv: list[str], prog: str) -> int:
         mazes = episode_mazes(rows.drop_duplicates("level_seed").head(config.fork_mazes))
         env = agent.config.env
         fork_table = fork_comparison(agent, mazes, env.obs_mode, env.action_mode)
-        fork = fork_summary(fork_table)
+        # Mazes whose decision square is the top-right cell itself have no top-right branch.
+        fork = {"decision_square_mazes": len(mazes), **fork_summary(fork_table)}
     summary = {
         "agent": Path(agent.run_dir).name, "policy": config.policy, "episodes": stats.episodes,
         "with_dsq": stats.with_dsq, "cheese": stats.cheese, "cheese_rate": stats.cheese_rate,
