@@ -104,7 +104,8 @@ def rollout(
 
     :param greedy: take the most probable action instead of sampling.
     :param seed: seed of the per-episode sampling generators.
-    :param shutdowns: optional cell per maze (or None) that ends the episode with no reward.
+    :param shutdowns: optional cell per maze (or None) that ends the episode with no reward, outcome
+        ``shutdown``. It is not drawn in the observation: the agent's input has no channel for it.
     :param outcome_region: side of the top-right square that counts as reaching the top-right.
     :param batch_size: number of mazes stepped together.
     :param progress: called with the number of episodes that just finished.
