@@ -126,3 +126,18 @@ def test_rgb_observations_reach_the_policy():
             return super().distribution(obs)
 
     assert len(rollout(Shape(UNIFORM), mazes(3), obs_mode="rgb", max_steps=5)) == 3
+
+
+def test_episodes_replay_identically_in_the_native_vec_env():
+    from cheesemaze.envs.native import NativeMazeVecEnv
+
+    played = mazes(6)
+    episodes = rollout(Fixed([0.3, 0.1, 0.1, 0.4, 0.1]), played, seed=4, max_steps=60)
+    for maze, ep in zip(played, episodes):
+        env = NativeMazeVecEnv(num_envs=1, world_size=15, max_steps=60)
+        env.play([maze])
+        env.reset()
+        for k, letter in enumerate(ep.action_string):
+            _, _, dones, infos = env.step(np.array([LETTERS[letter]]))
+            assert dones[0] == (k == ep.steps - 1)
+        assert (infos[0]["outcome"], infos[0]["steps"], tuple(infos[0]["final_cell"])) == (ep.outcome, ep.steps, ep.final_cell)
