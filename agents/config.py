@@ -89,10 +89,13 @@ class PPOConfig:
     """IMPALA channel multiplier: channels 16/32/32 x scale."""
     features_dim: int = 256
     """Width of the IMPALA's final linear layer."""
+    upsample: int = 1
+    """Draw each observation pixel as upsample x upsample pixels before the IMPALA (grid
+    observations have one pixel per cell, which the first max-pool would blur; see agents/impala.py)."""
 
     def __post_init__(self) -> None:
         positive = ("n_steps", "batch_size", "n_epochs", "learning_rate", "adam_eps", "impala_scale",
-                    "features_dim", "clip_range", "max_grad_norm")
+                    "features_dim", "clip_range", "max_grad_norm", "upsample")
         for name in positive:
             if not getattr(self, name) > 0:
                 raise ValueError(f"ppo.{name} must be positive; got {getattr(self, name)}")
@@ -163,8 +166,9 @@ class TrainConfig:
 CPU_EASY = TrainConfig(
     preset="cpu-easy",
     env=EnvConfig(world_size=15, region=5, num_envs=64),
-    ppo=PPOConfig(impala_scale=0.5, features_dim=128),
-    total_timesteps=5_000_000,
+    ppo=PPOConfig(impala_scale=0.5, features_dim=128, upsample=2),
+    total_timesteps=8_000_000,
+    eval_episodes=300,
 )
 """Default: native backend, 15x15 world, region 5, sized to learn in minutes on two cores."""
 

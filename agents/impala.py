@@ -57,14 +57,22 @@ class ImpalaCNN(BaseFeaturesExtractor):
     :param observation_space: a (C, H, W) Box; SB3 transposes and scales RGB images before this.
     :param scale: channel multiplier (1 gives 16/32/32; the studied network used 4).
     :param features_dim: width of the final linear layer.
+    :param upsample: draw each input pixel as ``upsample`` x ``upsample`` pixels first. On grid
+        observations (one pixel per cell) the first max-pool would otherwise merge neighbouring cells
+        and blur the walls; procgen's 64x64 frame shows a cell as 2.5-4 pixels.
     """
 
-    def __init__(self, observation_space: gym.spaces.Box, scale: float = 1.0, features_dim: int = 256) -> None:
+    def __init__(self, observation_space: gym.spaces.Box, scale: float = 1.0, features_dim: int = 256,
+                 upsample: int = 1) -> None:
         super().__init__(observation_space, features_dim)
         if scale <= 0:
             raise ValueError(f"IMPALA scale must be positive; got {scale}")
+        if upsample < 1:
+            raise ValueError(f"upsample must be a positive integer; got {upsample}")
+        self.upsample = upsample
         channels = [max(1, round(c * scale)) for c in BASE_CHANNELS]
         in_channels, height, width = observation_space.shape
+        height, width = height * upsample, width * upsample
         stacks = []
         for out_channels in channels:
             stacks.append(ConvStack(in_channels, out_channels))
@@ -73,5 +81,8 @@ class ImpalaCNN(BaseFeaturesExtractor):
         self.fc = nn.Linear(in_channels * height * width, features_dim)
 
     def forward(self, observations: torch.Tensor) -> torch.Tensor:
-        x = self.stacks(observations.float())
+        x = observations.float()
+        if self.upsample > 1:
+            x = x.repeat_interleave(self.upsample, dim=2).repeat_interleave(self.upsample, dim=3)
+        x = self.stacks(x)
         return torch.relu(self.fc(torch.relu(x).flatten(1)))

@@ -18,7 +18,9 @@ def policy_kwargs(ppo: PPOConfig) -> dict[str, Any]:
     """SB3 ``policy_kwargs``: IMPALA features, linear policy and value heads, Adam with ``adam_eps``."""
     return {
         "features_extractor_class": ImpalaCNN,
-        "features_extractor_kwargs": {"scale": ppo.impala_scale, "features_dim": ppo.features_dim},
+        "features_extractor_kwargs": {
+            "scale": ppo.impala_scale, "features_dim": ppo.features_dim, "upsample": ppo.upsample,
+        },
         "net_arch": [],
         "normalize_images": True,
         "optimizer_kwargs": {"eps": ppo.adam_eps},
