@@ -77,6 +77,7 @@ def main(argv: list[str], prog: str) -> int:
         )
         world = agent_config.env.world_size
         calibration = None if args.calibration is None else load_calibration(args.calibration, world, config)
+        print(f"predicting level seeds {levels.start}..{levels.stop - 1} ({len(levels)} seeds, {world}x{world} world)")
         document = make_predictions(levels, world, config, calibration, tuple(agent_config.train_levels))
     except ValueError as err:
         print(f"{prog}: {err}", file=sys.stderr)
