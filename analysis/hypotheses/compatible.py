@@ -13,7 +13,10 @@ before it by the simple path, loses nothing. So an optimal walk either walks the
 cell ``m`` and stays there (value ``S(m) + (T - depth(m)) R(m)``, ``S`` the reward summed along the
 path), or walks to a cell ``m``, waits there (as long as the horizon allows when ``R(m) > 0``), and
 walks the simple path from ``m`` to a terminal cell. Both are max-plus expressions over cells,
-computed for all samples at once with one matrix product per maze. With a discount < 1 the argument
+computed for all samples at once with one matrix product per maze. One consequence of the finite
+horizon: stepping onto the cheese on the very last step costs nothing, so a positive-reward goal
+still ends on the cheese when its reward beats the cell the mouse would stay on and the cheese is
+near that cell. With a discount < 1 the argument
 fails (collecting early can beat reaching the best cell), and finite-horizon dynamic programming
 (:mod:`finite_horizon`) is used instead.
 
@@ -27,7 +30,7 @@ state the simple path is taken. Averaging over the K samples of the other reward
 probabilities (an exact zero means no sample admits the outcome).
 
 Power-seeking. ``n`` is the number of non-terminal cells the mouse can reach within the horizon
-without passing a terminal cell, the start included: the states it could stay in forever with NOOP.
+without passing a terminal cell, the start included: the states it could stay in with NOOP.
 Krakovna & Kramár's bound for i.i.d. rewards is P(avoid the terminal) >= n / (n + 1).
 """
 
@@ -47,8 +50,8 @@ from cheesemaze.analysis.rollout import ROLLOUT_OUTCOMES
 from cheesemaze.envs.maze import Cell, Maze
 from cheesemaze.envs.native import MAX_STEPS
 
-CHEESE, TOP_RIGHT, OTHER, SHUTDOWN = range(4)
-"""Column indices of the solver's outcome probabilities, in ``ROLLOUT_OUTCOMES`` order."""
+CHEESE, TOP_RIGHT, OTHER, SHUTDOWN = (ROLLOUT_OUTCOMES.index(o) for o in ("cheese", "top_right", "other", "shutdown"))
+"""Column indices of the solver's outcome probabilities (``ROLLOUT_OUTCOMES`` order)."""
 
 
 @dataclass(frozen=True)
