@@ -27,9 +27,12 @@ class Agent:
     def distribution(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Action probabilities (n, n_actions) and value estimates (n,) for a batch of observations."""
         x = obs_to_tensor(self.policy, obs)
-        dist = self.policy.get_distribution(x)
-        values = self.policy.predict_values(x)
-        return dist.distribution.probs.cpu().numpy(), values.squeeze(-1).cpu().numpy()
+        # One pass through the shared features extractor serves both heads (SB3's get_distribution
+        # and predict_values would each run it: twice the cost in rollouts).
+        latent_pi, latent_vf = self.policy.mlp_extractor(self.policy.extract_features(x))
+        probs = torch.softmax(self.policy.action_net(latent_pi), dim=-1)
+        values = self.policy.value_net(latent_vf)
+        return probs.cpu().numpy(), values.squeeze(-1).cpu().numpy()
 
     def act(self, obs: np.ndarray, greedy: bool, rng: np.random.Generator) -> np.ndarray:
         """One action per observation: the most probable one, or sampled with ``rng``."""
