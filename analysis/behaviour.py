@@ -104,6 +104,28 @@ def check_rows(rows: pd.DataFrame) -> None:
         )
 
 
+def logistic_1d(z: np.ndarray, y: np.ndarray, weights: np.ndarray, ridge: float = 1e-6,
+                iterations: int = 50) -> tuple[np.ndarray, np.ndarray]:
+    """Maximum-likelihood intercept and slope of ``P(y) = sigmoid(a + b z)`` for many fits at once.
+
+    ``z`` and ``weights`` are (fits, n): each row is one fit's feature values and 0/1 training mask.
+    Newton's method, vectorized over fits; a tiny ridge keeps separable data finite.
+    """
+    a, b = np.zeros(len(z)), np.zeros(len(z))
+    for _ in range(iterations):
+        p = 1 / (1 + np.exp(-(a[:, None] + b[:, None] * z)))
+        r = weights * (y - p)
+        s = weights * p * (1 - p)
+        ga, gb = r.sum(axis=1), (r * z).sum(axis=1) - ridge * b
+        haa, hab, hbb = s.sum(axis=1) + ridge, (s * z).sum(axis=1), (s * z * z).sum(axis=1) + ridge
+        det = haa * hbb - hab * hab
+        da, db = (hbb * ga - hab * gb) / det, (haa * gb - hab * ga) / det
+        a, b = a + da, b + db
+        if max(np.abs(da).max(), np.abs(db).max()) < 1e-10:
+            break
+    return a, b
+
+
 def single_feature_accuracies(rows: pd.DataFrame, features: tuple[str, ...] = FEATURES,
                               n_splits: int = 50, seed: int = 0) -> pd.DataFrame:
     """Held-out accuracy of a one-feature logistic regression per feature, over repeated 80/20 splits.
@@ -113,19 +135,24 @@ def single_feature_accuracies(rows: pd.DataFrame, features: tuple[str, ...] = FE
     """
     check_rows(rows)
     features = usable_features(rows, features)
-    splits = list(ShuffleSplit(n_splits, test_size=0.2, random_state=seed).split(rows))
     x_all, y = design(rows, features)
-    baseline = np.mean([np.mean(y[te] == int(y[tr].mean() >= 0.5)) for tr, te in splits])
+    train = np.zeros((n_splits, len(y)))
+    for k, (tr, _) in enumerate(ShuffleSplit(n_splits, test_size=0.2, random_state=seed).split(rows)):
+        train[k, tr] = 1
+    test = 1 - train
+    majority = (train @ y) / train.sum(axis=1) >= 0.5
+    baseline = float(np.mean((test * (y == majority[:, None])).sum(axis=1) / test.sum(axis=1)))
     out = []
     for j, feature in enumerate(features):
-        accs, coefs = [], []
-        for tr, te in splits:
-            x_tr, x_te = zscore(x_all[tr, j : j + 1], x_all[te, j : j + 1])
-            model = LogisticRegression(C=np.inf, solver="newton-cg").fit(x_tr, y[tr])
-            accs.append(model.score(x_te, y[te]))
-            coefs.append(model.coef_[0, 0])
-        out.append({"feature": feature, "label": FEATURE_LABELS[feature], "accuracy": np.mean(accs),
-                    "accuracy_sd": np.std(accs), "baseline": baseline, "coef": np.mean(coefs), "n": len(rows)})
+        x = np.broadcast_to(x_all[:, j], train.shape)
+        mean = (train * x).sum(axis=1, keepdims=True) / train.sum(axis=1, keepdims=True)
+        sd = np.sqrt((train * (x - mean) ** 2).sum(axis=1, keepdims=True) / train.sum(axis=1, keepdims=True))
+        z = (x - mean) / np.where(sd > 0, sd, 1.0)
+        a, b = logistic_1d(z, y, train)
+        predicted = a[:, None] + b[:, None] * z > 0
+        accs = (test * (predicted == y)).sum(axis=1) / test.sum(axis=1)
+        out.append({"feature": feature, "label": FEATURE_LABELS[feature], "accuracy": accs.mean(),
+                    "accuracy_sd": accs.std(), "baseline": baseline, "coef": b.mean(), "n": len(rows)})
     return pd.DataFrame(out).sort_values("accuracy", ascending=False, ignore_index=True)
 
 

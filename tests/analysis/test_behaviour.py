@@ -79,3 +79,20 @@ def test_too_few_episodes_is_a_clear_error(planted):
     few = planted.head(30).assign(outcome="cheese")
     with pytest.raises(ValueError, match="both outcomes"):
         behaviour_statistics(few)
+
+
+def test_vectorized_one_feature_fits_match_scikit_learn():
+    from sklearn.linear_model import LogisticRegression
+
+    from cheesemaze.analysis.behaviour import logistic_1d
+
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(4, 400))
+    y = (rng.random(400) < 1 / (1 + np.exp(-(0.3 - 1.2 * z[0])))).astype(float)
+    mask = (rng.random((4, 400)) < 0.8).astype(float)
+    a, b = logistic_1d(z, y, mask)
+    for k in range(4):
+        keep = mask[k] > 0
+        ref = LogisticRegression(C=np.inf, solver="newton-cg", tol=1e-10).fit(z[k, keep, None], y[keep])
+        assert a[k] == pytest.approx(ref.intercept_[0], abs=1e-6)
+        assert b[k] == pytest.approx(ref.coef_[0, 0], abs=1e-6)
