@@ -41,3 +41,13 @@ def staged_dir(final: Path) -> Iterator[Path]:
     finally:
         if staging.exists():
             shutil.rmtree(staging)
+
+
+def check_writable(path: Path) -> None:
+    """Raise ``ValueError`` unless ``path`` could be created: its nearest existing ancestor must be a
+    writable folder (a shipped agent installed read-only, say, is not)."""
+    folder = Path(path).absolute()
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise ValueError(f"cannot write {path}: {folder} is not a writable folder; pass --out elsewhere")

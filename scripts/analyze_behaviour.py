@@ -24,7 +24,7 @@ from cheesemaze.analysis.behaviour import (
 from cheesemaze.analysis.evaluation import (
     DISTRIBUTIONS, POLICIES, check_levels, default_name, episode_mazes, read_episodes, run_evaluation,
 )
-from cheesemaze.analysis.outputs import fresh_path, staged_dir
+from cheesemaze.analysis.outputs import check_writable, fresh_path, staged_dir
 from cheesemaze.scripts.evaluate import evaluation_dir
 
 ANALYSES_DIR = "analyses"
@@ -171,6 +171,7 @@ def main(argv: list[str], prog: str) -> int:
         start = agent.config.test_levels[0] if config.level_start is None else config.level_start
         check_levels(start, config.n, tuple(agent.config.train_levels))
         out = config.out or fresh_path(Path(agent.run_dir) / ANALYSES_DIR / "behaviour")
+        check_writable(out)
         df = episodes_for(agent, config, start)
         stats = behaviour_statistics(df, "anywhere", config.policy, config.splits, config.bootstrap, config.seed)
     except ValueError as err:

@@ -11,7 +11,7 @@ import tyro
 from tqdm import tqdm
 
 from cheesemaze.analysis.evaluation import DISTRIBUTIONS, POLICIES, check_levels, default_name, run_evaluation
-from cheesemaze.analysis.outputs import fresh_path
+from cheesemaze.analysis.outputs import check_writable, fresh_path
 
 EVALUATIONS_DIR = "evaluations"
 
@@ -75,11 +75,12 @@ def main(argv: list[str], prog: str) -> int:
         agent = load_agent(config.agent)
         start = agent.config.test_levels[0] if config.level_start is None else config.level_start
         check_levels(start, config.n, tuple(agent.config.train_levels))
+        name = default_name(config.n, start, config.seed, distributions, policies)
+        out = config.out or fresh_path(evaluation_dir(agent.run_dir, name))
+        check_writable(out)
     except ValueError as err:
         print(f"{prog}: {err}", file=sys.stderr)
         return 2
-    name = default_name(config.n, start, config.seed, distributions, policies)
-    out = config.out or fresh_path(evaluation_dir(agent.run_dir, name))
     total = config.n * len(distributions) * len(policies)
     try:
         with tqdm(total=total, desc="episodes", unit="ep") as bar:

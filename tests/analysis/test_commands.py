@@ -43,6 +43,12 @@ def test_evaluate_refuses_bad_requests_before_rolling_out(run_dir, args, message
     assert not (run_dir / "evaluations").exists()
 
 
+def test_evaluate_refuses_an_output_it_cannot_create(run_dir, tmp_path, capsys):
+    (tmp_path / "afile").write_text("")
+    assert main(["evaluate", str(run_dir), "--out", str(tmp_path / "afile" / "ev")]) == 2
+    assert "not a writable folder" in capsys.readouterr().err
+
+
 def test_evaluate_refuses_a_bad_agent_path(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "nowhere")]) == 2
     assert "no agent at" in capsys.readouterr().err
