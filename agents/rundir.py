@@ -12,6 +12,7 @@ Layout::
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -80,11 +81,20 @@ def shipped_agents() -> list[str]:
     return sorted(p.name for p in TRAINED_DIR.iterdir() if (p / CONFIG_FILE).is_file())
 
 
-def resolve_agent_dir(spec: str | Path) -> Path:
-    """A shipped agent's name or a run directory's path, as a run directory."""
-    if str(spec) in shipped_agents():
-        return TRAINED_DIR / str(spec)
+def resolve_agent_dir(spec: str | Path, workspace: Path = Path("runs")) -> Path:
+    """A run directory's path, or a shipped agent's name as a working copy ``<workspace>/<name>``.
+
+    Shipped agents live inside the installed package, which may be read-only and must stay clean, so
+    the first use copies them (a few hundred kB) to the workspace, where analyses then add files.
+    An existing directory by that name is used as it is.
+    """
     path = Path(spec)
+    if str(spec) in shipped_agents() and not (path / CONFIG_FILE).is_file():
+        copy = Path(workspace) / str(spec)
+        if not (copy / CONFIG_FILE).is_file():
+            shutil.copytree(TRAINED_DIR / str(spec), copy, dirs_exist_ok=True)
+            print(f"copied shipped agent {spec!r} to {copy}; results are written there")
+        return copy
     if not (path / CONFIG_FILE).is_file():
         raise ValueError(
             f"no agent at {spec!r}: give a run directory holding {CONFIG_FILE} "

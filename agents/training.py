@@ -93,7 +93,7 @@ class RunCallback(BaseCallback):
     def _on_training_start(self) -> None:
         step = self.num_timesteps
         self.bar = tqdm(total=self.config.total_timesteps, initial=step, unit="step", unit_scale=True,
-                        dynamic_ncols=True, desc="train")
+                        dynamic_ncols=True, desc="train", mininterval=1.0)
         every = self.config.eval_every
         self.next_eval = (step // every + 1) * every if every else float("inf")
         self.next_checkpoint = (step // self.config.checkpoint_every + 1) * self.config.checkpoint_every

@@ -20,6 +20,7 @@ COMMANDS: dict[str, str | dict[str, str]] = {
         "hypotheses": "cheesemaze.scripts.analyze_hypotheses:main",
     },
     "predict": "cheesemaze.scripts.predict:main",
+    "report": "cheesemaze.scripts.report:main",
     "score": "cheesemaze.scripts.score:main",
     "plot": {
         "curves": "cheesemaze.scripts.plot:curves",
@@ -36,6 +37,7 @@ HELP = {
     "train": "train a PPO agent (presets cpu-easy, cpu-hard, procgen-hard)",
     "evaluate": "roll an agent out on held-out mazes; one table row per episode",
     "analyze": "behavioural statistics (behaviour), hypotheses",
+    "report": "the whole pipeline on an agent: evaluate, behavioural statistics, hypotheses, reports",
     "predict": "write every hypothesis's outcome probabilities for held-out seeds, before rolling out",
     "score": "score a prediction file against an evaluation (log-likelihood, accuracy, Brier, Bayes factors)",
     "plot": "one figure: training curves, outcomes, P(cheese), vector field, trajectories",
