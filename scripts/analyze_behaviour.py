@@ -22,10 +22,10 @@ from cheesemaze.analysis.behaviour import (
     PUBLISHED_SOURCE, BehaviourStats, behaviour_statistics, decision_rows, markdown_table, published_comparison,
 )
 from cheesemaze.analysis.evaluation import (
-    DISTRIBUTIONS, POLICIES, check_levels, default_name, episode_mazes, read_episodes, run_evaluation,
+    DISTRIBUTIONS, POLICIES, default_name, episode_mazes, read_episodes, run_evaluation,
 )
 from cheesemaze.analysis.outputs import check_writable, fresh_path, staged_dir
-from cheesemaze.scripts.evaluate import evaluation_dir
+from cheesemaze.scripts.evaluate import evaluation_dir, load_checked
 
 ANALYSES_DIR = "analyses"
 
@@ -153,23 +153,13 @@ def main(argv: list[str], prog: str) -> int:
     """Run ``cheesemaze analyze behaviour``; returns the exit code (2 for bad input, 130 when interrupted)."""
     config = tyro.cli(BehaviourConfig, args=argv, prog=prog)
     try:
-        for flag, value, least in (("--n", config.n, 1), ("--splits", config.splits, 2),
-                                   ("--bootstrap", config.bootstrap, 0), ("--fork-mazes", config.fork_mazes, 0)):
+        for flag, value, least in (("--splits", config.splits, 2), ("--bootstrap", config.bootstrap, 0),
+                                   ("--fork-mazes", config.fork_mazes, 0)):
             if value < least:
                 raise ValueError(f"{flag} must be at least {least}; got {value}")
         if config.out is not None and config.out.exists():
             raise ValueError(f"--out {config.out} already exists; analyses are never overwritten")
-        if config.threads < 1:
-            raise ValueError(f"--threads must be at least 1; got {config.threads}")
-        import torch
-
-        from cheesemaze.agents.loading import load_agent
-
-        torch.set_num_threads(config.threads)
-
-        agent = load_agent(config.agent)
-        start = agent.config.test_levels[0] if config.level_start is None else config.level_start
-        check_levels(start, config.n, tuple(agent.config.train_levels))
+        agent, start = load_checked(config.agent, config.n, config.level_start, config.threads)
         out = config.out or fresh_path(Path(agent.run_dir) / ANALYSES_DIR / "behaviour")
         check_writable(out)
         df = episodes_for(agent, config, start)

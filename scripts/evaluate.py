@@ -5,11 +5,13 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+import torch
 import tyro
 from tqdm import tqdm
 
+from cheesemaze.agents.loading import load_agent
 from cheesemaze.analysis.evaluation import DISTRIBUTIONS, POLICIES, check_levels, default_name, run_evaluation
 from cheesemaze.analysis.outputs import check_writable, fresh_path
 
@@ -51,30 +53,31 @@ def evaluation_dir(run_dir: Path, name: str) -> Path:
     return Path(run_dir) / EVALUATIONS_DIR / name
 
 
+def load_checked(spec: str, n: int, level_start: int | None, threads: int) -> tuple[Any, int]:
+    """The agent and the first held-out level seed, after checking ``n``, ``threads`` and that the
+    seeds avoid the training range; ``ValueError`` names the problem."""
+    if n < 1:
+        raise ValueError(f"--n must be at least 1; got {n}")
+    if threads < 1:
+        raise ValueError(f"--threads must be at least 1; got {threads}")
+    torch.set_num_threads(threads)
+    agent = load_agent(spec)
+    start = agent.config.test_levels[0] if level_start is None else level_start
+    check_levels(start, n, tuple(agent.config.train_levels))
+    return agent, start
+
+
 def main(argv: list[str], prog: str) -> int:
     """Run ``cheesemaze evaluate``; returns the exit code (2 for bad input, 130 when interrupted)."""
     config = tyro.cli(EvaluateConfig, args=argv, prog=prog)
     distributions = choices(config.distribution, DISTRIBUTIONS)
     policies = choices(config.policy, POLICIES)
     try:
-        if config.n < 1:
-            raise ValueError(f"--n must be at least 1; got {config.n}")
         if config.batch_size < 1:
             raise ValueError(f"--batch-size must be at least 1; got {config.batch_size}")
         if config.out is not None and config.out.exists():
             raise ValueError(f"--out {config.out} already exists; evaluations are never overwritten")
-        # Imported here so that a bad flag is reported without paying for torch.
-        if config.threads < 1:
-            raise ValueError(f"--threads must be at least 1; got {config.threads}")
-        import torch
-
-        from cheesemaze.agents.loading import load_agent
-
-        torch.set_num_threads(config.threads)
-
-        agent = load_agent(config.agent)
-        start = agent.config.test_levels[0] if config.level_start is None else config.level_start
-        check_levels(start, config.n, tuple(agent.config.train_levels))
+        agent, start = load_checked(config.agent, config.n, config.level_start, config.threads)
         name = default_name(config.n, start, config.seed, distributions, policies)
         out = config.out or fresh_path(evaluation_dir(agent.run_dir, name))
         check_writable(out)
