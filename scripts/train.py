@@ -45,6 +45,8 @@ def main(argv: list[str], prog: str) -> int:
     except ValueError as err:
         print(f"{prog}: {err}", file=sys.stderr)
         return 2
+    except SystemExit as exit_:  # tyro has printed help, or why a flag was refused
+        return int(exit_.code or 0)
     from cheesemaze.agents import training
 
     try:
