@@ -86,6 +86,7 @@ class RunCallback(BaseCallback):
         self.next_eval = self.next_checkpoint = 0
         self.bar: tqdm | None = None
         self.started = time.time()
+        self.last_eval_step = -1
 
     def wall_seconds(self) -> float:
         return self.wall_offset + time.time() - self.started
@@ -119,6 +120,7 @@ class RunCallback(BaseCallback):
             save_run_checkpoint(self.model, self.run_dir, "latest", self.wall_seconds())
 
     def evaluate(self) -> dict[str, float]:
+        self.last_eval_step = self.num_timesteps
         agent = Agent(self.config, self.model.policy, self.run_dir)
         was_training = self.model.policy.training
         self.model.policy.set_training_mode(False)
@@ -183,7 +185,7 @@ def _learn(model: PPO, config: TrainConfig, run_dir: Path, wall_offset: float, p
         return model
     save_run_checkpoint(model, run_dir, "latest", callback.wall_seconds())
     save_run_checkpoint(model, run_dir, "final", callback.wall_seconds())
-    if config.eval_every:
+    if config.eval_every and callback.last_eval_step != model.num_timesteps:
         callback.evaluate()
         model.logger.dump(model.num_timesteps)
     return model
