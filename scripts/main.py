@@ -41,15 +41,26 @@ HELP = {
     "predict": "write every hypothesis's outcome probabilities for held-out seeds, before rolling out",
     "score": "score a prediction file against an evaluation (log-likelihood, accuracy, Brier, Bayes factors)",
     "plot": "one figure: training curves, outcomes, P(cheese), vector field, trajectories",
+    "maze show": "print a level as ASCII with its decision square; --png draws it",
+    "analyze behaviour": "logistic regressions of P(cheese) on maze features, beside the published ones",
+    "analyze hypotheses": "calibrate, predict, roll out and score the four hypotheses; report.md",
+    "plot curves": "training curves of a run directory (steps and wall time)",
+    "plot outcomes": "outcome rates per distribution and policy, with intervals",
+    "plot cheese-rate": "P(cheese) against d_Euclid(cheese, top-right) and d_step(decision square, cheese)",
+    "plot heatmap": "P(cheese) by cheese location over the maze",
+    "plot vector-field": "the policy's action probabilities on every open cell, beside the value map",
+    "plot trajectories": "episodes drawn over their maze",
 }
 
 
 def usage(commands: dict, prog: str) -> str:
     lines = [f"usage: {prog} COMMAND [ARGS]", "", "commands:"]
+    group = prog.removeprefix("cheesemaze").strip()
     for name in commands:
         target = commands[name]
         subs = f" {{{','.join(target)}}}" if isinstance(target, dict) else ""
-        lines.append(f"  {name}{subs:<28} {HELP.get(name, '')}")
+        key = f"{group} {name}".strip()
+        lines.append(f"  {name + subs:<32} {HELP.get(key, '')}")
     lines.append("")
     lines.append(f"Run '{prog} COMMAND --help' for a command's flags.")
     return "\n".join(lines)
