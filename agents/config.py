@@ -166,7 +166,7 @@ class TrainConfig:
 CPU_EASY = TrainConfig(
     preset="cpu-easy",
     env=EnvConfig(world_size=15, region=5, num_envs=64),
-    ppo=PPOConfig(impala_scale=0.5, features_dim=128, upsample=2),
+    ppo=PPOConfig(impala_scale=0.5, features_dim=128),
     total_timesteps=8_000_000,
     eval_episodes=300,
 )
