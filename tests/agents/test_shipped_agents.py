@@ -1,0 +1,26 @@
+"""The shipped agents load by name, into a working copy, with the architecture their config names."""
+
+import numpy as np
+import pytest
+
+from cheesemaze.agents.loading import load_agent
+from cheesemaze.agents.rundir import TRAINED_DIR, shipped_agents
+from cheesemaze.envs.native import NativeMazeVecEnv
+
+
+def test_both_shipped_agents_are_present():
+    assert set(shipped_agents()) >= {"r5", "control"}
+
+
+@pytest.mark.parametrize("name, region", [("r5", 5), ("control", None)])
+def test_shipped_agent_loads_by_name_into_a_working_copy(tmp_path, monkeypatch, name, region):
+    monkeypatch.chdir(tmp_path)
+    agent = load_agent(name)
+    assert agent.run_dir.resolve() == tmp_path / "runs" / name
+    assert (tmp_path / "runs" / name / "config.json").is_file()
+    assert (TRAINED_DIR / name / "config.json").is_file()
+    assert agent.config.env.region == region
+    env = NativeMazeVecEnv(4, agent.config.env.world_size, region, seed=0)
+    probs, values = agent.distribution(env.reset())
+    assert probs.shape == (4, 5) and np.allclose(probs.sum(axis=1), 1, atol=1e-5)
+    assert values.shape == (4,)
