@@ -1,13 +1,17 @@
 """Training: stable-baselines3 PPO on the maze, with run directories, checkpoints and held-out evals.
 
 ``train(config, run_dir)`` starts a run; ``resume(run_dir)`` continues one from its last checkpoint
-with the same step counters. Ctrl-C saves a checkpoint and returns cleanly.
+with the same step counters. Ctrl-C (SIGINT) or SIGTERM saves a checkpoint and returns cleanly, also
+for a run started in the background (``nohup ... &``), where the shell would otherwise ignore SIGINT.
 """
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -172,13 +176,32 @@ def run_logger(run_dir: Path, part: int) -> Logger:
     return Logger(str(run_dir), [CSVOutputFormat(str(run_dir / name)), TensorBoardOutputFormat(str(run_dir / "tb"))])
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@contextmanager
+def stop_signals_interrupt():
+    """While training, SIGINT and SIGTERM raise ``KeyboardInterrupt`` (so the run saves and exits)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _learn(model: PPO, config: TrainConfig, run_dir: Path, wall_offset: float, part: int) -> PPO:
     model.set_logger(run_logger(run_dir, part))
     callback = RunCallback(config, run_dir, wall_offset)
     remaining = config.total_timesteps - model.num_timesteps
     try:
         if remaining > 0:
-            model.learn(remaining, callback=callback, reset_num_timesteps=False)
+            with stop_signals_interrupt():
+                model.learn(remaining, callback=callback, reset_num_timesteps=False)
     except KeyboardInterrupt:
         path = save_run_checkpoint(model, run_dir, "latest", callback.wall_seconds())
         print(f"\ninterrupted at {model.num_timesteps:,} steps; saved {path}; continue with --resume")

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from cheesemaze.agents.checkpoint import load_checkpoint, save_checkpoint
-from cheesemaze.agents.config import CPU_EASY, PPOConfig
+from cheesemaze.agents.config import CPU_EASY
 from cheesemaze.agents.loading import load_agent
 from cheesemaze.agents.policy import build_policy
 from cheesemaze.agents.rundir import CHECKPOINT_DIR, create_run_dir
@@ -63,7 +63,7 @@ def test_pickled_code_is_never_run(tmp_path):
 
 
 def test_checkpoint_of_another_architecture_is_refused(tmp_path):
-    other = dataclasses.replace(CPU_EASY, ppo=PPOConfig(impala_scale=1.0))
+    other = dataclasses.replace(CPU_EASY, ppo=dataclasses.replace(CPU_EASY.ppo, impala_scale=CPU_EASY.ppo.impala_scale / 2))
     path = create_run_dir(tmp_path / "run", CPU_EASY)
     save_checkpoint(path / CHECKPOINT_DIR / "final.pt", {"policy": build_policy(other).state_dict()}, {})
     with pytest.raises(ValueError, match="does not match the architecture"):

@@ -3,6 +3,8 @@ run directories are never overwritten; bad flags are rejected before training st
 
 import dataclasses
 import json
+import os
+import signal
 
 import pytest
 import torch
@@ -10,7 +12,7 @@ import torch
 from cheesemaze.agents.checkpoint import load_checkpoint
 from cheesemaze.agents.config import CPU_EASY, EnvConfig, PPOConfig
 from cheesemaze.agents.loading import load_agent
-from cheesemaze.agents.training import resume, train
+from cheesemaze.agents.training import RunCallback, resume, train
 from cheesemaze.scripts.main import main as cli
 
 TINY = dataclasses.replace(
@@ -64,6 +66,39 @@ def test_resume_continues_with_the_same_step_counters(tmp_path):
     _, meta = weights(run, "latest")
     assert meta["num_timesteps"] == 256 and meta["n_updates"] == 4
     assert (run / "progress.csv").exists() and (run / "progress.1.csv").exists()
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
+def test_a_stop_signal_saves_latest_off_the_grid_and_resume_finishes(tmp_path, monkeypatch, capsys, how):
+    """SIGINT (Ctrl-C) or SIGTERM mid-rollout saves checkpoints/latest at the current step, also when
+    SIGINT was ignored on entry, as it is for a run started in the background by a shell."""
+    run = tmp_path / "run"
+    config = dataclasses.replace(TINY, checkpoint_every=10_000, eval_every=0)
+    original = RunCallback._on_step
+    calls = {"n": 0}
+
+    def signalling(self):
+        calls["n"] += 1
+        if calls["n"] == 20:  # 20 vectorized steps of 8 envs: inside the second rollout
+            os.kill(os.getpid(), getattr(signal, how))
+        return original(self)
+
+    monkeypatch.setattr(RunCallback, "_on_step", signalling)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        train(config, run)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert "interrupted at" in capsys.readouterr().out
+    _, meta = weights(run, "latest")
+    # SB3 counts a vectorized step before the callback sees it: 20 steps of 8 envs, mid-rollout
+    assert meta["num_timesteps"] == 20 * 8 and meta["num_timesteps"] % config.rollout_size != 0
+    assert not (run / "checkpoints" / "final.pt").exists()
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers restored after training
+    monkeypatch.setattr(RunCallback, "_on_step", original)
+    resume(run)
+    _, meta = weights(run, "final")
+    assert meta["num_timesteps"] >= config.total_timesteps
 
 
 def test_existing_run_directory_is_never_overwritten(tmp_path):
