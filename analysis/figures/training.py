@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from cheesemaze.analysis.figures.canvas import PAGE_WIDTH, chart, paper_style
 
@@ -79,4 +80,7 @@ def add_wall_clock(ax, steps: np.ndarray, seconds: np.ndarray) -> None:
         return
     top = ax.secondary_xaxis("top", functions=(lambda s: np.interp(s, steps, minutes),
                                                lambda m: np.interp(m, minutes, steps)))
+    # only ticks inside the logged time: beyond it the interpolation clamps and labels would pile up
+    ticks = MaxNLocator(nbins=6).tick_values(minutes[0], minutes[-1])
+    top.set_xticks(ticks[(ticks >= minutes[0]) & (ticks <= minutes[-1])])
     top.set_xlabel("wall time (minutes)")
