@@ -23,7 +23,8 @@ def policy_kwargs(ppo: PPOConfig) -> dict[str, Any]:
         },
         "net_arch": [],
         "normalize_images": True,
-        "optimizer_kwargs": {"eps": ppo.adam_eps},
+        # foreach: one batched update over all tensors instead of a Python loop (~4% of a CPU update)
+        "optimizer_kwargs": {"eps": ppo.adam_eps, "foreach": True},
     }
 
 

@@ -36,3 +36,19 @@ def test_residual_additions_are_named_modules_that_hooks_can_read():
 def test_scale_must_be_positive():
     with pytest.raises(ValueError, match="scale"):
         ImpalaCNN(gym.spaces.Box(0, 1, (3, 15, 15), np.uint8), scale=0)
+
+
+def test_channels_last_layout_is_internal_to_the_forward_pass():
+    torch.manual_seed(0)
+    net = ImpalaCNN(gym.spaces.Box(0, 1, (3, 15, 15), np.uint8))
+    x = (torch.rand((8, 3, 15, 15)) > 0.5).float()
+    seen = {}
+    dict(net.named_modules())["stacks.0.res1.add"].register_forward_hook(lambda m, a, out: seen.update(out=out))
+    out = net(x)
+    hooked = seen["out"].detach().numpy().copy()
+    stack0 = net.stacks[0](x)  # the same layers, all in the default (NCHW) layout
+    reference = torch.relu(net.fc(torch.relu(net.stacks[2](net.stacks[1](stack0))).flatten(1)))
+    torch.testing.assert_close(out, reference, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(hooked, stack0.detach().numpy(), rtol=1e-5, atol=1e-5)
+    net.channels_last = False
+    torch.testing.assert_close(net(x), out, rtol=1e-5, atol=1e-5)
