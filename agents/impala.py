@@ -70,8 +70,7 @@ class ImpalaCNN(BaseFeaturesExtractor):
         if upsample < 1:
             raise ValueError(f"upsample must be a positive integer; got {upsample}")
         self.upsample = upsample
-        self.channels_last = True
-        """Run the CPU forward pass in channels-last layout (see ``forward``); False: plain NCHW."""
+        self.channels_last = True  # CPU forward pass in channels-last layout (see forward); False: NCHW
         channels = [max(1, round(c * scale)) for c in BASE_CHANNELS]
         in_channels, height, width = observation_space.shape
         height, width = height * upsample, width * upsample
@@ -88,8 +87,9 @@ class ImpalaCNN(BaseFeaturesExtractor):
             x = x.repeat_interleave(self.upsample, dim=2).repeat_interleave(self.upsample, dim=3)
         if self.channels_last and x.device.type == "cpu":
             # Channels-last activations: on the CPU, max-pool runs ~10x and a conv's backward ~1.4x
-            # faster on these small maps than in NCHW (benchmarks/bench_training.py). The layout is
-            # internal; outputs, hooks and the weights' layout are unchanged.
+            # faster on these small maps than in NCHW (benchmarks/bench_training.py). Outputs, the
+            # values hooks read (their tensors carry channels-last strides) and the weights' layout
+            # are unchanged.
             x = x.contiguous(memory_format=torch.channels_last)
         x = self.stacks(x)
         return torch.relu(self.fc(torch.relu(x).flatten(1)))
