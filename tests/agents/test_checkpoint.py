@@ -63,7 +63,8 @@ def test_pickled_code_is_never_run(tmp_path):
 
 
 def test_checkpoint_of_another_architecture_is_refused(tmp_path):
-    other = dataclasses.replace(CPU_EASY, ppo=dataclasses.replace(CPU_EASY.ppo, impala_scale=CPU_EASY.ppo.impala_scale / 2))
+    half_width = dataclasses.replace(CPU_EASY.ppo, impala_scale=CPU_EASY.ppo.impala_scale / 2)
+    other = dataclasses.replace(CPU_EASY, ppo=half_width)
     path = create_run_dir(tmp_path / "run", CPU_EASY)
     save_checkpoint(path / CHECKPOINT_DIR / "final.pt", {"policy": build_policy(other).state_dict()}, {})
     with pytest.raises(ValueError, match="does not match the architecture"):

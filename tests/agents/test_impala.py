@@ -43,7 +43,8 @@ def test_channels_last_layout_is_internal_to_the_forward_pass():
     net = ImpalaCNN(gym.spaces.Box(0, 1, (3, 15, 15), np.uint8))
     x = (torch.rand((8, 3, 15, 15)) > 0.5).float()
     seen = {}
-    dict(net.named_modules())["stacks.0.res1.add"].register_forward_hook(lambda m, a, out: seen.update(out=out))
+    hook = dict(net.named_modules())["stacks.0.res1.add"]
+    hook.register_forward_hook(lambda module, args, out: seen.update(out=out))
     out = net(x)
     hooked = seen["out"].detach().numpy().copy()
     stack0 = net.stacks[0](x)  # the same layers, all in the default (NCHW) layout
