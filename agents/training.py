@@ -63,17 +63,21 @@ def evaluate_outcomes(agent: Agent, region: int | None, n: int, seed: int) -> di
     """Outcome rates of sampled actions on the first ``n`` held-out level seeds, one episode each.
 
     Episodes are counted by level seed, not by finishing order, so long episodes are not left out.
+    The env deals seeds in order from the whole held-out range, so no counted seed is ever played a
+    second time: a replay that ended before the first play would favour quick (cheese) episodes.
     """
     config = agent.config
-    start = config.test_levels[0]
-    env = make_vec_env(config, (start, start + n), seed, min(n, 256), region, sample_levels=False)
+    start, stop = config.test_levels
+    if not 1 <= n <= stop - start:
+        raise ValueError(f"n must be in 1 .. {stop - start} (the held-out level seeds); got {n}")
+    env = make_vec_env(config, (start, stop), seed, min(n, 256), region, sample_levels=False)
     rng = np.random.default_rng(seed)
     outcomes: dict[int, str] = {}
     obs = env.reset()
     while len(outcomes) < n:
         obs, _, _, infos = env.step(agent.act(obs, greedy=False, rng=rng))
         for info in infos:
-            if "outcome" in info and info["level_seed"] not in outcomes:
+            if "outcome" in info and info["level_seed"] < start + n:
                 outcomes[info["level_seed"]] = info["outcome"]
     env.close()
     values = list(outcomes.values())

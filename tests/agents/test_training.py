@@ -125,3 +125,45 @@ def test_bad_flags_are_rejected_before_training(tmp_path, capsys, flags, message
     assert code == 2
     assert message in " ".join(capsys.readouterr().err.split())
     assert not run.exists()
+
+
+class RandomAgent:
+    """Uniform random moves: the same maze can end with or without the cheese on different plays."""
+
+    def __init__(self, config):
+        self.config = config
+
+    def act(self, obs, greedy, rng):
+        return rng.integers(5, size=len(obs))
+
+
+def test_evaluation_plays_each_counted_level_exactly_once(monkeypatch):
+    # 300 seeds on 256 envs: slots free up before every seed has finished, and a replay of a seed that
+    # ended first used to count for it, which favours quick cheese episodes.
+    import cheesemaze.agents.training as training
+
+    dealt = []
+    build = training.make_vec_env
+
+    def spying_make_vec_env(*args, **kwargs):
+        env = build(*args, **kwargs)
+        deal = env._next_level_seed
+        env._next_level_seed = lambda: dealt.append(deal()) or dealt[-1]
+        return env
+
+    monkeypatch.setattr(training, "make_vec_env", spying_make_vec_env)
+    config = dataclasses.replace(CPU_EASY)
+    rates = training.evaluate_outcomes(RandomAgent(config), region=5, n=300, seed=0)
+    start = config.test_levels[0]
+    counted = [s for s in dealt if start <= s < start + 300]
+    assert sorted(counted) == list(range(start, start + 300))
+    assert len(dealt) > 300  # the envs did deal further seeds while the last counted ones ran
+    assert abs(sum(rates.values()) - 1) < 1e-9 and 0.2 < rates["cheese"] < 0.7  # random walk: ~0.41
+
+
+def test_evaluation_refuses_more_levels_than_held_out():
+    from cheesemaze.agents.training import evaluate_outcomes
+
+    config = dataclasses.replace(CPU_EASY, test_levels=(10**9, 10**9 + 50))
+    with pytest.raises(ValueError, match="held-out"):
+        evaluate_outcomes(RandomAgent(config), region=5, n=51, seed=0)
