@@ -170,7 +170,8 @@ CPU_EASY = TrainConfig(
     # per-sample signal is weak, and minibatch 512 / lr 1e-3 / lambda 0.95 / IMPALA x0.5 stayed at
     # random-walk level for 3.75M steps. Clip 0.1 learned faster than 0.2 (0.79 vs 0.69 held-out
     # cheese at 0.75M steps); gamma 0.995 beat 0.99 from about 1M steps on (0.86-0.88 vs 0.80 at
-    # 11-14 minutes on two cores). See the README's training notes.
+    # 11-14 minutes on two cores). Both comparisons used the training log's evaluation from before its
+    # replay fix, which reads about 0.06 high; see the README's training notes.
     ppo=PPOConfig(impala_scale=1.0, features_dim=256, batch_size=256, learning_rate=3e-3, gamma=0.995,
                   gae_lambda=0.8, clip_range=0.1),
     total_timesteps=8_000_000,
