@@ -4,6 +4,7 @@ run directories are never overwritten; bad flags are rejected before training st
 import dataclasses
 import json
 import os
+import platform
 import signal
 
 import pytest
@@ -163,3 +164,7 @@ def test_evaluation_refuses_more_levels_than_held_out():
     config = dataclasses.replace(CPU_EASY, test_levels=(10**9, 10**9 + 50))
     with pytest.raises(ValueError, match="held-out"):
         evaluate_outcomes(RandomAgent(config), region=5, n=51, seed=0)
+
+
+def test_allocator_setting_applies_on_glibc():
+    assert training.keep_freed_memory() is (platform.libc_ver()[0] == "glibc")
