@@ -92,9 +92,6 @@ class PPOConfig:
     upsample: int = 1
     """Draw each observation pixel as upsample x upsample pixels before the IMPALA (grid
     observations have one pixel per cell, which the first max-pool would blur; see agents/impala.py)."""
-    local_view: int = 0
-    """Radius r: feed the IMPALA's final linear layer also the wall and cheese cells of the (2r+1)^2
-    window around the mouse (grid observations only); 0: the plain IMPALA."""
 
     def __post_init__(self) -> None:
         positive = ("n_steps", "batch_size", "n_epochs", "learning_rate", "adam_eps", "impala_scale",
@@ -107,8 +104,6 @@ class PPOConfig:
                 raise ValueError(f"ppo.{name} must be in (0, 1]; got {getattr(self, name)}")
         if not 0 < self.lr_final_fraction <= 1:
             raise ValueError(f"ppo.lr_final_fraction must be in (0, 1]; got {self.lr_final_fraction}")
-        if self.local_view < 0:
-            raise ValueError(f"ppo.local_view must be >= 0; got {self.local_view}")
         if self.ent_coef < 0 or self.vf_coef < 0:
             raise ValueError("ppo.ent_coef and ppo.vf_coef must be non-negative")
 
@@ -157,8 +152,6 @@ class TrainConfig:
                 raise ValueError(f"{name} must be at least 1; got {getattr(self, name)}")
         if self.eval_every < 0:
             raise ValueError(f"eval_every must be >= 0; got {self.eval_every}")
-        if self.ppo.local_view and self.env.obs_mode != "grid":
-            raise ValueError("ppo.local_view needs env.obs_mode 'grid' (it reads the mouse's cell)")
         rollout = self.env.num_envs * self.ppo.n_steps
         if rollout % self.ppo.batch_size:
             raise ValueError(

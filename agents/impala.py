@@ -12,8 +12,6 @@ import torch
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from torch import nn
 
-from cheesemaze.envs.render import CHEESE, MOUSE, WALL
-
 BASE_CHANNELS = (16, 32, 32)
 
 
@@ -87,23 +85,6 @@ def pooled_size(size: int) -> int:
     return (size - 1) // 2 + 1
 
 
-def mouse_window(grid: torch.Tensor, radius: int) -> torch.Tensor:
-    """Wall and cheese cells in the (2r+1) x (2r+1) window centred on the mouse, flattened: (B, 2(2r+1)^2).
-
-    ``grid`` is a batch of grid observations (B, 3, H, W); any non-zero value is "on". Cells beyond the
-    world's edge count as walls.
-    """
-    b, _, h, w = grid.shape
-    on = (grid[:, [WALL, CHEESE]] > 0).float()
-    walls = nn.functional.pad(on[:, :1], (radius,) * 4, value=1.0)
-    padded = torch.cat([walls, nn.functional.pad(on[:, 1:], (radius,) * 4)], 1).flatten(2)
-    where = grid[:, MOUSE].flatten(1).argmax(1)
-    row, col = where // w, where % w  # the window's top-left corner in padded coordinates
-    offsets = torch.arange(2 * radius + 1, device=grid.device)
-    index = (row[:, None, None] + offsets[:, None]) * (w + 2 * radius) + col[:, None, None] + offsets
-    return padded.gather(2, index.flatten(1)[:, None].expand(b, 2, -1)).flatten(1)
-
-
 class ImpalaCNN(BaseFeaturesExtractor):
     """IMPALA features over channels-first observations (grid channels or a transposed RGB frame).
 
@@ -113,20 +94,16 @@ class ImpalaCNN(BaseFeaturesExtractor):
     :param upsample: draw each input pixel as ``upsample`` x ``upsample`` pixels first. On grid
         observations (one pixel per cell) the first max-pool would otherwise merge neighbouring cells
         and blur the walls; procgen's 64x64 frame shows a cell as 2.5-4 pixels.
-    :param local_view: on grid observations, also feed the final linear layer the wall and cheese
-        cells within this many cells of the mouse (``mouse_window``); 0: the plain IMPALA.
     """
 
     def __init__(self, observation_space: gym.spaces.Box, scale: float = 1.0, features_dim: int = 256,
-                 upsample: int = 1, local_view: int = 0) -> None:
+                 upsample: int = 1) -> None:
         super().__init__(observation_space, features_dim)
         if scale <= 0:
             raise ValueError(f"IMPALA scale must be positive; got {scale}")
         if upsample < 1:
             raise ValueError(f"upsample must be a positive integer; got {upsample}")
-        if local_view < 0 or (local_view and observation_space.shape[0] != 3):
-            raise ValueError(f"local_view needs grid observations and a radius >= 0; got {local_view}")
-        self.upsample, self.local_view = upsample, local_view
+        self.upsample = upsample
         self.channels_last = True  # CPU forward pass in channels-last layout (see forward); False: NCHW
         channels = [max(1, round(c * scale)) for c in BASE_CHANNELS]
         in_channels, height, width = observation_space.shape
@@ -136,8 +113,7 @@ class ImpalaCNN(BaseFeaturesExtractor):
             stacks.append(ConvStack(in_channels, out_channels))
             in_channels, height, width = out_channels, pooled_size(height), pooled_size(width)
         self.stacks = nn.Sequential(*stacks)
-        window = 2 * (2 * local_view + 1) ** 2 if local_view else 0
-        self.fc = nn.Linear(in_channels * height * width + window, features_dim)
+        self.fc = nn.Linear(in_channels * height * width, features_dim)
 
     def forward(self, observations: torch.Tensor) -> torch.Tensor:
         x = observations.float()
@@ -149,7 +125,5 @@ class ImpalaCNN(BaseFeaturesExtractor):
             # values hooks read (their tensors carry channels-last strides) and the weights' layout
             # are unchanged.
             x = x.contiguous(memory_format=torch.channels_last)
-        features = torch.relu(self.stacks(x)).flatten(1)
-        if self.local_view:
-            features = torch.cat([features, mouse_window(observations, self.local_view)], 1)
-        return torch.relu(self.fc(features))
+        x = self.stacks(x)
+        return torch.relu(self.fc(torch.relu(x).flatten(1)))

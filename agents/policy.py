@@ -20,7 +20,6 @@ def policy_kwargs(ppo: PPOConfig) -> dict[str, Any]:
         "features_extractor_class": ImpalaCNN,
         "features_extractor_kwargs": {
             "scale": ppo.impala_scale, "features_dim": ppo.features_dim, "upsample": ppo.upsample,
-            "local_view": ppo.local_view,
         },
         "net_arch": [],
         "normalize_images": True,

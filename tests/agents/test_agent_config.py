@@ -44,8 +44,6 @@ def test_config_round_trips_through_dict(preset):
         (lambda: dict(test_levels=(0, 10)), "overlap"),
         (lambda: dict(train_levels=(5, 5)), "train_levels"),
         (lambda: dict(total_timesteps=0), "total_timesteps"),
-        (lambda: dict(ppo=PPOConfig(local_view=-1)), "local_view"),
-        (lambda: dict(env=EnvConfig(obs_mode="rgb"), ppo=PPOConfig(local_view=2)), "local_view needs"),
     ],
 )
 def test_impossible_configs_are_rejected(change, message):

@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from cheesemaze.agents.impala import ImpalaCNN, MaxPool, ResidualAdd, mouse_window
-from cheesemaze.envs.render import CHEESE, MOUSE, WALL
+from cheesemaze.agents.impala import ImpalaCNN, MaxPool, ResidualAdd
 
 
 @pytest.mark.parametrize("shape", [(3, 15, 15), (3, 25, 25), (3, 64, 64)])
@@ -74,33 +73,3 @@ def test_max_pool_backward_matches_torch_exactly(shape, binary):
     assert torch.equal(grad, grad_ref)
     assert grad.abs().sum() > 0
 
-
-def test_mouse_window_reads_walls_and_cheese_around_the_mouse():
-    grid = torch.zeros((2, 3, 5, 5))
-    grid[:, WALL, 0, :] = 255  # top row of walls
-    grid[0, MOUSE, 0, 1] = 255  # mouse 0 in that row (a test world; any cell works)
-    grid[0, CHEESE, 1, 2] = 255  # cheese below-right of mouse 0
-    grid[1, MOUSE, 4, 4] = 255  # mouse 1 in the bottom-right corner
-    window = mouse_window(grid, 1).reshape(2, 2, 3, 3)
-    walls, cheese = window[:, 0], window[:, 1]
-    assert walls[0].tolist() == [[1, 1, 1], [1, 1, 1], [0, 0, 0]]  # above the world counts as wall
-    assert cheese[0].tolist() == [[0, 0, 0], [0, 0, 0], [0, 0, 1]]
-    assert walls[1].tolist() == [[0, 0, 1], [0, 0, 1], [1, 1, 1]]  # right of and below the world
-    assert cheese[1].sum() == 0
-
-
-def test_local_view_feeds_the_window_to_the_final_layer():
-    space = gym.spaces.Box(0, 255, (3, 15, 15), np.uint8)
-    torch.manual_seed(0)
-    net = ImpalaCNN(space, features_dim=64, local_view=2)
-    assert net.fc.in_features == 32 * 2 * 2 + 2 * 5 * 5
-    grid = torch.zeros((2, 3, 15, 15))
-    grid[:, MOUSE, 14, 0] = 255
-    grid[1, WALL, 13, 0] = 255  # a wall right above mouse 1 only
-    seen = {}
-    net.fc.register_forward_hook(lambda module, args, out: seen.update(inputs=args[0]))
-    assert net(grid).shape == (2, 64)
-    torch.testing.assert_close(seen["inputs"][:, -50:], mouse_window(grid, 2))
-    assert seen["inputs"][1, -50:].reshape(2, 5, 5)[0, 1, 2] == 1  # the wall above the mouse
-    with pytest.raises(ValueError, match="local_view"):
-        ImpalaCNN(gym.spaces.Box(0, 255, (4, 15, 15), np.uint8), local_view=1)
