@@ -51,7 +51,9 @@ class MaxPool(nn.Module):
     """``nn.MaxPool2d(3, stride=2, padding=1)``, with a faster backward for channels-last CPU input."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.requires_grad and x.device.type == "cpu" and x.is_contiguous(memory_format=torch.channels_last):
+        # float32/64 only: torch's own backward accumulates low-precision gradients in float32.
+        fast = x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)
+        if fast and x.requires_grad and x.is_contiguous(memory_format=torch.channels_last):
             return _MaxPoolFunction.apply(x)
         return nn.functional.max_pool2d(x, 3, stride=2, padding=1)
 

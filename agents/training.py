@@ -40,14 +40,15 @@ def keep_freed_memory() -> bool:
 
     A PPO update allocates and frees the same multi-megabyte activations for every minibatch; by
     default glibc serves blocks this large from fresh ``mmap`` pages, whose first-touch page faults
-    cost 10-18% of a CPU update here (benchmarks/bench_training.py applies it to both setups).
+    cost 10-18% of a CPU update here on one thread (benchmarks/bench_training.py times the baseline
+    with and without it).
     Process-wide; returns whether it was applied (not where the C library is not glibc).
     """
     if platform.libc_ver()[0] != "glibc":
         return False
     libc = ctypes.CDLL("libc.so.6")
     m_trim_threshold, m_mmap_threshold = -1, -3  # mallopt parameters from glibc's malloc.h
-    # 32 MiB is the largest mmap threshold glibc accepts; mallopt returns 1 on success.
+    # 32 MiB is the largest mmap threshold 64-bit glibc accepts; mallopt returns 1 on success.
     return bool(libc.mallopt(m_mmap_threshold, 32 << 20)) and bool(libc.mallopt(m_trim_threshold, 1 << 30))
 
 

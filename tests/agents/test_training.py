@@ -6,6 +6,8 @@ import json
 import os
 import platform
 import signal
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -166,5 +168,33 @@ def test_evaluation_refuses_more_levels_than_held_out():
         evaluate_outcomes(RandomAgent(config), region=5, n=51, seed=0)
 
 
-def test_allocator_setting_applies_on_glibc():
-    assert training.keep_freed_memory() is (platform.libc_ver()[0] == "glibc")
+MMAP_COUNT = """
+import ctypes, re, sys, tempfile
+from cheesemaze.agents.training import keep_freed_memory
+libc = ctypes.CDLL("libc.so.6")
+libc.fopen.restype = libc.malloc.restype = ctypes.c_void_p
+def mmapped():
+    with tempfile.NamedTemporaryFile() as f:
+        stream = ctypes.c_void_p(libc.fopen(f.name.encode(), b"w"))
+        libc.malloc_info(0, stream)
+        libc.fclose(stream)
+        return int(re.search(rb'<total type="mmap" count="(\\d+)"', open(f.name, "rb").read()).group(1))
+if sys.argv[1] == "keep":
+    assert keep_freed_memory()
+before = mmapped()
+block = libc.malloc(24 << 20)
+print(mmapped() - before)
+libc.free(ctypes.c_void_p(block))
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc only")
+def test_allocator_setting_serves_large_blocks_from_the_heap():
+    # In fresh processes (the setting is process-wide): by default glibc maps a 24 MiB block on its
+    # own; after keep_freed_memory() it comes from the heap, where freed memory stays for reuse.
+    def new_maps(mode):
+        out = subprocess.run([sys.executable, "-c", MMAP_COUNT, mode], capture_output=True, text=True, check=True)
+        return int(out.stdout.strip().splitlines()[-1])
+
+    assert new_maps("default") == 1
+    assert new_maps("keep") == 0
