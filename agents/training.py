@@ -237,11 +237,16 @@ def _learn(model: PPO, config: TrainConfig, run_dir: Path, wall_offset: float, p
     return model
 
 
+def _set_up_process(config: TrainConfig) -> None:
+    """Process-wide settings a training run needs: torch's thread count and the allocator's."""
+    torch.set_num_threads(config.torch_threads)
+    keep_freed_memory()
+
+
 def train(config: TrainConfig, run_dir: Path) -> PPO:
     """Train a new agent into the new run directory ``run_dir``."""
     run_dir = create_run_dir(run_dir, config)
-    torch.set_num_threads(config.torch_threads)
-    keep_freed_memory()
+    _set_up_process(config)
     env = make_vec_env(config, config.train_levels, config.seed)
     model = build_model(config, env)
     return _learn(model, config, run_dir, 0.0, 0)
@@ -253,8 +258,7 @@ def resume(run_dir: Path) -> PPO:
     config = read_config(run_dir)
     path = run_dir / CHECKPOINT_DIR / "latest.pt"
     tensors, meta = load_checkpoint(path)
-    torch.set_num_threads(config.torch_threads)
-    keep_freed_memory()
+    _set_up_process(config)
     env = make_vec_env(config, config.train_levels, config.seed + meta["num_timesteps"])
     model = build_model(config, env)
     load_policy_weights(model.policy, tensors["policy"], path)

@@ -73,4 +73,3 @@ def test_max_pool_backward_matches_torch_exactly(shape, binary):
     assert torch.equal(y, y_ref)
     assert torch.equal(grad, grad_ref)
     assert grad.abs().sum() > 0
-

@@ -170,7 +170,6 @@ def test_evaluation_refuses_more_levels_than_held_out():
 
 MMAP_COUNT = """
 import ctypes, re, sys, tempfile
-from cheesemaze.agents.training import keep_freed_memory
 libc = ctypes.CDLL("libc.so.6")
 libc.fopen.restype = libc.malloc.restype = ctypes.c_void_p
 def mmapped():
@@ -179,7 +178,8 @@ def mmapped():
         libc.malloc_info(0, stream)
         libc.fclose(stream)
         return int(re.search(rb'<total type="mmap" count="(\\d+)"', open(f.name, "rb").read()).group(1))
-if sys.argv[1] == "keep":
+if sys.argv[1] == "keep":  # the default case imports nothing that could raise glibc's threshold
+    from cheesemaze.agents.training import keep_freed_memory
     assert keep_freed_memory()
 before = mmapped()
 block = libc.malloc(24 << 20)
