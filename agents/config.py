@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from cheesemaze.envs.actions import check_action_mode
 from cheesemaze.envs.maze import check_region, check_world_size
 from cheesemaze.envs.render import check_obs_mode
 
 LevelRange = tuple[int, int]
+Precision = Literal["float32", "bfloat16", "auto"]
 
 TRAIN_LEVELS: LevelRange = (0, 1_000_000_000)
 """Level seeds for training: [0, 1e9)."""
@@ -92,6 +93,10 @@ class PPOConfig:
     upsample: int = 1
     """Draw each observation pixel as upsample x upsample pixels before the IMPALA (grid
     observations have one pixel per cell, which the first max-pool would blur; see agents/impala.py)."""
+    precision: Precision = "float32"
+    """Compute precision of the IMPALA's conv stacks (heads stay float32). auto: bfloat16 when training
+    on a CPU with native bfloat16 arithmetic (AVX512-BF16 or AMX), where a PPO update runs ~1.2x
+    faster, else float32; ``cheesemaze train`` records the resolved value in config.json."""
 
     def __post_init__(self) -> None:
         positive = ("n_steps", "batch_size", "n_epochs", "learning_rate", "adam_eps", "impala_scale",
@@ -106,6 +111,8 @@ class PPOConfig:
             raise ValueError(f"ppo.lr_final_fraction must be in (0, 1]; got {self.lr_final_fraction}")
         if self.ent_coef < 0 or self.vf_coef < 0:
             raise ValueError("ppo.ent_coef and ppo.vf_coef must be non-negative")
+        if self.precision not in get_args(Precision):
+            raise ValueError(f"ppo.precision must be one of {get_args(Precision)}; got {self.precision!r}")
 
 
 @dataclass(frozen=True)
@@ -173,7 +180,7 @@ CPU_EASY = TrainConfig(
     # 11-14 minutes on two cores). Both comparisons used the training log's evaluation from before its
     # replay fix, which reads about 0.06 high; see the README's training notes.
     ppo=PPOConfig(impala_scale=1.0, features_dim=256, batch_size=256, learning_rate=3e-3, gamma=0.995,
-                  gae_lambda=0.8, clip_range=0.1),
+                  gae_lambda=0.8, clip_range=0.1, precision="auto"),
     total_timesteps=8_000_000,
     eval_episodes=300,
 )
@@ -212,7 +219,8 @@ def config_to_dict(config: TrainConfig) -> dict[str, Any]:
 
 
 def config_from_dict(data: dict[str, Any]) -> TrainConfig:
-    """Rebuild a config from ``config_to_dict`` output; unknown or missing fields are errors."""
+    """Rebuild a config from ``config_to_dict`` output; unknown fields are errors, missing ones take
+    their defaults (so a ``config.json`` from before a field existed still loads as it was trained)."""
     try:
         env = EnvConfig(**data["env"])
         ppo = PPOConfig(**data["ppo"])

@@ -13,6 +13,8 @@ from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from torch import nn
 
 BASE_CHANNELS = (16, 32, 32)
+PRECISIONS = {"float32": None, "bfloat16": torch.bfloat16}
+"""The conv stacks' compute precision: None runs them in float32, a dtype under autocast to it."""
 
 
 class ResidualAdd(nn.Module):
@@ -20,42 +22,6 @@ class ResidualAdd(nn.Module):
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return x + y
-
-
-class _MaxPoolFunction(torch.autograd.Function):
-    """3x3, stride-2, padding-1 max-pool whose backward scatters the gradient with ``scatter_add_``.
-
-    Forward and gradient are exactly those of ``F.max_pool2d`` (each output's gradient goes to the
-    input its index names). On channels-last CPU tensors the native backward costs 2-3x this one (it
-    was ~9% of a PPO update), which is the only reason this exists.
-    """
-
-    @staticmethod
-    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
-        y, indices = torch.ops.aten.max_pool2d_with_indices(x, [3, 3], [2, 2], [1, 1])
-        ctx.save_for_backward(indices)
-        ctx.input_shape = x.shape
-        return y
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
-        (indices,) = ctx.saved_tensors
-        b, c, h, w = ctx.input_shape
-        # Allocated channels-last, then viewed as (B, C, H*W): indices count within each H x W plane.
-        grad_input = grad.new_zeros(b, h, w, c).permute(0, 3, 1, 2)
-        grad_input.view(b, c, h * w).scatter_add_(2, indices.reshape(b, c, -1), grad.reshape(b, c, -1))
-        return grad_input
-
-
-class MaxPool(nn.Module):
-    """``nn.MaxPool2d(3, stride=2, padding=1)``, with a faster backward for channels-last CPU input."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # float32/64 only: torch's own backward accumulates low-precision gradients in float32.
-        fast = x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)
-        if fast and x.requires_grad and x.is_contiguous(memory_format=torch.channels_last):
-            return _MaxPoolFunction.apply(x)
-        return nn.functional.max_pool2d(x, 3, stride=2, padding=1)
 
 
 class ResidualBlock(nn.Module):
@@ -74,7 +40,7 @@ class ConvStack(nn.Module):
     def __init__(self, in_channels: int, out_channels: int) -> None:
         super().__init__()
         self.conv = nn.Conv2d(in_channels, out_channels, 3, padding=1)
-        self.pool = MaxPool()
+        self.pool = nn.MaxPool2d(3, stride=2, padding=1)
         self.res0 = ResidualBlock(out_channels)
         self.res1 = ResidualBlock(out_channels)
 
@@ -96,16 +62,22 @@ class ImpalaCNN(BaseFeaturesExtractor):
     :param upsample: draw each input pixel as ``upsample`` x ``upsample`` pixels first. On grid
         observations (one pixel per cell) the first max-pool would otherwise merge neighbouring cells
         and blur the walls; procgen's 64x64 frame shows a cell as 2.5-4 pixels.
+    :param precision: ``"bfloat16"`` runs the three conv stacks under bfloat16 autocast (the residual
+        stream a hook reads is then bfloat16: call ``.float()`` before ``.numpy()``); the final linear
+        layer, and so the policy and value heads, stay float32. ``"float32"``: everything float32.
     """
 
     def __init__(self, observation_space: gym.spaces.Box, scale: float = 1.0, features_dim: int = 256,
-                 upsample: int = 1) -> None:
+                 upsample: int = 1, precision: str = "float32") -> None:
         super().__init__(observation_space, features_dim)
         if scale <= 0:
             raise ValueError(f"IMPALA scale must be positive; got {scale}")
         if upsample < 1:
             raise ValueError(f"upsample must be a positive integer; got {upsample}")
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {sorted(PRECISIONS)}; got {precision!r}")
         self.upsample = upsample
+        self.autocast_dtype = PRECISIONS[precision]
         self.channels_last = True  # CPU forward pass in channels-last layout (see forward); False: NCHW
         channels = [max(1, round(c * scale)) for c in BASE_CHANNELS]
         in_channels, height, width = observation_space.shape
@@ -127,5 +99,9 @@ class ImpalaCNN(BaseFeaturesExtractor):
             # values hooks read (their tensors carry channels-last strides) and the weights' layout
             # are unchanged.
             x = x.contiguous(memory_format=torch.channels_last)
-        x = self.stacks(x)
+        if self.autocast_dtype is None:
+            x = self.stacks(x)
+        else:
+            with torch.autocast(x.device.type, dtype=self.autocast_dtype):
+                x = self.stacks(x).float()
         return torch.relu(self.fc(torch.relu(x).flatten(1)))

@@ -11,7 +11,7 @@ from stable_baselines3.common.policies import ActorCriticCnnPolicy
 
 from cheesemaze.agents.checkpoint import load_checkpoint
 from cheesemaze.agents.config import TrainConfig
-from cheesemaze.agents.policy import build_policy, obs_to_tensor
+from cheesemaze.agents.policy import build_policy, obs_to_tensor, runnable_precision
 from cheesemaze.agents.rundir import latest_checkpoint, read_config, resolve_agent_dir
 
 
@@ -52,14 +52,18 @@ def load_policy_weights(policy: ActorCriticCnnPolicy, state: dict, source: Path)
 
 
 def load_agent(spec: str | Path, checkpoint: Path | None = None) -> Agent:
-    """Load a shipped agent by name (``"r5"``, ``"control"``) or a run directory by path."""
+    """Load a shipped agent by name (``"r5"``, ``"control"``) or a run directory by path.
+
+    ``Agent.config`` is the recorded config; the policy runs in its precision where this CPU has
+    native bfloat16, else in float32 (``runnable_precision``).
+    """
     run_dir = resolve_agent_dir(spec)
     config = read_config(run_dir)
     path = Path(checkpoint) if checkpoint else latest_checkpoint(run_dir)
     tensors, _ = load_checkpoint(path)
     if "policy" not in tensors:
         raise ValueError(f"checkpoint {path} holds no policy weights")
-    policy = build_policy(config)
+    policy = build_policy(runnable_precision(config))
     load_policy_weights(policy, tensors["policy"], path)
     policy.set_training_mode(False)
     return Agent(config=config, policy=policy, run_dir=run_dir)

@@ -2,24 +2,60 @@
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 import torch
 from stable_baselines3.common.policies import ActorCriticCnnPolicy
+from stable_baselines3.common.utils import get_device
 
 from cheesemaze.agents.config import PPOConfig, TrainConfig
 from cheesemaze.agents.impala import ImpalaCNN
 from cheesemaze.envs.native import action_space, observation_space
 
 
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU has bfloat16 dot-product instructions (AVX512-BF16 or AMX tiles).
+
+    Elsewhere bfloat16 convolutions are emulated and can be slower than float32.
+    """
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
+
+
+def resolve_precision(config: TrainConfig) -> TrainConfig:
+    """``config`` with ``ppo.precision="auto"`` made concrete for this machine and ``config.device``."""
+    if config.ppo.precision != "auto":
+        return config
+    native = get_device(config.device).type == "cpu" and cpu_has_native_bf16()
+    ppo = dataclasses.replace(config.ppo, precision="bfloat16" if native else "float32")
+    return dataclasses.replace(config, ppo=ppo)
+
+
+def runnable_precision(config: TrainConfig) -> TrainConfig:
+    """``config`` as this machine's CPU should run a trained agent: float32 where a bfloat16 agent would
+    run on a CPU without native bfloat16 (emulated there, 2-10x slower than float32). The weights are
+    float32 either way; the outputs differ only by rounding."""
+    config = resolve_precision(config)
+    if config.ppo.precision != "bfloat16" or cpu_has_native_bf16():
+        return config
+    warnings.warn("this agent was trained with bfloat16 convolutions; this CPU has no native bfloat16, "
+                  "so it runs in float32", stacklevel=2)
+    return dataclasses.replace(config, ppo=dataclasses.replace(config.ppo, precision="float32"))
+
+
 def policy_kwargs(ppo: PPOConfig) -> dict[str, Any]:
     """SB3 ``policy_kwargs``: IMPALA features, linear policy and value heads, Adam with ``adam_eps``."""
+    if ppo.precision == "auto":
+        raise ValueError("ppo.precision 'auto' must be resolved for a machine first (resolve_precision)")
     return {
         "features_extractor_class": ImpalaCNN,
         "features_extractor_kwargs": {
             "scale": ppo.impala_scale, "features_dim": ppo.features_dim, "upsample": ppo.upsample,
+            "precision": ppo.precision,
         },
         "net_arch": [],
         "normalize_images": True,
@@ -39,7 +75,8 @@ def policy_spaces(config: TrainConfig) -> tuple[gym.spaces.Box, gym.spaces.Discr
 def build_policy(config: TrainConfig) -> ActorCriticCnnPolicy:
     """A freshly initialized policy with the architecture ``config`` describes."""
     obs, act = policy_spaces(config)
-    return ActorCriticCnnPolicy(obs, act, lambda _: config.ppo.learning_rate, **policy_kwargs(config.ppo))
+    ppo = resolve_precision(config).ppo
+    return ActorCriticCnnPolicy(obs, act, lambda _: ppo.learning_rate, **policy_kwargs(ppo))
 
 
 def obs_to_tensor(policy: ActorCriticCnnPolicy, obs: np.ndarray) -> torch.Tensor:

@@ -52,7 +52,12 @@ def package_versions() -> dict[str, str]:
 
 
 def create_run_dir(path: Path, config: TrainConfig) -> Path:
-    """Create a new run directory holding ``config.json``; refuses an existing directory."""
+    """Create a new run directory holding ``config.json``; refuses an existing directory.
+
+    The config must be resolved for this machine (``ppo.precision`` not ``"auto"``).
+    """
+    if config.ppo.precision == "auto":
+        raise ValueError("ppo.precision 'auto' must be resolved before it is recorded (see resolve_precision)")
     path = Path(path)
     if path.exists():
         raise FileExistsError(f"run directory {path} already exists; choose another --run-dir or pass --resume")

@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 from cheesemaze.agents.checkpoint import load_checkpoint, save_checkpoint
 from cheesemaze.agents.config import TrainConfig
 from cheesemaze.agents.loading import Agent, load_policy_weights
-from cheesemaze.agents.policy import policy_kwargs
+from cheesemaze.agents.policy import policy_kwargs, resolve_precision
 from cheesemaze.agents.rundir import CHECKPOINT_DIR, create_run_dir, read_config
 
 CHEESE_WINDOW = 500
@@ -178,8 +178,8 @@ def save_run_checkpoint(model: PPO, run_dir: Path, name: str, wall_seconds: floa
 
 
 def build_model(config: TrainConfig, env: VecEnv) -> PPO:
-    """SB3 PPO with the IMPALA policy, seeded from the config."""
-    ppo = config.ppo
+    """SB3 PPO with the IMPALA policy, seeded from the config (``ppo.precision`` resolved here)."""
+    ppo = resolve_precision(config).ppo
     lr0, lr1 = ppo.learning_rate, ppo.learning_rate * ppo.lr_final_fraction
 
     def schedule(progress_remaining: float) -> float:
@@ -245,6 +245,7 @@ def _set_up_process(config: TrainConfig) -> None:
 
 def train(config: TrainConfig, run_dir: Path) -> PPO:
     """Train a new agent into the new run directory ``run_dir``."""
+    config = resolve_precision(config)
     run_dir = create_run_dir(run_dir, config)
     _set_up_process(config)
     env = make_vec_env(config, config.train_levels, config.seed)

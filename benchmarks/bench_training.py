@@ -5,7 +5,8 @@ of PPO iterations, and the ratios of their env-steps per second are printed (tar
 cheesemaze trains with glibc's malloc told to keep freed memory (``keep_freed_memory``). The baseline
 is timed as stable-baselines3 runs it (stock IMPALA, usual NCHW layout, default allocator: the ratio
 the target refers to), then with the same allocator setting as cheesemaze, and then also with
-cheesemaze's channels-last IMPALA, so the gain from each part shows.
+cheesemaze's channels-last IMPALA, so the gain from each part shows. cpu-easy is also timed with float32
+convolutions (its ``ppo.precision`` is "auto": bfloat16 on CPUs with native bfloat16 arithmetic).
 
     python benchmarks/bench_training.py [--iterations 2] [--threads 1]
 """
@@ -13,6 +14,7 @@ cheesemaze's channels-last IMPALA, so the gain from each part shows.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -20,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 import torch
 
 from cheesemaze.agents.config import CPU_EASY, EnvConfig, PPOConfig, TrainConfig
+from cheesemaze.agents.policy import resolve_precision
 from cheesemaze.agents.training import build_model, keep_freed_memory, make_vec_env
 
 # The baseline: stock procgen maze (easy, the same 15x15 world as cpu-easy), 64x64 RGB, 15 actions,
@@ -32,8 +35,11 @@ BASELINE = TrainConfig(
                   impala_scale=1.0, features_dim=256),
 )
 
+CPU_EASY_FLOAT32 = dataclasses.replace(CPU_EASY, ppo=dataclasses.replace(CPU_EASY.ppo, precision="float32"))
+
 SETUPS = (  # name, config, channels-last network, allocator kept freed memory
     ("cheesemaze cpu-easy", CPU_EASY, True, True),
+    ("  same, float32 convolutions", CPU_EASY_FLOAT32, True, True),
     ("SB3 + procgen maze, stock (the target's)", BASELINE, False, False),
     ("  same, cheesemaze's allocator setting", BASELINE, False, True),
     ("  same, and channels-last network", BASELINE, True, True),
@@ -71,8 +77,10 @@ def main() -> None:
             sps.append(job.result())
         print(f"{name:<42} {sps[-1]:>8,.0f} env-steps/s  ({args.iterations} x {config.rollout_size} steps)",
               flush=True)
-    print(f"ratio: {sps[0] / sps[1]:.1f}x against the stock baseline (target >= 30x); {sps[0] / sps[2]:.1f}x "
-          f"with the same allocator setting; {sps[0] / sps[3]:.1f}x against the channels-last baseline; "
+    precision = resolve_precision(CPU_EASY).ppo.precision
+    print(f"ratio: {sps[0] / sps[2]:.1f}x against the stock baseline (target >= 30x); {sps[0] / sps[3]:.1f}x "
+          f"with the same allocator setting; {sps[0] / sps[4]:.1f}x against the channels-last baseline; "
+          f"cpu-easy's conv precision here: {precision} ({sps[0] / sps[1]:.2f}x float32); "
           f"torch threads {args.threads}")
 
 

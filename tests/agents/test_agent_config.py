@@ -41,6 +41,7 @@ def test_config_round_trips_through_dict(preset):
         (lambda: dict(ppo=PPOConfig(batch_size=1000)), "must divide"),
         (lambda: dict(ppo=PPOConfig(gamma=1.5)), "gamma"),
         (lambda: dict(ppo=PPOConfig(learning_rate=0)), "learning_rate"),
+        (lambda: dict(ppo=PPOConfig(precision="half")), "precision"),
         (lambda: dict(test_levels=(0, 10)), "overlap"),
         (lambda: dict(train_levels=(5, 5)), "train_levels"),
         (lambda: dict(total_timesteps=0), "total_timesteps"),
@@ -49,6 +50,12 @@ def test_config_round_trips_through_dict(preset):
 def test_impossible_configs_are_rejected(change, message):
     with pytest.raises(ValueError, match=message):
         dataclasses.replace(CPU_EASY, **change())
+
+
+def test_a_config_from_before_the_precision_field_loads_as_float32():
+    data = config_to_dict(CPU_EASY)
+    del data["ppo"]["precision"]
+    assert config_from_dict(data).ppo.precision == "float32"
 
 
 def test_config_from_dict_rejects_unknown_fields():

@@ -9,13 +9,13 @@ import torch
 from cheesemaze.agents.checkpoint import load_checkpoint, save_checkpoint
 from cheesemaze.agents.config import CPU_EASY
 from cheesemaze.agents.loading import load_agent
-from cheesemaze.agents.policy import build_policy
+from cheesemaze.agents.policy import build_policy, resolve_precision
 from cheesemaze.agents.rundir import CHECKPOINT_DIR, create_run_dir
 
 
 @pytest.fixture
 def run_dir(tmp_path):
-    config = CPU_EASY
+    config = resolve_precision(CPU_EASY)
     path = create_run_dir(tmp_path / "run", config)
     policy = build_policy(config)
     save_checkpoint(path / CHECKPOINT_DIR / "final.pt", {"policy": policy.state_dict()}, {"num_timesteps": 7})
@@ -65,7 +65,7 @@ def test_pickled_code_is_never_run(tmp_path):
 def test_checkpoint_of_another_architecture_is_refused(tmp_path):
     half_width = dataclasses.replace(CPU_EASY.ppo, impala_scale=CPU_EASY.ppo.impala_scale / 2)
     other = dataclasses.replace(CPU_EASY, ppo=half_width)
-    path = create_run_dir(tmp_path / "run", CPU_EASY)
+    path = create_run_dir(tmp_path / "run", resolve_precision(CPU_EASY))
     save_checkpoint(path / CHECKPOINT_DIR / "final.pt", {"policy": build_policy(other).state_dict()}, {})
     with pytest.raises(ValueError, match="does not match the architecture"):
         load_agent(path)

@@ -15,7 +15,8 @@ import torch
 from cheesemaze.agents.checkpoint import load_checkpoint
 from cheesemaze.agents.config import CPU_EASY, EnvConfig, PPOConfig
 from cheesemaze.agents.loading import load_agent
-from cheesemaze.agents import training
+from cheesemaze.agents.rundir import create_run_dir
+from cheesemaze.agents import policy, training
 from cheesemaze.agents.training import RunCallback, evaluate_outcomes, resume, train
 from cheesemaze.scripts.main import main as cli
 
@@ -35,10 +36,18 @@ def weights(run_dir, name="final"):
     return tensors["policy"], meta
 
 
-def test_same_seed_gives_the_same_first_updates(tmp_path):
-    train(TINY, tmp_path / "a")
-    train(TINY, tmp_path / "b")
-    train(dataclasses.replace(TINY, seed=1), tmp_path / "c")
+def with_precision(config, precision):
+    return dataclasses.replace(config, ppo=dataclasses.replace(config.ppo, precision=precision))
+
+
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_same_seed_gives_the_same_first_updates(tmp_path, precision):
+    config = with_precision(TINY, precision)
+    model = train(config, tmp_path / "a")
+    expected = torch.bfloat16 if precision == "bfloat16" else None
+    assert model.policy.features_extractor.autocast_dtype == expected
+    train(config, tmp_path / "b")
+    train(dataclasses.replace(config, seed=1), tmp_path / "c")
     a, meta = weights(tmp_path / "a")
     b, _ = weights(tmp_path / "b")
     c, _ = weights(tmp_path / "c")
@@ -56,6 +65,40 @@ def test_run_directory_holds_config_logs_checkpoints_and_evals(tmp_path):
     assert {"time/total_timesteps", "eval/train_cheese", "eval/anywhere_cheese", "time/wall_seconds"} <= set(header)
     assert any((run / "tb").iterdir())
     assert load_agent(run).config == TINY
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_auto_precision_is_resolved_for_the_machine_and_recorded(tmp_path, monkeypatch, native):
+    monkeypatch.setattr(policy, "cpu_has_native_bf16", lambda: native)
+    expected = "bfloat16" if native else "float32"
+    auto = with_precision(TINY, "auto")
+    assert policy.resolve_precision(auto) == with_precision(TINY, expected)
+    assert policy.resolve_precision(with_precision(TINY, "float32")).ppo.precision == "float32"
+    with pytest.raises(ValueError, match="resolve"):
+        policy.policy_kwargs(auto.ppo)
+    run = tmp_path / "run"
+    train(auto, run)
+    assert json.loads((run / "config.json").read_text())["config"]["ppo"]["precision"] == expected
+    extractor = load_agent(run).policy.features_extractor
+    assert extractor.autocast_dtype == (torch.bfloat16 if native else None)
+
+
+def test_a_bfloat16_agent_runs_in_float32_on_a_cpu_without_native_bfloat16(tmp_path, monkeypatch):
+    run = tmp_path / "run"
+    train(with_precision(TINY, "bfloat16"), run)
+    monkeypatch.setattr(policy, "cpu_has_native_bf16", lambda: True)
+    assert load_agent(run).policy.features_extractor.autocast_dtype == torch.bfloat16
+    monkeypatch.setattr(policy, "cpu_has_native_bf16", lambda: False)
+    with pytest.warns(UserWarning, match="runs in float32"):
+        agent = load_agent(run)
+    assert agent.policy.features_extractor.autocast_dtype is None
+    assert agent.config.ppo.precision == "bfloat16"
+
+
+def test_an_unresolved_precision_is_never_recorded(tmp_path):
+    with pytest.raises(ValueError, match="resolved"):
+        create_run_dir(tmp_path / "run", with_precision(TINY, "auto"))
+    assert not (tmp_path / "run").exists()
 
 
 def test_resume_continues_with_the_same_step_counters(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -19,14 +20,15 @@ from cheesemaze.envs.maze import generate_maze
 from cheesemaze.scripts.main import main
 
 TEST_START = CPU_EASY.test_levels[0]
+CONFIG = dataclasses.replace(CPU_EASY, ppo=dataclasses.replace(CPU_EASY.ppo, precision="float32"))
 
 
 @pytest.fixture
 def run_dir(tmp_path):
     """A run directory holding an untrained policy of the default preset."""
     torch.manual_seed(0)
-    run = create_run_dir(tmp_path / "run", CPU_EASY)
-    save_checkpoint(run / "checkpoints" / "final.pt", {"policy": build_policy(CPU_EASY).state_dict()},
+    run = create_run_dir(tmp_path / "run", CONFIG)
+    save_checkpoint(run / "checkpoints" / "final.pt", {"policy": build_policy(CONFIG).state_dict()},
                     {"num_timesteps": 0})
     return run
 
