@@ -169,6 +169,10 @@ class TrainConfig:
     def rollout_size(self) -> int:
         return self.env.num_envs * self.ppo.n_steps
 
+    def with_precision(self, precision: Precision) -> TrainConfig:
+        """This config with ``ppo.precision`` replaced."""
+        return dataclasses.replace(self, ppo=dataclasses.replace(self.ppo, precision=precision))
+
 
 CPU_EASY = TrainConfig(
     preset="cpu-easy",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from typing import Any
 
@@ -31,20 +30,18 @@ def resolve_precision(config: TrainConfig) -> TrainConfig:
     if config.ppo.precision != "auto":
         return config
     native = get_device(config.device).type == "cpu" and cpu_has_native_bf16()
-    ppo = dataclasses.replace(config.ppo, precision="bfloat16" if native else "float32")
-    return dataclasses.replace(config, ppo=ppo)
+    return config.with_precision("bfloat16" if native else "float32")
 
 
 def runnable_precision(config: TrainConfig) -> TrainConfig:
     """``config`` as this machine's CPU should run a trained agent: float32 where a bfloat16 agent would
     run on a CPU without native bfloat16 (emulated there, 2-10x slower than float32). The weights are
     float32 either way; the outputs differ only by rounding."""
-    config = resolve_precision(config)
     if config.ppo.precision != "bfloat16" or cpu_has_native_bf16():
         return config
     warnings.warn("this agent was trained with bfloat16 convolutions; this CPU has no native bfloat16, "
                   "so it runs in float32", stacklevel=2)
-    return dataclasses.replace(config, ppo=dataclasses.replace(config.ppo, precision="float32"))
+    return config.with_precision("float32")
 
 
 def policy_kwargs(ppo: PPOConfig) -> dict[str, Any]:

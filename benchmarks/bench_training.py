@@ -14,7 +14,6 @@ convolutions (its ``ppo.precision`` is "auto": bfloat16 on CPUs with native bflo
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -35,11 +34,9 @@ BASELINE = TrainConfig(
                   impala_scale=1.0, features_dim=256),
 )
 
-CPU_EASY_FLOAT32 = dataclasses.replace(CPU_EASY, ppo=dataclasses.replace(CPU_EASY.ppo, precision="float32"))
-
 SETUPS = (  # name, config, channels-last network, allocator kept freed memory
     ("cheesemaze cpu-easy", CPU_EASY, True, True),
-    ("  same, float32 convolutions", CPU_EASY_FLOAT32, True, True),
+    ("  same, float32 convolutions", CPU_EASY.with_precision("float32"), True, True),
     ("SB3 + procgen maze, stock (the target's)", BASELINE, False, False),
     ("  same, cheesemaze's allocator setting", BASELINE, False, True),
     ("  same, and channels-last network", BASELINE, True, True),

@@ -36,13 +36,9 @@ def weights(run_dir, name="final"):
     return tensors["policy"], meta
 
 
-def with_precision(config, precision):
-    return dataclasses.replace(config, ppo=dataclasses.replace(config.ppo, precision=precision))
-
-
 @pytest.mark.parametrize("precision", ["float32", "bfloat16"])
 def test_same_seed_gives_the_same_first_updates(tmp_path, precision):
-    config = with_precision(TINY, precision)
+    config = TINY.with_precision(precision)
     model = train(config, tmp_path / "a")
     expected = torch.bfloat16 if precision == "bfloat16" else None
     assert model.policy.features_extractor.autocast_dtype == expected
@@ -71,9 +67,9 @@ def test_run_directory_holds_config_logs_checkpoints_and_evals(tmp_path):
 def test_auto_precision_is_resolved_for_the_machine_and_recorded(tmp_path, monkeypatch, native):
     monkeypatch.setattr(policy, "cpu_has_native_bf16", lambda: native)
     expected = "bfloat16" if native else "float32"
-    auto = with_precision(TINY, "auto")
-    assert policy.resolve_precision(auto) == with_precision(TINY, expected)
-    assert policy.resolve_precision(with_precision(TINY, "float32")).ppo.precision == "float32"
+    auto = TINY.with_precision("auto")
+    assert policy.resolve_precision(auto) == TINY.with_precision(expected)
+    assert policy.resolve_precision(TINY.with_precision("float32")).ppo.precision == "float32"
     with pytest.raises(ValueError, match="resolve"):
         policy.policy_kwargs(auto.ppo)
     run = tmp_path / "run"
@@ -85,7 +81,7 @@ def test_auto_precision_is_resolved_for_the_machine_and_recorded(tmp_path, monke
 
 def test_a_bfloat16_agent_runs_in_float32_on_a_cpu_without_native_bfloat16(tmp_path, monkeypatch):
     run = tmp_path / "run"
-    train(with_precision(TINY, "bfloat16"), run)
+    train(TINY.with_precision("bfloat16"), run)
     monkeypatch.setattr(policy, "cpu_has_native_bf16", lambda: True)
     assert load_agent(run).policy.features_extractor.autocast_dtype == torch.bfloat16
     monkeypatch.setattr(policy, "cpu_has_native_bf16", lambda: False)
@@ -97,7 +93,7 @@ def test_a_bfloat16_agent_runs_in_float32_on_a_cpu_without_native_bfloat16(tmp_p
 
 def test_an_unresolved_precision_is_never_recorded(tmp_path):
     with pytest.raises(ValueError, match="resolved"):
-        create_run_dir(tmp_path / "run", with_precision(TINY, "auto"))
+        create_run_dir(tmp_path / "run", TINY.with_precision("auto"))
     assert not (tmp_path / "run").exists()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import numpy as np
@@ -20,7 +19,7 @@ from cheesemaze.envs.maze import generate_maze
 from cheesemaze.scripts.main import main
 
 TEST_START = CPU_EASY.test_levels[0]
-CONFIG = dataclasses.replace(CPU_EASY, ppo=dataclasses.replace(CPU_EASY.ppo, precision="float32"))
+CONFIG = CPU_EASY.with_precision("float32")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import time
@@ -39,8 +38,7 @@ def episodes(seeds):
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
     root = tmp_path_factory.mktemp("hypotheses")
-    float32 = dataclasses.replace(CPU_EASY, ppo=dataclasses.replace(CPU_EASY.ppo, precision="float32"))
-    run_dir = create_run_dir(root / "run", float32)
+    run_dir = create_run_dir(root / "run", CPU_EASY.with_precision("float32"))
     write_evaluation(root / "calibration", episodes(CALIBRATION), {})
     write_evaluation(root / "test", episodes(TEST), {})
     return root, run_dir
