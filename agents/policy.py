@@ -52,12 +52,13 @@ def policy_kwargs(ppo: PPOConfig) -> dict[str, Any]:
         "features_extractor_class": ImpalaCNN,
         "features_extractor_kwargs": {
             "scale": ppo.impala_scale, "features_dim": ppo.features_dim, "upsample": ppo.upsample,
-            "precision": ppo.precision,
+            "pools": ppo.impala_pools, "precision": ppo.precision,
         },
         "net_arch": [],
         "normalize_images": True,
-        # foreach: one batched update over all tensors instead of a Python loop (~4% of a CPU update)
-        "optimizer_kwargs": {"eps": ppo.adam_eps, "foreach": True},
+        # fused: one kernel over all tensors (0.2 ms per step on the CPU, against 0.7 ms for foreach's
+        # batched ops and more for the default per-tensor loop; ~1.5% of a cpu-easy update)
+        "optimizer_kwargs": {"eps": ppo.adam_eps, "fused": True},
     }
 
 

@@ -253,6 +253,16 @@ def train(config: TrainConfig, run_dir: Path) -> PPO:
     return _learn(model, config, run_dir, 0.0, 0)
 
 
+def load_optimizer_state(optimizer: torch.optim.Optimizer, state: dict) -> None:
+    """Load a saved optimizer state but keep this build's implementation choice (fused, foreach):
+    ``load_state_dict`` would restore the one the checkpoint was saved with, which for older runs is
+    the slow per-tensor loop."""
+    implementation = [{k: group[k] for k in ("fused", "foreach")} for group in optimizer.param_groups]
+    optimizer.load_state_dict(state)
+    for group, chosen in zip(optimizer.param_groups, implementation):
+        group.update(chosen)
+
+
 def resume(run_dir: Path) -> PPO:
     """Continue a run from ``checkpoints/latest.pt`` with its step counters."""
     run_dir = Path(run_dir)
@@ -263,7 +273,7 @@ def resume(run_dir: Path) -> PPO:
     env = make_vec_env(config, config.train_levels, config.seed + meta["num_timesteps"])
     model = build_model(config, env)
     load_policy_weights(model.policy, tensors["policy"], path)
-    model.policy.optimizer.load_state_dict(tensors["optimizer"])
+    load_optimizer_state(model.policy.optimizer, tensors["optimizer"])
     model.num_timesteps, model._n_updates = meta["num_timesteps"], meta["n_updates"]
     part = len(list(run_dir.glob("progress*.csv")))
     return _learn(model, config, run_dir, meta["wall_seconds"], part)

@@ -17,7 +17,7 @@ from cheesemaze.agents.config import CPU_EASY, EnvConfig, PPOConfig
 from cheesemaze.agents.loading import load_agent
 from cheesemaze.agents.rundir import create_run_dir
 from cheesemaze.agents import policy, training
-from cheesemaze.agents.training import RunCallback, evaluate_outcomes, resume, train
+from cheesemaze.agents.training import RunCallback, evaluate_outcomes, load_optimizer_state, resume, train
 from cheesemaze.scripts.main import main as cli
 
 TINY = dataclasses.replace(
@@ -109,6 +109,22 @@ def test_resume_continues_with_the_same_step_counters(tmp_path):
     _, meta = weights(run, "latest")
     assert meta["num_timesteps"] == 256 and meta["n_updates"] == 4
     assert (run / "progress.csv").exists() and (run / "progress.1.csv").exists()
+
+
+def test_loading_an_optimizer_state_keeps_the_fused_adam_and_restores_the_moments():
+    saved = policy.build_policy(TINY)
+    saved_opt = torch.optim.Adam(saved.parameters(), lr=1e-3)  # an older run's default per-tensor loop
+    values, log_prob, _ = saved.evaluate_actions(torch.zeros(4, 3, 7, 7), torch.zeros(4))
+    (values.sum() + log_prob.sum()).backward()
+    saved_opt.step()
+    fresh = policy.build_policy(TINY)
+    assert fresh.optimizer.param_groups[0]["fused"] is True
+    load_optimizer_state(fresh.optimizer, saved_opt.state_dict())
+    group = fresh.optimizer.param_groups[0]
+    assert group["fused"] is True and not group["foreach"] and group["lr"] == 1e-3
+    moments = [fresh.optimizer.state[p]["exp_avg"] for p in fresh.parameters()]
+    assert any(m.abs().sum() > 0 for m in moments)
+    assert all(torch.equal(m, saved_opt.state[p]["exp_avg"]) for m, p in zip(moments, saved.parameters()))
 
 
 @pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
