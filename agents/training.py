@@ -32,7 +32,10 @@ from cheesemaze.agents.policy import policy_kwargs, resolve_precision
 from cheesemaze.agents.rundir import CHECKPOINT_DIR, create_run_dir, read_config
 
 CHEESE_WINDOW = 500
-"""Episodes behind the live cheese rate on the progress bar."""
+"""Episodes behind the live cheese rate on the progress bar and in ``rollout/cheese_rate``. The rate
+is shown and logged only once this many episodes have ended and every env has ended one: the first
+episodes to end are the short ones, which are the cheese-finding ones, so an earlier rate reads high
+(1.0 at first)."""
 
 
 def keep_freed_memory() -> bool:
@@ -110,6 +113,7 @@ class RunCallback(BaseCallback):
         super().__init__()
         self.config, self.run_dir, self.wall_offset = config, run_dir, wall_offset
         self.cheese = deque(maxlen=CHEESE_WINDOW)
+        self.envs_ended: set[int] = set()
         self.next_eval = self.next_checkpoint = 0
         self.bar: tqdm | None = None
         self.started = time.time()
@@ -126,19 +130,28 @@ class RunCallback(BaseCallback):
         self.next_eval = (step // every + 1) * every if every else float("inf")
         self.next_checkpoint = (step // self.config.checkpoint_every + 1) * self.config.checkpoint_every
 
+    def cheese_rate(self) -> float | None:
+        """The training episodes' rolling cheese rate, None while it would be biased (CHEESE_WINDOW)."""
+        full = len(self.cheese) == CHEESE_WINDOW and len(self.envs_ended) == self.training_env.num_envs
+        return float(np.mean(self.cheese)) if full else None
+
     def _on_step(self) -> bool:
-        for info in self.locals["infos"]:
+        for i, info in enumerate(self.locals["infos"]):
             if "outcome" in info:
                 self.cheese.append(info["outcome"] == "cheese")
+                self.envs_ended.add(i)
         self.bar.update(self.training_env.num_envs)
-        if self.cheese and self.n_calls % 50 == 0:
-            self.bar.set_postfix(cheese=f"{np.mean(self.cheese):.3f}", refresh=False)
+        if self.n_calls % 50 == 0:
+            rate = self.cheese_rate()
+            shown = f"{rate:.3f}" if rate is not None else f"({len(self.cheese)} episodes)"
+            self.bar.set_postfix(cheese=shown, refresh=False)
         return True
 
     def _on_rollout_end(self) -> None:
         self.logger.record("time/wall_seconds", round(self.wall_seconds(), 1))
-        if self.cheese:
-            self.logger.record("rollout/cheese_rate", float(np.mean(self.cheese)))
+        rate = self.cheese_rate()
+        if rate is not None:
+            self.logger.record("rollout/cheese_rate", rate)
         if self.num_timesteps >= self.next_eval:
             self.next_eval += self.config.eval_every
             self.evaluate()

@@ -15,8 +15,9 @@ STEPS = "time/total_timesteps"
 # Wall time: the run's own clock survives --resume; stable-baselines3's restarts with each part.
 WALL_CLOCKS = ("time/wall_seconds", "time/time_elapsed")
 REWARD = "rollout/ep_rew_mean"
+CHEESE = "rollout/cheese_rate"
 CHEESE_SERIES = {
-    "rollout/cheese_rate": "training episodes",
+    CHEESE: "training episodes",
     "eval/train_cheese": "held-out, training distribution",
     "eval/anywhere_cheese": "held-out, cheese anywhere",
 }
@@ -39,12 +40,16 @@ def read_progress(run_dir: Path | str) -> pd.DataFrame:
 def training_curves_figure(progress: pd.DataFrame, title: str | None = None) -> Figure:
     """Mean episode reward, and cheese rates (training episodes and held-out evaluations), against
     environment steps, with wall-clock time on a second axis where the log has it. Series the log
-    lacks are skipped."""
+    lacks are skipped. Where the log has the training episodes' cheese rate, the reward curve starts
+    where it does: before, too few episodes have ended, and the first to end are the short,
+    successful ones (``agents/training.py``, CHEESE_WINDOW)."""
     fig, axes = chart(2, 1, width=PAGE_WIDTH, height=2.6)
     steps = progress[STEPS]
     ax = axes[0, 0]
     if REWARD in progress:
         rows = progress[REWARD].notna()
+        if CHEESE in progress and progress[CHEESE].notna().any():
+            rows &= steps >= steps[progress[CHEESE].notna()].min()
         ax.plot(steps[rows], progress.loc[rows, REWARD], color="#4c72b0")
     ax.set_ylabel("mean episode reward")
     ax.set_title("training reward")

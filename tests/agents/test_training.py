@@ -9,6 +9,9 @@ import signal
 import subprocess
 import sys
 
+from collections import deque
+from types import SimpleNamespace
+
 import pytest
 import torch
 
@@ -109,6 +112,24 @@ def test_resume_continues_with_the_same_step_counters(tmp_path):
     _, meta = weights(run, "latest")
     assert meta["num_timesteps"] == 256 and meta["n_updates"] == 4
     assert (run / "progress.csv").exists() and (run / "progress.1.csv").exists()
+
+
+def test_the_live_cheese_rate_waits_for_a_full_window_and_every_env(monkeypatch):
+    monkeypatch.setattr(training, "CHEESE_WINDOW", 3)
+    callback = RunCallback(TINY, None, 0.0)
+    shown = []
+    callback.bar = SimpleNamespace(update=lambda n: None, set_postfix=lambda **kw: shown.append(kw["cheese"]))
+    callback.model = SimpleNamespace(get_env=lambda: SimpleNamespace(num_envs=2))
+    callback.cheese = deque(maxlen=3)
+    cheese, timeout, running = {"outcome": "cheese"}, {"outcome": "other"}, {}
+    rates = []
+    for infos in ([cheese, running], [cheese, running], [cheese, running], [running, timeout], [running, timeout]):
+        callback.locals, callback.n_calls = {"infos": infos}, 50
+        callback._on_step()
+        rates.append(callback.cheese_rate())
+    # three episodes ended after three steps, all cheese, but env 1 had not ended one: no rate yet
+    assert rates == [None, None, None, pytest.approx(2 / 3), pytest.approx(1 / 3)]
+    assert shown[:3] == ["(1 episodes)", "(2 episodes)", "(3 episodes)"] and shown[3] == "0.667"
 
 
 def test_loading_an_optimizer_state_keeps_the_fused_adam_and_restores_the_moments():
