@@ -132,7 +132,7 @@ class RunCallback(BaseCallback):
 
     def cheese_rate(self) -> float | None:
         """The training episodes' rolling cheese rate, None while it would be biased (CHEESE_WINDOW)."""
-        full = len(self.cheese) == CHEESE_WINDOW and len(self.envs_ended) == self.training_env.num_envs
+        full = len(self.cheese) == self.cheese.maxlen and len(self.envs_ended) == self.training_env.num_envs
         return float(np.mean(self.cheese)) if full else None
 
     def _on_step(self) -> bool:

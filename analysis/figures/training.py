@@ -67,6 +67,7 @@ def training_curves_figure(progress: pd.DataFrame, title: str | None = None) -> 
     clock = next((c for c in WALL_CLOCKS if c in progress), None)
     for ax in axes[0]:
         ax.set_xlabel("environment steps")
+        ax.set_xlim(left=0)
         ax.grid(alpha=0.3)
         if not ax.lines:
             ax.text(0.5, 0.5, "not in this log", transform=ax.transAxes, ha="center", va="center", color="grey")

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 
-from collections import deque
 from types import SimpleNamespace
 
 import pytest
@@ -120,7 +119,6 @@ def test_the_live_cheese_rate_waits_for_a_full_window_and_every_env(monkeypatch)
     shown = []
     callback.bar = SimpleNamespace(update=lambda n: None, set_postfix=lambda **kw: shown.append(kw["cheese"]))
     callback.model = SimpleNamespace(get_env=lambda: SimpleNamespace(num_envs=2))
-    callback.cheese = deque(maxlen=3)
     cheese, timeout, running = {"outcome": "cheese"}, {"outcome": "other"}, {}
     rates = []
     for infos in ([cheese, running], [cheese, running], [cheese, running], [running, timeout], [running, timeout]):
