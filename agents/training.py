@@ -269,11 +269,11 @@ def train(config: TrainConfig, run_dir: Path) -> PPO:
 def load_optimizer_state(optimizer: torch.optim.Optimizer, state: dict) -> None:
     """Load a saved optimizer state but keep this build's implementation choice (fused, foreach):
     ``load_state_dict`` would restore the one the checkpoint was saved with, which for older runs is
-    the slow per-tensor loop."""
-    implementation = [{k: group[k] for k in ("fused", "foreach")} for group in optimizer.param_groups]
-    optimizer.load_state_dict(state)
-    for group, chosen in zip(optimizer.param_groups, implementation):
-        group.update(chosen)
+    the slow per-tensor loop. The choice goes into the state before loading, because torch places
+    each saved step counter by it (the fused kernel needs them on the parameters' device)."""
+    chosen = [{k: group[k] for k in ("fused", "foreach")} for group in optimizer.param_groups]
+    groups = [{**saved, **ours} for saved, ours in zip(state["param_groups"], chosen)]
+    optimizer.load_state_dict({**state, "param_groups": groups})
 
 
 def resume(run_dir: Path) -> PPO:
