@@ -93,9 +93,6 @@ class PPOConfig:
     upsample: int = 1
     """Draw each observation pixel as upsample x upsample pixels before the IMPALA (grid
     observations have one pixel per cell, which the first max-pool would blur; see agents/impala.py)."""
-    impala_pools: int = 3
-    """How many IMPALA stacks, from the first, downsample with their stride-2 max-pool (3: the IMPALA;
-    2 keeps the last stack at the second's size, a 4x4 final map on 15x15 grids instead of 2x2)."""
     precision: Precision = "float32"
     """Compute precision of the IMPALA's conv stacks (heads stay float32). auto: bfloat16 when training
     on a CPU with native bfloat16 arithmetic (AVX512-BF16 or AMX), where a PPO update runs ~1.2x
@@ -110,8 +107,6 @@ class PPOConfig:
         for name in ("gamma", "gae_lambda"):
             if not 0 < getattr(self, name) <= 1:
                 raise ValueError(f"ppo.{name} must be in (0, 1]; got {getattr(self, name)}")
-        if not 0 <= self.impala_pools <= 3:
-            raise ValueError(f"ppo.impala_pools must be 0 to 3; got {self.impala_pools}")
         if not 0 < self.lr_final_fraction <= 1:
             raise ValueError(f"ppo.lr_final_fraction must be in (0, 1]; got {self.lr_final_fraction}")
         if self.ent_coef < 0 or self.vf_coef < 0:

@@ -37,10 +37,10 @@ class ResidualBlock(nn.Module):
 
 
 class ConvStack(nn.Module):
-    def __init__(self, in_channels: int, out_channels: int, pool: bool = True) -> None:
+    def __init__(self, in_channels: int, out_channels: int) -> None:
         super().__init__()
         self.conv = nn.Conv2d(in_channels, out_channels, 3, padding=1)
-        self.pool = nn.MaxPool2d(3, stride=2, padding=1) if pool else nn.Identity()
+        self.pool = nn.MaxPool2d(3, stride=2, padding=1)
         self.res0 = ResidualBlock(out_channels)
         self.res1 = ResidualBlock(out_channels)
 
@@ -62,23 +62,18 @@ class ImpalaCNN(BaseFeaturesExtractor):
     :param upsample: draw each input pixel as ``upsample`` x ``upsample`` pixels first. On grid
         observations (one pixel per cell) the first max-pool would otherwise merge neighbouring cells
         and blur the walls; procgen's 64x64 frame shows a cell as 2.5-4 pixels.
-    :param pools: how many stacks, from the first, end their conv in the stride-2 max-pool (3: the
-        IMPALA); the rest keep their input's size. On 15x15 grids, 2 leaves a 4x4 map for the final
-        layer instead of 2x2.
     :param precision: ``"bfloat16"`` runs the three conv stacks under bfloat16 autocast (the residual
         stream a hook reads is then bfloat16: call ``.float()`` before ``.numpy()``); the final linear
         layer, and so the policy and value heads, stay float32. ``"float32"``: everything float32.
     """
 
     def __init__(self, observation_space: gym.spaces.Box, scale: float = 1.0, features_dim: int = 256,
-                 upsample: int = 1, pools: int = 3, precision: str = "float32") -> None:
+                 upsample: int = 1, precision: str = "float32") -> None:
         super().__init__(observation_space, features_dim)
         if scale <= 0:
             raise ValueError(f"IMPALA scale must be positive; got {scale}")
         if upsample < 1:
             raise ValueError(f"upsample must be a positive integer; got {upsample}")
-        if not 0 <= pools <= len(BASE_CHANNELS):
-            raise ValueError(f"pools must be 0 to {len(BASE_CHANNELS)}; got {pools}")
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {sorted(PRECISIONS)}; got {precision!r}")
         self.upsample = upsample
@@ -88,11 +83,9 @@ class ImpalaCNN(BaseFeaturesExtractor):
         in_channels, height, width = observation_space.shape
         height, width = height * upsample, width * upsample
         stacks = []
-        for i, out_channels in enumerate(channels):
-            stacks.append(ConvStack(in_channels, out_channels, pool=i < pools))
-            in_channels = out_channels
-            if i < pools:
-                height, width = pooled_size(height), pooled_size(width)
+        for out_channels in channels:
+            stacks.append(ConvStack(in_channels, out_channels))
+            in_channels, height, width = out_channels, pooled_size(height), pooled_size(width)
         self.stacks = nn.Sequential(*stacks)
         self.fc = nn.Linear(in_channels * height * width, features_dim)
 

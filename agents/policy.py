@@ -52,7 +52,7 @@ def policy_kwargs(ppo: PPOConfig) -> dict[str, Any]:
         "features_extractor_class": ImpalaCNN,
         "features_extractor_kwargs": {
             "scale": ppo.impala_scale, "features_dim": ppo.features_dim, "upsample": ppo.upsample,
-            "pools": ppo.impala_pools, "precision": ppo.precision,
+            "precision": ppo.precision,
         },
         "net_arch": [],
         "normalize_images": True,

@@ -42,7 +42,6 @@ def test_config_round_trips_through_dict(preset):
         (lambda: dict(ppo=PPOConfig(gamma=1.5)), "gamma"),
         (lambda: dict(ppo=PPOConfig(learning_rate=0)), "learning_rate"),
         (lambda: dict(ppo=PPOConfig(precision="half")), "precision"),
-        (lambda: dict(ppo=PPOConfig(impala_pools=4)), "impala_pools"),
         (lambda: dict(test_levels=(0, 10)), "overlap"),
         (lambda: dict(train_levels=(5, 5)), "train_levels"),
         (lambda: dict(total_timesteps=0), "total_timesteps"),

@@ -33,19 +33,6 @@ def test_residual_additions_are_named_modules_that_hooks_can_read():
     assert seen["shape"] == (4, 32, 4, 4)
 
 
-@pytest.mark.parametrize("pools, final", [(3, 2), (2, 4), (1, 8), (0, 15)])
-def test_only_the_first_pools_stacks_downsample(pools, final):
-    net = ImpalaCNN(gym.spaces.Box(0, 1, (3, 15, 15), np.uint8), features_dim=32, pools=pools)
-    sizes = []
-    for stack in net.stacks:
-        stack.res1.add.register_forward_hook(lambda module, args, output: sizes.append(output.shape[-1]))
-    assert net(torch.rand((2, 3, 15, 15))).shape == (2, 32)
-    assert sizes == [8, 4, 2][:pools] + [sizes[pools - 1] if pools else 15] * (3 - pools)
-    assert sizes[-1] == final and net.fc.in_features == 32 * final * final
-    with pytest.raises(ValueError, match="pools"):
-        ImpalaCNN(gym.spaces.Box(0, 1, (3, 15, 15), np.uint8), pools=4)
-
-
 def test_scale_must_be_positive():
     with pytest.raises(ValueError, match="scale"):
         ImpalaCNN(gym.spaces.Box(0, 1, (3, 15, 15), np.uint8), scale=0)
