@@ -8,7 +8,6 @@ import platform
 import signal
 import subprocess
 import sys
-
 from types import SimpleNamespace
 
 import pytest
