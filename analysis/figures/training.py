@@ -40,25 +40,27 @@ def read_progress(run_dir: Path | str) -> pd.DataFrame:
 def training_curves_figure(progress: pd.DataFrame, title: str | None = None) -> Figure:
     """Mean episode reward, and cheese rates (training episodes and held-out evaluations), against
     environment steps, with wall-clock time on a second axis where the log has it. Series the log
-    lacks are skipped. Where the log has the training episodes' cheese rate, the reward curve starts
-    where it does: before, too few episodes have ended, and the first to end are the short,
-    successful ones (``agents/training.py``, CHEESE_WINDOW)."""
+    lacks are skipped. Where the log has the training episodes' cheese rate, the reward curve is drawn
+    only where that rate is: at the start and after each ``--resume`` too few episodes have ended, and
+    the first to end are the short, successful ones (``agents/training.py``, CHEESE_WINDOW)."""
     fig, axes = chart(2, 1, width=PAGE_WIDTH, height=2.6)
     steps = progress[STEPS]
     ax = axes[0, 0]
+    # Training-episode series break where the rate is missing (the start, each resume); the
+    # evaluations, logged every few rollouts, are joined point to point.
+    has_rate = CHEESE in progress and progress[CHEESE].notna().any()
     if REWARD in progress:
-        rows = progress[REWARD].notna()
-        if CHEESE in progress and progress[CHEESE].notna().any():
-            rows &= steps >= steps[progress[CHEESE].notna()].min()
-        ax.plot(steps[rows], progress.loc[rows, REWARD], color="#4c72b0")
+        reward = progress[REWARD].mask(progress[CHEESE].isna()) if has_rate else progress[REWARD]
+        ax.plot(steps, reward, color="#4c72b0")
     ax.set_ylabel("mean episode reward")
     ax.set_title("training reward")
     ax = axes[0, 1]
     for column, label in CHEESE_SERIES.items():
-        if column in progress:
+        if column == CHEESE and has_rate:
+            ax.plot(steps, progress[column], label=label)
+        elif column.startswith("eval") and column in progress:
             rows = progress[column].notna()
-            ax.plot(steps[rows], progress.loc[rows, column], marker="o" if column.startswith("eval") else None,
-                    markersize=2.5, label=label)
+            ax.plot(steps[rows], progress.loc[rows, column], marker="o", markersize=2.5, label=label)
     ax.set_ylim(0, 1.02)
     ax.set_ylabel("P(cheese)")
     ax.set_title("cheese rate")

@@ -164,15 +164,20 @@ def test_training_curves_read_resumed_logs_and_skip_missing_series(tmp_path):
     assert any(getattr(child, "get_xlabel", lambda: "")() == "wall time (minutes)" for child in reward_ax.child_axes)
 
 
-def test_the_reward_curve_starts_where_the_training_cheese_rate_does():
-    log = pd.DataFrame({"time/total_timesteps": [1000, 2000, 3000, 4000],
-                        "rollout/ep_rew_mean": [10.0, 9.0, 4.0, 5.0],
-                        "rollout/cheese_rate": [np.nan, np.nan, 0.4, 0.5]})
+def test_the_reward_curve_is_drawn_only_where_the_training_cheese_rate_is():
+    log = pd.DataFrame({"time/total_timesteps": [1000, 2000, 3000, 4000, 5000, 6000],
+                        "rollout/ep_rew_mean": [10.0, 9.0, 4.0, 5.0, 10.0, 6.0],
+                        "rollout/cheese_rate": [np.nan, np.nan, 0.4, 0.5, np.nan, 0.6]})  # resumed at 5000
     reward_ax, cheese_ax = training_curves_figure(log).axes[:2]
-    assert reward_ax.get_lines()[0].get_xdata().tolist() == [3000, 4000]
-    assert cheese_ax.get_lines()[0].get_xdata().tolist() == [3000, 4000]
+
+    def drawn(line):  # the steps of the points drawn (NaN breaks the line there)
+        x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+        return x[np.isfinite(y)].tolist()
+
+    assert drawn(reward_ax.get_lines()[0]) == [3000, 4000, 6000]
+    assert drawn(cheese_ax.get_lines()[0]) == [3000, 4000, 6000]
     no_rate = training_curves_figure(log.drop(columns="rollout/cheese_rate")).axes[0]
-    assert len(no_rate.get_lines()[0].get_xdata()) == 4
+    assert len(drawn(no_rate.get_lines()[0])) == 6
 
 
 def test_read_progress_refuses_a_folder_without_logs(tmp_path):
