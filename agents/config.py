@@ -13,6 +13,7 @@ from typing import Any, Literal, get_args
 
 from cheesemaze.envs.actions import check_action_mode
 from cheesemaze.envs.maze import check_region, check_world_size
+from cheesemaze.envs.native import MAX_STEPS
 from cheesemaze.envs.render import check_obs_mode
 
 LevelRange = tuple[int, int]
@@ -41,6 +42,10 @@ class EnvConfig:
     """compact: UP, DOWN, LEFT, RIGHT, NOOP; procgen: procgen's 15 buttons."""
     num_envs: int = 64
     """Mazes stepped in parallel."""
+    max_steps: int = 500
+    """Time limit of a training episode, in steps (the game's, and every evaluation's, is 500). A
+    shorter limit truncates (the value bootstraps there) episodes stuck far from the cheese, which
+    otherwise fill most of a rollout (native backend only)."""
 
     def __post_init__(self) -> None:
         if self.backend not in ("native", "procgen"):
@@ -51,9 +56,13 @@ class EnvConfig:
         check_action_mode(self.action_mode)
         if self.num_envs < 1:
             raise ValueError(f"num_envs must be at least 1; got {self.num_envs}")
+        if not 1 <= self.max_steps <= MAX_STEPS:
+            raise ValueError(f"max_steps must be from 1 to the game's {MAX_STEPS}; got {self.max_steps}")
         if self.backend == "procgen":
             if self.world_size not in (15, 25):
                 raise ValueError("the procgen backend has world size 15 (easy) or 25 (hard) only")
+            if self.max_steps != MAX_STEPS:
+                raise ValueError(f"the procgen backend has the game's time limit only (max_steps={MAX_STEPS})")
             if self.obs_mode != "rgb" or self.action_mode != "procgen":
                 raise ValueError("the procgen backend needs obs_mode='rgb' and action_mode='procgen'")
 
@@ -176,7 +185,10 @@ class TrainConfig:
 
 CPU_EASY = TrainConfig(
     preset="cpu-easy",
-    env=EnvConfig(world_size=15, region=5, num_envs=64),
+    # Training episodes end after 100 steps (evaluations keep the game's 500). With 500, most of a
+    # rollout was episodes stuck pushing into a wall far from the cheese; with 100 the held-out
+    # cheese rate ran 0.04-0.08 ahead from 0.75M steps on (0.87 at 3M against 0.78-0.84).
+    env=EnvConfig(world_size=15, region=5, num_envs=64, max_steps=100),
     # Many small, large-step updates and short-horizon advantages: on these sparse-reward mazes the
     # per-sample signal is weak, and minibatch 512 / lr 1e-3 / lambda 0.95 / IMPALA x0.5 stayed at
     # random-walk level for 3.75M steps. Clip 0.1 learned faster than 0.2 (0.79 vs 0.69 held-out
@@ -193,7 +205,7 @@ CPU_EASY = TrainConfig(
 CPU_HARD = dataclasses.replace(
     CPU_EASY,
     preset="cpu-hard",
-    env=EnvConfig(world_size=25, region=5, num_envs=64),
+    env=EnvConfig(world_size=25, region=5, num_envs=64),  # the game's time limit: paths run longer here
     total_timesteps=20_000_000,
 )
 """The 25x25 world (procgen hard) on the native backend."""

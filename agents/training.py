@@ -30,6 +30,7 @@ from cheesemaze.agents.config import TrainConfig
 from cheesemaze.agents.loading import Agent, load_policy_weights
 from cheesemaze.agents.policy import policy_kwargs, resolve_precision
 from cheesemaze.agents.rundir import CHECKPOINT_DIR, create_run_dir, read_config
+from cheesemaze.envs.native import MAX_STEPS
 
 CHEESE_WINDOW = 500
 """Episodes behind the live cheese rate on the progress bar and in ``rollout/cheese_rate``. The rate
@@ -62,8 +63,12 @@ def make_vec_env(
     num_envs: int | None = None,
     region: int | None | str = "config",
     sample_levels: bool = True,
+    max_steps: int = MAX_STEPS,
 ) -> VecEnv:
-    """The config's backend as a VecEnv over ``levels`` (``region="config"`` keeps the config's region)."""
+    """The config's backend as a VecEnv over ``levels`` (``region="config"`` keeps the config's region).
+
+    ``max_steps`` is the episodes' time limit: the game's 500 unless a training env passes the config's.
+    """
     env = config.env
     region = env.region if region == "config" else region
     n = num_envs or env.num_envs
@@ -71,7 +76,8 @@ def make_vec_env(
         from cheesemaze.envs.native import NativeMazeVecEnv
 
         return NativeMazeVecEnv(
-            n, env.world_size, region, range(*levels), sample_levels, env.obs_mode, env.action_mode, seed=seed
+            n, env.world_size, region, range(*levels), sample_levels, env.obs_mode, env.action_mode,
+            max_steps=max_steps, seed=seed,
         )
     from cheesemaze.envs.procgen_env import ProcgenMazeVecEnv
 
@@ -261,7 +267,7 @@ def train(config: TrainConfig, run_dir: Path) -> PPO:
     config = resolve_precision(config)
     run_dir = create_run_dir(run_dir, config)
     _set_up_process(config)
-    env = make_vec_env(config, config.train_levels, config.seed)
+    env = make_vec_env(config, config.train_levels, config.seed, max_steps=config.env.max_steps)
     model = build_model(config, env)
     return _learn(model, config, run_dir, 0.0, 0)
 
@@ -283,7 +289,8 @@ def resume(run_dir: Path) -> PPO:
     path = run_dir / CHECKPOINT_DIR / "latest.pt"
     tensors, meta = load_checkpoint(path)
     _set_up_process(config)
-    env = make_vec_env(config, config.train_levels, config.seed + meta["num_timesteps"])
+    env = make_vec_env(config, config.train_levels, config.seed + meta["num_timesteps"],
+                       max_steps=config.env.max_steps)
     model = build_model(config, env)
     load_policy_weights(model.policy, tensors["policy"], path)
     load_optimizer_state(model.policy.optimizer, tensors["optimizer"])

@@ -112,6 +112,30 @@ def test_resume_continues_with_the_same_step_counters(tmp_path):
     assert (run / "progress.csv").exists() and (run / "progress.1.csv").exists()
 
 
+def test_training_episodes_end_at_the_configs_time_limit_and_evaluations_at_the_games(tmp_path, monkeypatch):
+    envs = []
+    build = training.make_vec_env
+
+    def spying_make_vec_env(*args, **kwargs):
+        envs.append(build(*args, **kwargs))
+        return envs[-1]
+
+    monkeypatch.setattr(training, "make_vec_env", spying_make_vec_env)
+    config = dataclasses.replace(TINY, env=dataclasses.replace(TINY.env, max_steps=3))
+    lengths = []
+    original_step = RunCallback._on_step
+
+    def recording_step(self):
+        lengths.extend(info["steps"] for info in self.locals["infos"] if "steps" in info)
+        return original_step(self)
+
+    monkeypatch.setattr(RunCallback, "_on_step", recording_step)
+    train(config, tmp_path / "run")
+    limits = [env.batch.max_steps for env in envs]
+    assert limits[0] == 3 and limits[1:] and set(limits[1:]) == {500}  # training env, then evaluations
+    assert lengths and max(lengths) == 3
+
+
 def test_the_live_cheese_rate_waits_for_a_full_window_and_every_env(monkeypatch):
     monkeypatch.setattr(training, "CHEESE_WINDOW", 3)
     callback = RunCallback(TINY, None, 0.0)
