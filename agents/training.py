@@ -87,6 +87,11 @@ def make_vec_env(
     )
 
 
+def make_training_env(config: TrainConfig, seed: int) -> VecEnv:
+    """The env a run trains on: the config's training levels, with its training time limit."""
+    return make_vec_env(config, config.train_levels, seed, max_steps=config.env.max_steps)
+
+
 def evaluate_outcomes(agent: Agent, region: int | None, n: int, seed: int) -> dict[str, float]:
     """Outcome rates of sampled actions on the first ``n`` held-out level seeds, one episode each.
 
@@ -267,7 +272,7 @@ def train(config: TrainConfig, run_dir: Path) -> PPO:
     config = resolve_precision(config)
     run_dir = create_run_dir(run_dir, config)
     _set_up_process(config)
-    env = make_vec_env(config, config.train_levels, config.seed, max_steps=config.env.max_steps)
+    env = make_training_env(config, config.seed)
     model = build_model(config, env)
     return _learn(model, config, run_dir, 0.0, 0)
 
@@ -289,8 +294,7 @@ def resume(run_dir: Path) -> PPO:
     path = run_dir / CHECKPOINT_DIR / "latest.pt"
     tensors, meta = load_checkpoint(path)
     _set_up_process(config)
-    env = make_vec_env(config, config.train_levels, config.seed + meta["num_timesteps"],
-                       max_steps=config.env.max_steps)
+    env = make_training_env(config, config.seed + meta["num_timesteps"])
     model = build_model(config, env)
     load_policy_weights(model.policy, tensors["policy"], path)
     load_optimizer_state(model.policy.optimizer, tensors["optimizer"])

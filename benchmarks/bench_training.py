@@ -22,7 +22,7 @@ import torch
 
 from cheesemaze.agents.config import CPU_EASY, EnvConfig, PPOConfig, TrainConfig
 from cheesemaze.agents.policy import resolve_precision
-from cheesemaze.agents.training import build_model, keep_freed_memory, make_vec_env
+from cheesemaze.agents.training import build_model, keep_freed_memory, make_training_env
 
 # The baseline: stock procgen maze (easy, the same 15x15 world as cpu-easy), 64x64 RGB, 15 actions,
 # IMPALA scale 1, 3 epochs and 8 minibatches as in Langosco et al., 64 envs x 64 steps per rollout.
@@ -49,7 +49,7 @@ def steps_per_second(config: TrainConfig, iterations: int, threads: int, channel
     torch.set_num_threads(threads)
     if keep_memory:
         keep_freed_memory()
-    env = make_vec_env(config, config.train_levels, config.seed)
+    env = make_training_env(config, config.seed)
     model = build_model(config, env)
     model.policy.features_extractor.channels_last = channels_last
     model.learn(config.rollout_size)  # warm-up: first-call costs of torch and the env

@@ -70,9 +70,12 @@ def curves(argv: list[str], prog: str) -> int:
     config = tyro.cli(CurvesConfig, args=argv, prog=prog)
 
     def make() -> tuple[Any, Path]:
+        from cheesemaze.agents.rundir import read_config
         from cheesemaze.analysis.figures.training import read_progress, training_curves_figure
 
-        fig = training_curves_figure(read_progress(config.run_dir), f"{config.run_dir.name}: training")
+        progress = read_progress(config.run_dir)
+        max_steps = read_config(config.run_dir).env.max_steps
+        fig = training_curves_figure(progress, f"{config.run_dir.name}: training", max_steps)
         return fig, output_stem(config.out, config.run_dir, "training")
 
     return run(prog, make)

@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from cheesemaze.analysis.figures.canvas import PAGE_WIDTH, chart, paper_style
+from cheesemaze.envs.native import MAX_STEPS
 
 STEPS = "time/total_timesteps"
 # Wall time: the run's own clock survives --resume; stable-baselines3's restarts with each part.
@@ -37,12 +38,15 @@ def read_progress(run_dir: Path | str) -> pd.DataFrame:
 
 
 @paper_style
-def training_curves_figure(progress: pd.DataFrame, title: str | None = None) -> Figure:
+def training_curves_figure(progress: pd.DataFrame, title: str | None = None,
+                           max_steps: int = MAX_STEPS) -> Figure:
     """Mean episode reward, and cheese rates (training episodes and held-out evaluations), against
     environment steps, with wall-clock time on a second axis where the log has it. Series the log
     lacks are skipped. Where the log has the training episodes' cheese rate, the reward curve is drawn
     only where that rate is: at the start and after each ``--resume`` too few episodes have ended, and
-    the first to end are the short, successful ones (``agents/training.py``, CHEESE_WINDOW)."""
+    the first to end are the short, successful ones (``agents/training.py``, CHEESE_WINDOW).
+    ``max_steps`` is the run's training time limit (``env.max_steps``); a shorter one than the game's
+    is named in the legend, since the training episodes' rate then counts a cut episode as a miss."""
     fig, axes = chart(2, 1, width=PAGE_WIDTH, height=2.6)
     steps = progress[STEPS]
     ax = axes[0, 0]
@@ -57,6 +61,8 @@ def training_curves_figure(progress: pd.DataFrame, title: str | None = None) -> 
     ax = axes[0, 1]
     for column, label in CHEESE_SERIES.items():
         if column == CHEESE and has_rate:
+            if max_steps != MAX_STEPS:
+                label = f"{label} (cut at {max_steps} steps)"
             ax.plot(steps, progress[column], label=label)
         elif column.startswith("eval") and column in progress:
             rows = progress[column].notna()
