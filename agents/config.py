@@ -13,7 +13,7 @@ from typing import Any, Literal, get_args
 
 from cheesemaze.envs.actions import check_action_mode
 from cheesemaze.envs.maze import check_region, check_world_size
-from cheesemaze.envs.native import MAX_STEPS, check_random_start
+from cheesemaze.envs.native import MAX_STEPS
 from cheesemaze.envs.render import check_obs_mode
 
 LevelRange = tuple[int, int]
@@ -46,10 +46,6 @@ class EnvConfig:
     """Time limit of a training episode, in steps (the game's, and every evaluation's, is 500). A
     shorter limit truncates (the value bootstraps there) episodes stuck far from the cheese, which
     otherwise fill most of a rollout (native backend only)."""
-    random_start: float = 0.0
-    """Fraction of training episodes whose mouse starts on a uniformly random free cell (not the
-    cheese) instead of the maze's bottom-left corner; evaluations always start in the corner (native
-    backend only)."""
 
     def __post_init__(self) -> None:
         if self.backend not in ("native", "procgen"):
@@ -60,14 +56,11 @@ class EnvConfig:
         check_action_mode(self.action_mode)
         if self.num_envs < 1:
             raise ValueError(f"num_envs must be at least 1; got {self.num_envs}")
-        check_random_start(self.random_start)
         if not 1 <= self.max_steps <= MAX_STEPS:
             raise ValueError(f"max_steps must be from 1 to the game's {MAX_STEPS}; got {self.max_steps}")
         if self.backend == "procgen":
             if self.world_size not in (15, 25):
                 raise ValueError("the procgen backend has world size 15 (easy) or 25 (hard) only")
-            if self.random_start:
-                raise ValueError("the procgen backend starts the mouse in the corner only (random_start=0)")
             if self.max_steps != MAX_STEPS:
                 raise ValueError(f"the procgen backend has the game's time limit only (max_steps={MAX_STEPS})")
             if self.obs_mode != "rgb" or self.action_mode != "procgen":

@@ -64,12 +64,10 @@ def make_vec_env(
     region: int | None | str = "config",
     sample_levels: bool = True,
     max_steps: int = MAX_STEPS,
-    random_start: float = 0.0,
 ) -> VecEnv:
     """The config's backend as a VecEnv over ``levels`` (``region="config"`` keeps the config's region).
 
-    ``max_steps`` is the episodes' time limit and ``random_start`` the fraction of episodes starting on
-    a random cell: the game's 500 and 0 unless a training env passes the config's.
+    ``max_steps`` is the episodes' time limit: the game's 500 unless a training env passes the config's.
     """
     env = config.env
     region = env.region if region == "config" else region
@@ -79,7 +77,7 @@ def make_vec_env(
 
         return NativeMazeVecEnv(
             n, env.world_size, region, range(*levels), sample_levels, env.obs_mode, env.action_mode,
-            max_steps=max_steps, random_start=random_start, seed=seed,
+            max_steps=max_steps, seed=seed,
         )
     from cheesemaze.envs.procgen_env import ProcgenMazeVecEnv
 
@@ -90,9 +88,8 @@ def make_vec_env(
 
 
 def make_training_env(config: TrainConfig, seed: int) -> VecEnv:
-    """The env a run trains on: the config's training levels, time limit and starts."""
-    return make_vec_env(config, config.train_levels, seed, max_steps=config.env.max_steps,
-                        random_start=config.env.random_start)
+    """The env a run trains on: the config's training levels, with its training time limit."""
+    return make_vec_env(config, config.train_levels, seed, max_steps=config.env.max_steps)
 
 
 def evaluate_outcomes(agent: Agent, region: int | None, n: int, seed: int) -> dict[str, float]:

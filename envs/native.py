@@ -14,9 +14,6 @@ Level distribution
     Level seeds are drawn uniformly from ``level_seeds`` with the env's seeded generator, or played
     in order with ``sample_levels=False``, or taken from explicit mazes given to :meth:`play`.
     ``region`` places the cheese (None: anywhere; r: top-right r x r square of the maze).
-    The mouse starts in the maze's bottom-left cell; with ``random_start`` p > 0, a fraction p of
-    the sampled levels start it instead on a uniformly random free cell other than the cheese (a
-    training option; explicit mazes and the default keep their start).
 Episode info
     At an episode's end its info holds ``terminal_observation``, ``episode`` (``r``, ``l``), and
     ``outcome`` (``cheese``, ``top_right``: visited the top-right ``outcome_region`` square but not
@@ -41,12 +38,6 @@ CHEESE_REWARD = 10.0
 MAX_STEPS = 500
 OUTCOMES = ("cheese", "top_right", "other")
 TRAIN_LEVELS = range(0, 2**30)
-
-
-def check_random_start(fraction: float) -> None:
-    """Raise ``ValueError`` unless ``fraction`` (of episodes starting on a random cell) is in [0, 1]."""
-    if isinstance(fraction, bool) or not isinstance(fraction, (int, float, np.floating)) or not 0 <= fraction <= 1:
-        raise ValueError(f"random_start must be a fraction from 0 to 1; got {fraction!r}")
 
 
 def observation_space(obs_mode: str, world_size: int) -> gym.spaces.Box:
@@ -236,7 +227,6 @@ class NativeMazeVecEnv(MazeVecEnvBase):
         action_mode: str = "compact",
         outcome_region: int = 5,
         max_steps: int = MAX_STEPS,
-        random_start: float = 0.0,
         seed: int = 0,
     ) -> None:
         check_world_size(world_size)
@@ -245,8 +235,6 @@ class NativeMazeVecEnv(MazeVecEnvBase):
         check_action_mode(action_mode)
         if not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
             raise ValueError(f"num_envs must be a positive integer; got {num_envs!r}")
-        check_random_start(random_start)
-        self.random_start = float(random_start)
         self.region, self.obs_mode, self.action_mode = region, obs_mode, action_mode
         self._actions = np.zeros(num_envs, dtype=np.int64)
         batch = MazeBatch(num_envs, world_size, action_mode, outcome_region, max_steps)
@@ -259,12 +247,7 @@ class NativeMazeVecEnv(MazeVecEnvBase):
     def _next_maze(self) -> Maze:
         if self._queue:
             return self._queue.popleft()
-        maze = generate_maze(self._next_level_seed(), self.world_size, self.region)
-        if self.random_start and self._start_rng.random() < self.random_start:
-            cells = maze.free_cells()
-            cells = cells[(cells[:, 0] != maze.cheese[0]) | (cells[:, 1] != maze.cheese[1])]
-            maze = maze.with_mouse(tuple(cells[self._start_rng.integers(len(cells))]))
-        return maze
+        return generate_maze(self._next_level_seed(), self.world_size, self.region)
 
     # VecEnv interface ----------------------------------------------------------------------------
 
@@ -297,8 +280,6 @@ class NativeMazeVecEnv(MazeVecEnvBase):
 
     def seed(self, seed: int | None = None) -> Sequence[None | int]:
         self._rng = np.random.default_rng(seed)
-        # Starts draw from their own stream, so random starts leave the sequence of levels unchanged.
-        self._start_rng = np.random.default_rng(None if seed is None else [seed, 1])
         self._next_index = 0
         return [seed] * self.num_envs
 

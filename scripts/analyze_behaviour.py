@@ -144,8 +144,8 @@ def write_figures(folder: Path, agent: Any, df: pd.DataFrame, rows: pd.DataFrame
     save_figure(trajectories_figure(maze, [e.path for e in episodes], [e.outcome for e in episodes]),
                 folder / "trajectories")
     try:
-        save_figure(training_curves_figure(read_progress(agent.run_dir), f"{name}: training", env.max_steps,
-                                           env.random_start), folder / "training")
+        save_figure(training_curves_figure(read_progress(agent.run_dir), f"{name}: training", env.max_steps),
+                    folder / "training")
     except ValueError as err:
         print(f"no training curves: {err}")
 

@@ -74,8 +74,8 @@ def curves(argv: list[str], prog: str) -> int:
         from cheesemaze.analysis.figures.training import read_progress, training_curves_figure
 
         progress = read_progress(config.run_dir)
-        env = read_config(config.run_dir).env
-        fig = training_curves_figure(progress, f"{config.run_dir.name}: training", env.max_steps, env.random_start)
+        max_steps = read_config(config.run_dir).env.max_steps
+        fig = training_curves_figure(progress, f"{config.run_dir.name}: training", max_steps)
         return fig, output_stem(config.out, config.run_dir, "training")
 
     return run(prog, make)

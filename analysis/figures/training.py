@@ -39,16 +39,14 @@ def read_progress(run_dir: Path | str) -> pd.DataFrame:
 
 @paper_style
 def training_curves_figure(progress: pd.DataFrame, title: str | None = None,
-                           max_steps: int = MAX_STEPS, random_start: float = 0.0) -> Figure:
+                           max_steps: int = MAX_STEPS) -> Figure:
     """Mean episode reward, and cheese rates (training episodes and held-out evaluations), against
     environment steps, with wall-clock time on a second axis where the log has it. Series the log
     lacks are skipped. Where the log has the training episodes' cheese rate, the reward curve is drawn
     only where that rate is: at the start and after each ``--resume`` too few episodes have ended, and
     the first to end are the short, successful ones (``agents/training.py``, CHEESE_WINDOW).
     ``max_steps`` is the run's training time limit (``env.max_steps``); a shorter one than the game's
-    is named in the legend, since the training episodes' rate then counts a cut episode as a miss, and
-    so is ``random_start`` (``env.random_start``), since episodes started near the cheese end there
-    sooner: the training episodes' rate is then not the held-out one's measure."""
+    is named in the legend, since the training episodes' rate then counts a cut episode as a miss."""
     fig, axes = chart(2, 1, width=PAGE_WIDTH, height=2.6)
     steps = progress[STEPS]
     ax = axes[0, 0]
@@ -63,7 +61,8 @@ def training_curves_figure(progress: pd.DataFrame, title: str | None = None,
     ax = axes[0, 1]
     for column, label in CHEESE_SERIES.items():
         if column == CHEESE and has_rate:
-            label = training_episodes_label(label, max_steps, random_start)
+            if max_steps != MAX_STEPS:
+                label = f"{label} (cut at {max_steps} steps)"
             ax.plot(steps, progress[column], label=label)
         elif column.startswith("eval") and column in progress:
             rows = progress[column].notna()
@@ -85,16 +84,6 @@ def training_curves_figure(progress: pd.DataFrame, title: str | None = None,
     if title:
         fig.suptitle(title, fontsize=9)
     return fig
-
-
-def training_episodes_label(label: str, max_steps: int, random_start: float) -> str:
-    """The legend entry of the training episodes' cheese rate, naming how they differ from the game's."""
-    notes = []
-    if max_steps != MAX_STEPS:
-        notes.append(f"cut at {max_steps} steps")
-    if random_start:
-        notes.append(f"{random_start:.0%} random starts")
-    return f"{label} ({', '.join(notes)})" if notes else label
 
 
 def add_wall_clock(ax, steps: np.ndarray, seconds: np.ndarray) -> None:

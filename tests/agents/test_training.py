@@ -112,7 +112,7 @@ def test_resume_continues_with_the_same_step_counters(tmp_path):
     assert (run / "progress.csv").exists() and (run / "progress.1.csv").exists()
 
 
-def test_training_episodes_take_the_configs_limit_and_starts_and_evaluations_the_games(tmp_path, monkeypatch):
+def test_training_episodes_end_at_the_configs_time_limit_and_evaluations_at_the_games(tmp_path, monkeypatch):
     envs = []
     build = training.make_vec_env
 
@@ -121,7 +121,7 @@ def test_training_episodes_take_the_configs_limit_and_starts_and_evaluations_the
         return envs[-1]
 
     monkeypatch.setattr(training, "make_vec_env", spying_make_vec_env)
-    config = dataclasses.replace(TINY, env=dataclasses.replace(TINY.env, max_steps=3, random_start=1.0))
+    config = dataclasses.replace(TINY, env=dataclasses.replace(TINY.env, max_steps=3))
     lengths = []
     original_step = RunCallback._on_step
 
@@ -133,7 +133,6 @@ def test_training_episodes_take_the_configs_limit_and_starts_and_evaluations_the
     train(config, tmp_path / "run")
     limits = [env.batch.max_steps for env in envs]
     assert limits[0] == 3 and limits[1:] and set(limits[1:]) == {500}  # training env, then evaluations
-    assert envs[0].random_start == 1.0 and {env.random_start for env in envs[1:]} == {0.0}
     assert lengths and max(lengths) == 3
 
 

@@ -179,8 +179,6 @@ def test_the_reward_curve_is_drawn_only_where_the_training_cheese_rate_is():
     assert cheese_ax.get_legend().get_texts()[0].get_text() == "training episodes"
     cut = training_curves_figure(log, max_steps=100).axes[1]
     assert cut.get_legend().get_texts()[0].get_text() == "training episodes (cut at 100 steps)"
-    both = training_curves_figure(log, max_steps=100, random_start=0.5).axes[1]
-    assert both.get_legend().get_texts()[0].get_text() == "training episodes (cut at 100 steps, 50% random starts)"
     no_rate = training_curves_figure(log.drop(columns="rollout/cheese_rate")).axes[0]
     assert len(drawn(no_rate.get_lines()[0])) == 6
 

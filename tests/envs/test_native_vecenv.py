@@ -174,38 +174,12 @@ def test_works_under_sb3_wrappers():
         ({"num_envs": 0}, "num_envs must be a positive integer"),
         ({"outcome_region": -1}, "outcome_region must be an integer from 0"),
         ({"max_steps": 0}, "max_steps must be a positive integer"),
-        ({"random_start": 1.5}, "random_start must be a fraction from 0 to 1"),
-        ({"random_start": -0.1}, "random_start must be a fraction from 0 to 1"),
         ({"level_seeds": range(0)}, "level_seeds is empty"),
     ],
 )
 def test_bad_settings_are_rejected(kwargs, message):
     with pytest.raises(ValueError, match=message):
         NativeMazeVecEnv(**kwargs)
-
-
-def test_random_starts_put_the_mouse_on_free_cells_for_their_fraction_of_episodes():
-    n = 400
-    corner = NativeMazeVecEnv(num_envs=n, seed=3)
-    corner.reset()
-    assert all(m.mouse == m.start for m in corner.mazes)
-    env = NativeMazeVecEnv(num_envs=n, seed=3, random_start=0.5)
-    env.reset()
-    mazes = env.mazes
-    moved = [m for m in mazes if m.mouse != m.start]
-    # Each draw is 0.5, and a drawn start is the corner itself only by chance (about 1% of cells).
-    assert 0.4 * n < len(moved) < 0.6 * n
-    assert all(not m.walls[m.mouse] and m.mouse != m.cheese for m in mazes)
-    assert len({m.mouse for m in moved}) > 20
-    # The levels (layout and cheese) are the ones the corner env plays; only the start changes.
-    assert [(m.level_seed, m.cheese) for m in mazes] == [(m.level_seed, m.cheese) for m in corner.mazes]
-    everywhere = NativeMazeVecEnv(num_envs=n, seed=3, random_start=1.0)
-    everywhere.reset()
-    assert sum(m.mouse == m.start for m in everywhere.mazes) < 0.1 * n
-    # Explicit mazes keep their start.
-    env.play(corner.mazes[:n])
-    env.reset()
-    assert all(m.mouse == m.start for m in env.mazes)
 
 
 def test_bad_actions_and_mazes_change_nothing():
