@@ -46,10 +46,6 @@ class EnvConfig:
     """Time limit of a training episode, in steps (the game's, and every evaluation's, is 500). A
     shorter limit truncates (the value bootstraps there) episodes stuck far from the cheese, which
     otherwise fill most of a rollout (native backend only)."""
-    bootstrap_timeouts: bool = True
-    """Whether a training episode cut by its time limit bootstraps its value (a truncation) or ends
-    worth nothing (a termination, as procgen reports its 500-step limit to PPO). Evaluations are
-    unaffected."""
 
     def __post_init__(self) -> None:
         if self.backend not in ("native", "procgen"):

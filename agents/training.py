@@ -22,7 +22,7 @@ from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.logger import CSVOutputFormat, Logger, TensorBoardOutputFormat
 from stable_baselines3.common.utils import get_device
-from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvStepReturn, VecEnvWrapper
+from stable_baselines3.common.vec_env.base_vec_env import VecEnv
 from tqdm.auto import tqdm
 
 from cheesemaze.agents.checkpoint import load_checkpoint, save_checkpoint
@@ -87,24 +87,9 @@ def make_vec_env(
     )
 
 
-class TerminalTimeouts(VecEnvWrapper):
-    """Reports time-limit cuts as terminations, so PPO does not bootstrap the value there."""
-
-    def reset(self) -> np.ndarray:
-        return self.venv.reset()
-
-    def step_wait(self) -> VecEnvStepReturn:
-        obs, rewards, dones, infos = self.venv.step_wait()
-        for info in infos:
-            if info.get("TimeLimit.truncated"):
-                info["TimeLimit.truncated"] = False
-        return obs, rewards, dones, infos
-
-
 def make_training_env(config: TrainConfig, seed: int) -> VecEnv:
     """The env a run trains on: the config's training levels, with its training time limit."""
-    env = make_vec_env(config, config.train_levels, seed, max_steps=config.env.max_steps)
-    return env if config.env.bootstrap_timeouts else TerminalTimeouts(env)
+    return make_vec_env(config, config.train_levels, seed, max_steps=config.env.max_steps)
 
 
 def evaluate_outcomes(agent: Agent, region: int | None, n: int, seed: int) -> dict[str, float]:
