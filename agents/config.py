@@ -102,6 +102,11 @@ class PPOConfig:
     upsample: int = 1
     """Draw each observation pixel as upsample x upsample pixels before the IMPALA (grid
     observations have one pixel per cell, which the first max-pool would blur; see agents/impala.py)."""
+    diagonal_flip: float = 0.0
+    """Probability that a training sample is reflected across the maze's start-to-top-right diagonal
+    in each PPO minibatch (observation reflected, UP/RIGHT and DOWN/LEFT swapped; envs/symmetry.py): the
+    reflection maps the training distribution onto itself, so it adds mazes, not noise. Grid
+    observations and compact actions only; rollouts and evaluations are never reflected."""
     precision: Precision = "float32"
     """Compute precision of the IMPALA's conv stacks (heads stay float32). auto: bfloat16 when training
     on a CPU with native bfloat16 arithmetic (AVX512-BF16 or AMX), where a PPO update runs ~1.2x
@@ -118,6 +123,8 @@ class PPOConfig:
                 raise ValueError(f"ppo.{name} must be in (0, 1]; got {getattr(self, name)}")
         if not 0 < self.lr_final_fraction <= 1:
             raise ValueError(f"ppo.lr_final_fraction must be in (0, 1]; got {self.lr_final_fraction}")
+        if not 0 <= self.diagonal_flip <= 1:
+            raise ValueError(f"ppo.diagonal_flip must be a probability in [0, 1]; got {self.diagonal_flip}")
         if self.ent_coef < 0 or self.vf_coef < 0:
             raise ValueError("ppo.ent_coef and ppo.vf_coef must be non-negative")
         if self.precision not in get_args(Precision):
@@ -168,6 +175,10 @@ class TrainConfig:
                 raise ValueError(f"{name} must be at least 1; got {getattr(self, name)}")
         if self.eval_every < 0:
             raise ValueError(f"eval_every must be >= 0; got {self.eval_every}")
+        if self.ppo.diagonal_flip and (self.env.obs_mode, self.env.action_mode) != ("grid", "compact"):
+            raise ValueError("ppo.diagonal_flip needs env.obs_mode 'grid' and env.action_mode 'compact' "
+                             f"(got {self.env.obs_mode!r}, {self.env.action_mode!r}): the RGB frame's mouse "
+                             "sprite and procgen's diagonal buttons are not symmetric under the reflection")
         rollout = self.env.num_envs * self.ppo.n_steps
         if rollout % self.ppo.batch_size:
             raise ValueError(

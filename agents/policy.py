@@ -14,6 +14,7 @@ from stable_baselines3.common.utils import get_device
 from cheesemaze.agents.config import PPOConfig, TrainConfig
 from cheesemaze.agents.impala import ImpalaCNN
 from cheesemaze.envs.native import action_space, observation_space
+from cheesemaze.envs.symmetry import FLIPPED_ACTIONS
 
 
 def cpu_has_native_bf16() -> bool:
@@ -44,6 +45,39 @@ def runnable_precision(config: TrainConfig) -> TrainConfig:
     return config.with_precision("float32")
 
 
+class MazePolicy(ActorCriticCnnPolicy):
+    """SB3's actor-critic over the IMPALA features, with the optional diagonal-flip augmentation.
+
+    :param diagonal_flip: probability that each sample of a training minibatch is reflected
+        (``ppo.diagonal_flip``). PPO's importance ratio divides the reflected sample's new probability
+        by the rollout probability of the original action: the reflected episode is what the
+        reflected rollout policy would have played, with the same returns. Only the loss of a PPO
+        update (``evaluate_actions`` in training mode) sees reflections; acting never does.
+    """
+
+    def __init__(self, *args, diagonal_flip: float = 0.0, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not 0 <= diagonal_flip <= 1:
+            raise ValueError(f"diagonal_flip must be a probability in [0, 1]; got {diagonal_flip}")
+        if diagonal_flip and (self.action_space.n != len(FLIPPED_ACTIONS) or len(self.observation_space.shape) != 3):
+            raise ValueError("diagonal_flip needs compact actions and channels-first grid observations")
+        self.diagonal_flip = diagonal_flip
+        self.register_buffer("flipped_actions", torch.as_tensor(FLIPPED_ACTIONS), persistent=False)
+
+    def evaluate_actions(self, obs: torch.Tensor, actions: torch.Tensor):
+        if self.training and self.diagonal_flip:
+            obs, actions = self.flip_some(obs, actions)
+        return super().evaluate_actions(obs, actions)
+
+    def flip_some(self, obs: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Reflect each (observation, action) pair with probability ``diagonal_flip`` (torch's RNG)."""
+        flip = torch.rand(len(actions), device=actions.device) < self.diagonal_flip
+        flipped_obs = obs.transpose(-1, -2).flip((-2, -1))
+        obs = torch.where(flip.view(-1, 1, 1, 1), flipped_obs, obs)
+        actions = torch.where(flip, self.flipped_actions[actions.long()], actions.long())
+        return obs, actions
+
+
 def policy_kwargs(ppo: PPOConfig) -> dict[str, Any]:
     """SB3 ``policy_kwargs``: IMPALA features, linear policy and value heads, Adam with ``adam_eps``."""
     if ppo.precision == "auto":
@@ -54,6 +88,7 @@ def policy_kwargs(ppo: PPOConfig) -> dict[str, Any]:
             "scale": ppo.impala_scale, "features_dim": ppo.features_dim, "upsample": ppo.upsample,
             "precision": ppo.precision,
         },
+        "diagonal_flip": ppo.diagonal_flip,
         "net_arch": [],
         "normalize_images": True,
         # fused: one kernel over all tensors (0.2 ms per step on the CPU, against 0.7 ms for foreach's
@@ -70,11 +105,11 @@ def policy_spaces(config: TrainConfig) -> tuple[gym.spaces.Box, gym.spaces.Discr
     return obs, action_space(config.env.action_mode)
 
 
-def build_policy(config: TrainConfig) -> ActorCriticCnnPolicy:
+def build_policy(config: TrainConfig) -> MazePolicy:
     """A freshly initialized policy with the architecture ``config`` describes."""
     obs, act = policy_spaces(config)
     ppo = resolve_precision(config).ppo
-    return ActorCriticCnnPolicy(obs, act, lambda _: ppo.learning_rate, **policy_kwargs(ppo))
+    return MazePolicy(obs, act, lambda _: ppo.learning_rate, **policy_kwargs(ppo))
 
 
 def obs_to_tensor(policy: ActorCriticCnnPolicy, obs: np.ndarray) -> torch.Tensor:

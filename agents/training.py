@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 from cheesemaze.agents.checkpoint import load_checkpoint, save_checkpoint
 from cheesemaze.agents.config import TrainConfig
 from cheesemaze.agents.loading import Agent, load_policy_weights
-from cheesemaze.agents.policy import policy_kwargs, resolve_precision
+from cheesemaze.agents.policy import MazePolicy, policy_kwargs, resolve_precision
 from cheesemaze.agents.rundir import CHECKPOINT_DIR, create_run_dir, read_config
 from cheesemaze.envs.native import MAX_STEPS
 
@@ -210,7 +210,7 @@ def build_model(config: TrainConfig, env: VecEnv) -> PPO:
         return lr1 + (lr0 - lr1) * progress_remaining
 
     return PPO(
-        "CnnPolicy", env, learning_rate=schedule, n_steps=ppo.n_steps, batch_size=ppo.batch_size,
+        MazePolicy, env, learning_rate=schedule, n_steps=ppo.n_steps, batch_size=ppo.batch_size,
         n_epochs=ppo.n_epochs, gamma=ppo.gamma, gae_lambda=ppo.gae_lambda, clip_range=ppo.clip_range,
         ent_coef=ppo.ent_coef, vf_coef=ppo.vf_coef, max_grad_norm=ppo.max_grad_norm,
         policy_kwargs=policy_kwargs(ppo), seed=config.seed, device=get_device(config.device), verbose=0,
