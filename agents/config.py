@@ -106,7 +106,8 @@ class PPOConfig:
     """Probability that a training sample is reflected across the maze's start-to-top-right diagonal
     in each PPO minibatch (observation reflected, UP/RIGHT and DOWN/LEFT swapped; envs/symmetry.py): the
     reflection maps the training distribution onto itself, so it adds mazes, not noise. Grid
-    observations and compact actions only; rollouts and evaluations are never reflected."""
+    observations and compact actions only; rollouts and evaluations are never reflected. With a small
+    ``train_levels`` range the reflected mazes are new mazes, not members of the training set."""
     precision: Precision = "float32"
     """Compute precision of the IMPALA's conv stacks (heads stay float32). auto: bfloat16 when training
     on a CPU with native bfloat16 arithmetic (AVX512-BF16 or AMX), where a PPO update runs ~1.2x

@@ -51,20 +51,27 @@ class MazePolicy(ActorCriticCnnPolicy):
     :param diagonal_flip: probability that each sample of a training minibatch is reflected
         (``ppo.diagonal_flip``). PPO's importance ratio divides the reflected sample's new probability
         by the rollout probability of the original action: the reflected episode is what the
-        reflected rollout policy would have played, with the same returns. Only the loss of a PPO
-        update (``evaluate_actions`` in training mode) sees reflections; acting never does.
+        reflected rollout policy would have played, with the same returns. Where the rollout policy
+        is not itself symmetric, a reflected sample starts the update at a ratio other than 1, so
+        some are clipped from the first epoch on, and the logged ``clip_fraction`` and
+        ``approx_kl`` count that asymmetry too. Only the loss of a PPO update (``evaluate_actions``
+        in training mode) sees reflections; acting never does.
     """
 
     def __init__(self, *args, diagonal_flip: float = 0.0, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if not 0 <= diagonal_flip <= 1:
             raise ValueError(f"diagonal_flip must be a probability in [0, 1]; got {diagonal_flip}")
-        if diagonal_flip and (self.action_space.n != len(FLIPPED_ACTIONS) or len(self.observation_space.shape) != 3):
-            raise ValueError("diagonal_flip needs compact actions and channels-first grid observations")
+        grid = len(self.observation_space.shape) == 3 and self.observation_space.high.max() == 1
+        if diagonal_flip and (self.action_space.n != len(FLIPPED_ACTIONS) or not grid):
+            raise ValueError("diagonal_flip needs compact actions and grid observations (0/1 channels)")
         self.diagonal_flip = diagonal_flip
         self.register_buffer("flipped_actions", torch.as_tensor(FLIPPED_ACTIONS), persistent=False)
 
-    def evaluate_actions(self, obs: torch.Tensor, actions: torch.Tensor):
+    def evaluate_actions(
+        self, obs: torch.Tensor, actions: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """SB3's values, log-probabilities and entropy, of reflected pairs where ``flip_some`` says."""
         if self.training and self.diagonal_flip:
             obs, actions = self.flip_some(obs, actions)
         return super().evaluate_actions(obs, actions)

@@ -5,7 +5,8 @@ A maze is centred in the world, so the reflection maps the world's cell ``(r, c)
 ``(W - 1 - c, W - 1 - r)`` and every maze onto a maze of the same size with the same start; it maps
 the top-right ``r`` x ``r`` cheese region onto itself, and randomized Kruskal draws a layout and its
 reflection with the same probability. So a reflected training episode is an episode of the same
-training distribution, with UP and RIGHT, DOWN and LEFT swapped. Compact actions only: procgen's
+training distribution (of the generator; with few training level seeds, a reflected maze is
+usually not one of them), with UP and RIGHT, DOWN and LEFT swapped. Compact actions only: procgen's
 diagonal buttons (LEFT+UP and the like) all act as their horizontal part in the maze, which the
 reflection does not preserve.
 """

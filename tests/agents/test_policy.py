@@ -3,6 +3,7 @@
 import dataclasses
 
 import gymnasium as gym
+import numpy as np
 import pytest
 import torch
 
@@ -69,3 +70,10 @@ def test_the_policy_rejects_a_flip_it_cannot_apply(actions, flip, message):
     kwargs = {**policy_kwargs(SMALL.ppo), "diagonal_flip": flip}
     with pytest.raises(ValueError, match=message):
         MazePolicy(obs_space, gym.spaces.Discrete(actions), lambda _: 1e-3, **kwargs)
+
+
+def test_the_policy_rejects_a_flip_of_rgb_frames():
+    kwargs = {**policy_kwargs(SMALL.ppo), "diagonal_flip": 0.5}
+    rgb = gym.spaces.Box(0, 255, (3, 64, 64), np.uint8)
+    with pytest.raises(ValueError, match="grid"):
+        MazePolicy(rgb, gym.spaces.Discrete(5), lambda _: 1e-3, **kwargs)

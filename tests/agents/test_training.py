@@ -53,16 +53,14 @@ def test_same_seed_gives_the_same_first_updates(tmp_path, precision):
     assert not all(torch.equal(a[k], c[k]) for k in a)
 
 
-def test_diagonal_flip_training_is_reproducible_and_changes_the_updates(tmp_path):
+def test_diagonal_flip_training_is_reproducible_and_recorded(tmp_path):
+    # that the flip reflects what it should is tests/agents/test_policy.py's
     flip = dataclasses.replace(TINY, ppo=dataclasses.replace(TINY.ppo, diagonal_flip=0.5))
     train(flip, tmp_path / "a")
     train(flip, tmp_path / "b")
-    train(TINY, tmp_path / "plain")
     a, _ = weights(tmp_path / "a")
     b, _ = weights(tmp_path / "b")
-    plain, _ = weights(tmp_path / "plain")
     assert all(torch.equal(a[k], b[k]) for k in a)
-    assert not all(torch.equal(a[k], plain[k]) for k in a)
     assert load_agent(tmp_path / "a").config.ppo.diagonal_flip == 0.5
 
 
