@@ -79,7 +79,7 @@ class MazePolicy(ActorCriticCnnPolicy):
     def flip_some(self, obs: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Reflect each (observation, action) pair with probability ``diagonal_flip`` (torch's RNG)."""
         flip = torch.rand(len(actions), device=actions.device) < self.diagonal_flip
-        flipped_obs = obs.transpose(-1, -2).flip((-2, -1))
+        flipped_obs = obs.transpose(-1, -2).flip((-2, -1))  # envs.symmetry.flip_grid's map, on tensors
         obs = torch.where(flip.view(-1, 1, 1, 1), flipped_obs, obs)
         actions = torch.where(flip, self.flipped_actions[actions.long()], actions.long())
         return obs, actions

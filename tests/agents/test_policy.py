@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from cheesemaze.agents.config import CPU_EASY, EnvConfig, PPOConfig
-from cheesemaze.agents.policy import MazePolicy, build_policy, obs_to_tensor, policy_kwargs
+from cheesemaze.agents.policy import MazePolicy, build_policy, policy_kwargs
 from cheesemaze.envs import NativeMazeVecEnv
 from cheesemaze.envs.symmetry import FLIPPED_ACTIONS, flip_grid
 
@@ -21,8 +21,7 @@ def with_flip(p):
 
 
 def batch(n=64):
-    env = NativeMazeVecEnv(num_envs=n, world_size=7, seed=3)
-    obs = obs_to_tensor(build_policy(SMALL), env.reset()).float()
+    obs = torch.as_tensor(NativeMazeVecEnv(num_envs=n, world_size=7, seed=3).reset()).float()
     return obs, torch.randint(5, (n,), generator=torch.Generator().manual_seed(0))
 
 
