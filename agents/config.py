@@ -8,9 +8,11 @@ resolved config; ``config_from_dict`` rebuilds it exactly.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
+from cheesemaze.envs import maze
 from cheesemaze.envs.actions import check_action_mode
 from cheesemaze.envs.maze import check_region, check_world_size
 from cheesemaze.envs.native import MAX_STEPS
@@ -19,10 +21,10 @@ from cheesemaze.envs.render import check_obs_mode
 LevelRange = tuple[int, int]
 Precision = Literal["float32", "bfloat16", "auto"]
 
-TRAIN_LEVELS: LevelRange = (0, 1_000_000_000)
-"""Level seeds for training: [0, 1e9)."""
-TEST_LEVELS: LevelRange = (1_000_000_000, 2_000_000_000)
-"""Held-out level seeds: [1e9, 2e9), disjoint from training; procgen accepts seeds below 2**31."""
+TRAIN_LEVELS: LevelRange = (maze.TRAIN_LEVELS.start, maze.TRAIN_LEVELS.stop)
+"""Level seeds for training: [0, 1e9) (``envs.maze.TRAIN_LEVELS``)."""
+TEST_LEVELS: LevelRange = (maze.TEST_LEVELS.start, maze.TEST_LEVELS.stop)
+"""Held-out level seeds: [1e9, 2e9) (``envs.maze.TEST_LEVELS``)."""
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ class TrainConfig:
     second thread, and when anything else runs on a two-core machine, spinning OpenMP threads slow a
     forward pass by up to 100x; the env stepping already uses the other core's time slices."""
     device: str = "cpu"
-    """torch device: cpu, cuda, or auto."""
+    """torch device: cpu, cuda, cuda:N, or auto (cuda where torch sees a GPU, else cpu)."""
 
     def __post_init__(self) -> None:
         for name in ("train_levels", "test_levels"):
@@ -176,6 +178,8 @@ class TrainConfig:
                 raise ValueError(f"{name} must be at least 1; got {getattr(self, name)}")
         if self.eval_every < 0:
             raise ValueError(f"eval_every must be >= 0; got {self.eval_every}")
+        if not re.fullmatch(r"cpu|auto|cuda(:\d+)?", self.device):
+            raise ValueError(f"device must be cpu, cuda, cuda:N or auto; got {self.device!r}")
         if self.ppo.diagonal_flip and (self.env.obs_mode, self.env.action_mode) != ("grid", "compact"):
             raise ValueError("ppo.diagonal_flip needs env.obs_mode 'grid' and env.action_mode 'compact' "
                              f"(got {self.env.obs_mode!r}, {self.env.action_mode!r}): the RGB frame's mouse "

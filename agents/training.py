@@ -261,6 +261,18 @@ def _learn(model: PPO, config: TrainConfig, run_dir: Path, wall_offset: float, p
     return model
 
 
+def check_device_available(config: TrainConfig) -> None:
+    """Raise ``ValueError`` when the config asks for a CUDA device this machine does not have
+    (stable-baselines3 would quietly train on the CPU instead)."""
+    if not config.device.startswith("cuda"):
+        return
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    index = int(config.device.partition(":")[2] or 0)
+    if index >= count:
+        raise ValueError(f"device {config.device!r}: torch sees {count} CUDA device(s) here; "
+                         "use device cpu or auto (for a run directory: its config.json's device)")
+
+
 def _set_up_process(config: TrainConfig) -> None:
     """Process-wide settings a training run needs: torch's thread count and the allocator's."""
     torch.set_num_threads(config.torch_threads)
@@ -269,6 +281,7 @@ def _set_up_process(config: TrainConfig) -> None:
 
 def train(config: TrainConfig, run_dir: Path) -> PPO:
     """Train a new agent into the new run directory ``run_dir``."""
+    check_device_available(config)
     config = resolve_precision(config)
     run_dir = create_run_dir(run_dir, config)
     _set_up_process(config)
@@ -291,6 +304,7 @@ def resume(run_dir: Path) -> PPO:
     """Continue a run from ``checkpoints/latest.pt`` with its step counters."""
     run_dir = Path(run_dir)
     config = read_config(run_dir)
+    check_device_available(config)
     path = run_dir / CHECKPOINT_DIR / "latest.pt"
     tensors, meta = load_checkpoint(path)
     _set_up_process(config)

@@ -12,9 +12,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from cheesemaze.envs.maze import Maze, check_region, check_world_size, generate_maze
+from cheesemaze.envs.maze import TRAIN_LEVELS, Maze, check_region, check_world_size, generate_maze
 from cheesemaze.envs.native import (
-    TRAIN_LEVELS,
     MazeBatch,
     action_space,
     observation_space,

@@ -27,6 +27,11 @@ WORLD_SIZES = {"easy": 15, "hard": 25}
 # The 64x64 RGB observation shows the whole world, so it needs at least one pixel per cell.
 MAX_WORLD_SIZE = 63
 
+TRAIN_LEVELS = range(0, 1_000_000_000)
+"""Level seeds for training: [0, 1e9). The default of every env and of every training config."""
+TEST_LEVELS = range(1_000_000_000, 2_000_000_000)
+"""Held-out level seeds: [1e9, 2e9), disjoint from ``TRAIN_LEVELS``; procgen accepts seeds below 2**31."""
+
 
 def check_world_size(world_size: int) -> None:
     """Raise ``ValueError`` unless ``world_size`` is an odd integer from 3 to ``MAX_WORLD_SIZE``."""

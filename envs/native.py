@@ -31,13 +31,12 @@ import numpy as np
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvStepReturn
 
 from cheesemaze.envs.actions import action_steps, check_action_mode
-from cheesemaze.envs.maze import Maze, check_region, check_world_size, generate_maze
+from cheesemaze.envs.maze import TRAIN_LEVELS, Maze, check_region, check_world_size, generate_maze
 from cheesemaze.envs.render import CHEESE, MOUSE, RGB_SIZE, WALL, check_obs_mode, grid_to_rgb
 
 CHEESE_REWARD = 10.0
 MAX_STEPS = 500
 OUTCOMES = ("cheese", "top_right", "other")
-TRAIN_LEVELS = range(0, 2**30)
 
 
 def observation_space(obs_mode: str, world_size: int) -> gym.spaces.Box:

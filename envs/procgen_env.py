@@ -39,9 +39,8 @@ from procgen import ProcgenGym3Env
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvStepReturn
 
 from cheesemaze.envs.actions import COMPACT_STEPS, PROCGEN_TO_COMPACT
-from cheesemaze.envs.maze import WORLD_SIZES, Maze, check_region, draw_cheese
+from cheesemaze.envs.maze import TRAIN_LEVELS, WORLD_SIZES, Maze, check_region, draw_cheese
 from cheesemaze.envs.native import (
-    TRAIN_LEVELS,
     MazeBatch,
     MazeVecEnvBase,
     action_space,
@@ -122,7 +121,7 @@ def check_level_seeds(level_seeds: Sequence[int]) -> None:
     """Raise ``ValueError`` unless ``level_seeds`` is non-empty and fits procgen's int32 seeds."""
     if len(level_seeds) == 0:
         raise ValueError("level_seeds is empty")
-    # A range's ends bound it; min() would walk all 2**30 training seeds.
+    # A range's ends bound it; min() would walk all 1e9 training seeds.
     ends = (level_seeds[0], level_seeds[-1]) if isinstance(level_seeds, range) else level_seeds
     low, high = min(ends), max(ends)
     if low < 0 or high > MAX_LEVEL_SEED:

@@ -90,13 +90,21 @@ class EvaluationPlotConfig:
     policy: Literal["sampled", "greedy"] = "sampled"
     """Whose episodes (cheese-rate plots only; the outcome plot shows every policy)."""
     out: Path | None = None
-    """Output stem (writes STEM.png and STEM.pdf); default: under the run directory's figures/."""
+    """Output stem (writes STEM.png and STEM.pdf); default: under the figures/ folder of the run
+    directory holding the evaluation, or of the evaluation folder itself outside a run directory."""
 
 
 def run_dir_of(evaluation: Path) -> Path:
-    """The run directory holding an evaluation folder (``<run_dir>/evaluations/<name>``)."""
-    folder = evaluation if evaluation.is_dir() else evaluation.parent
-    return folder.parent.parent
+    """Where an evaluation's figures go by default: the nearest folder above it holding a run's
+    ``config.json`` (``<run_dir>/evaluations/<name>``, also inside ``analyses/``), else the
+    evaluation folder itself, so a figure never lands in an unrelated folder."""
+    from cheesemaze.agents.rundir import CONFIG_FILE
+
+    folder = (evaluation if evaluation.is_dir() else evaluation.parent).resolve()
+    for parent in folder.parents:
+        if (parent / CONFIG_FILE).is_file():
+            return parent
+    return folder
 
 
 def evaluation_plot(argv: list[str], prog: str, kind: str) -> int:

@@ -5,23 +5,34 @@ directory (``evaluations/``, ``analyses/behaviour``, ``analyses/hypotheses``).""
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
+
+import tyro
 
 from cheesemaze.scripts import analyze_behaviour, analyze_hypotheses
 
-USAGE = """usage: {prog} AGENT [--threads N]
 
-Run 'analyze behaviour AGENT' and then 'analyze hypotheses AGENT' with their defaults.
-AGENT is a run directory or a shipped agent name (r5, control)."""
+@dataclass(frozen=True)
+class ReportArgs:
+    """Run 'analyze behaviour AGENT' and then 'analyze hypotheses AGENT' with their defaults; for any
+    other option, run the two commands yourself."""
+
+    agent: tyro.conf.Positional[str]
+    """A run directory, or the name of a shipped agent (r5, control)."""
+    threads: int = 1
+    """Torch threads for the rollouts of both steps."""
 
 
 def main(argv: list[str], prog: str) -> int:
-    if not argv or argv[0] in ("-h", "--help"):
-        print(USAGE.format(prog=prog))
-        return 0 if argv else 2
+    args = tyro.cli(ReportArgs, args=argv, prog=prog)
+    if args.threads < 1:
+        print(f"{prog}: --threads must be at least 1; got {args.threads}", file=sys.stderr)
+        return 2
+    step_argv = [args.agent, "--threads", str(args.threads)]
     steps = (("analyze behaviour", analyze_behaviour.main), ("analyze hypotheses", analyze_hypotheses.main))
     for name, step in steps:
-        print(f"== cheesemaze {name} {' '.join(argv)}", flush=True)
-        code = step(list(argv), f"cheesemaze {name}")
+        print(f"== cheesemaze {name} {' '.join(step_argv)}", flush=True)
+        code = step(list(step_argv), f"cheesemaze {name}")
         if code:
             print(f"{prog}: '{name}' failed with exit code {code}; stopping", file=sys.stderr)
             return code

@@ -7,12 +7,16 @@ import pytest
 from cheesemaze.agents.config import (
     CPU_EASY,
     PRESETS,
+    TEST_LEVELS,
+    TRAIN_LEVELS,
     EnvConfig,
     PPOConfig,
     TrainConfig,
     config_from_dict,
     config_to_dict,
 )
+from cheesemaze.envs.gym_env import CheeseMazeEnv
+from cheesemaze.envs.native import NativeMazeVecEnv
 
 
 def test_presets_named_as_documented():
@@ -74,3 +78,12 @@ def test_config_from_dict_rejects_unknown_fields():
 
 def test_default_train_config_is_cpu_easy_shape():
     assert TrainConfig().env.backend == "native"
+
+
+def test_every_env_trains_on_the_configs_training_levels_by_default():
+    train, test = range(*TRAIN_LEVELS), range(*TEST_LEVELS)
+    assert train.stop <= test.start  # disjoint
+    env = NativeMazeVecEnv(num_envs=2)
+    assert env.level_seeds == train
+    assert CheeseMazeEnv().level_seeds == train
+    assert TrainConfig().train_levels == TRAIN_LEVELS and TrainConfig().test_levels == TEST_LEVELS

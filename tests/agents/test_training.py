@@ -234,6 +234,8 @@ def test_existing_run_directory_is_never_overwritten(tmp_path):
         (["--env.world-size", "16"], "odd"),
         (["--ppo.batch-size", "1000"], "must divide"),
         (["--resume", "x", "--seed", "3"], "--resume takes"),
+        (["--device", "gpu"], "device must be cpu, cuda, cuda:N or auto"),
+        (["--device", "cuda:99"], "CUDA device(s) here"),
     ],
 )
 def test_bad_flags_are_rejected_before_training(tmp_path, capsys, flags, message):

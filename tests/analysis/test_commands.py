@@ -138,3 +138,28 @@ def test_plot_commands_write_fresh_figures(run_dir, tmp_path):
         assert main(["plot", kind, str(run_dir / "evaluations" / "planted"), "--out", str(tmp_path / kind)]) == 0
         assert (tmp_path / f"{kind}.png").is_file()
     assert main(["plot", "outcomes", str(run_dir / "evaluations" / "planted"), "--out", str(tmp_path / "outcomes")]) == 2
+
+
+def test_evaluation_figures_go_to_the_run_directory_or_stay_beside_the_evaluation(run_dir, tmp_path):
+    inside = run_dir / "evaluations" / "planted"
+    planted_evaluation(inside, n=50)
+    assert main(["plot", "outcomes", str(inside / EPISODES_FILE)]) == 0
+    assert (run_dir / "figures" / "outcomes-planted.png").is_file()
+    outside = tmp_path / "loose" / "copied"
+    planted_evaluation(outside, n=50)
+    assert main(["plot", "outcomes", str(outside)]) == 0
+    assert (outside / "figures" / "outcomes-copied.png").is_file()
+    assert not (tmp_path / "figures").exists() and not (tmp_path / "loose" / "figures").exists()
+
+
+@pytest.mark.parametrize("args", [["--n", "5"], ["--out", "x"], ["--splits", "3"]])
+def test_report_refuses_a_step_option_before_any_work(run_dir, args):
+    with pytest.raises(SystemExit) as exited:
+        main(["report", str(run_dir), *args])
+    assert exited.value.code == 2
+    assert not (run_dir / "evaluations").exists() and not (run_dir / "analyses").exists()
+
+
+def test_report_refuses_zero_threads(run_dir, capsys):
+    assert main(["report", str(run_dir), "--threads", "0"]) == 2
+    assert "--threads must be at least 1" in capsys.readouterr().err
