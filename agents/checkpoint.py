@@ -10,33 +10,18 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename (never a half-written file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+from cheesemaze.envs.maze_io import write_atomic
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
-    """Write ``data`` as indented JSON, atomically."""
-    atomic_write_bytes(path, (json.dumps(data, indent=2, sort_keys=False) + "\n").encode())
+    """Write ``data`` as indented JSON, atomically (creating the folder)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, (json.dumps(data, indent=2, sort_keys=False) + "\n").encode())
 
 
 def sha256_file(path: Path) -> str:
@@ -53,7 +38,8 @@ def save_checkpoint(path: Path, tensors: dict[str, Any], meta: dict[str, Any]) -
     buffer = io.BytesIO()
     torch.save(tensors, buffer)
     data = buffer.getvalue()
-    atomic_write_bytes(path, data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, data)
     manifest = dict(meta, file=path.name, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
     atomic_write_json(path.with_suffix(".json"), manifest)
 

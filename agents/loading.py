@@ -15,6 +15,15 @@ from cheesemaze.agents.policy import build_policy, obs_to_tensor, runnable_preci
 from cheesemaze.agents.rundir import latest_checkpoint, read_config, resolve_agent_dir
 
 
+def choose_actions(probs: np.ndarray, uniforms: np.ndarray | None) -> np.ndarray:
+    """Greedy (``uniforms`` None: the most probable action) or inverse-CDF sampling, one per row."""
+    if uniforms is None:
+        return probs.argmax(axis=1)
+    cdf = np.cumsum(probs, axis=1, dtype=np.float64)
+    cdf /= cdf[:, -1:]
+    return np.minimum((cdf < uniforms[:, None]).sum(axis=1), probs.shape[1] - 1)
+
+
 @dataclass
 class Agent:
     """A trained policy with the config it was trained under."""
@@ -37,10 +46,7 @@ class Agent:
     def act(self, obs: np.ndarray, greedy: bool, rng: np.random.Generator) -> np.ndarray:
         """One action per observation: the most probable one, or sampled with ``rng``."""
         probs, _ = self.distribution(obs)
-        if greedy:
-            return probs.argmax(axis=1)
-        u = rng.random((len(probs), 1))
-        return np.minimum((probs.cumsum(axis=1) < u).sum(axis=1), probs.shape[1] - 1)
+        return choose_actions(probs, None if greedy else rng.random(len(probs)))
 
 
 def load_policy_weights(policy: ActorCriticCnnPolicy, state: dict, source: Path) -> None:

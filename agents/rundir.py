@@ -99,6 +99,11 @@ def resolve_agent_dir(spec: str | Path, workspace: Path = Path("runs")) -> Path:
         if not (copy / CONFIG_FILE).is_file():
             shutil.copytree(TRAINED_DIR / str(spec), copy, dirs_exist_ok=True)
             print(f"copied shipped agent {spec!r} to {copy}; results are written there")
+        elif not same_checkpoint(copy, TRAINED_DIR / str(spec)):
+            raise ValueError(
+                f"{copy} is not the shipped agent {str(spec)!r}: its checkpoint differs (a run trained or "
+                f"resumed there?). Pass ./{copy} to use that run, or move it away to use the shipped agent"
+            )
         return copy
     if not (path / CONFIG_FILE).is_file():
         raise ValueError(
@@ -106,6 +111,15 @@ def resolve_agent_dir(spec: str | Path, workspace: Path = Path("runs")) -> Path:
             f"or a shipped agent name ({', '.join(shipped_agents()) or 'none shipped'})"
         )
     return path
+
+
+def same_checkpoint(run_a: Path, run_b: Path) -> bool:
+    """Whether two run directories would load the same checkpoint (by the SHA-256 in its manifest)."""
+    try:
+        paths = [latest_checkpoint(run) for run in (run_a, run_b)]
+        return len({json.loads(p.with_suffix(".json").read_text())["sha256"] for p in paths}) == 1
+    except (ValueError, OSError, KeyError):
+        return False
 
 
 def latest_checkpoint(run_dir: Path) -> Path:

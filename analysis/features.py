@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cheesemaze.envs.geometry import bfs_distances, euclidean_distance, euclidean_to_region
+from cheesemaze.envs.geometry import bfs_distances, decision_square_from_distances, euclidean_distance, euclidean_to_region
 from cheesemaze.envs.maze import Cell, Maze
 
 # The top-right square the published statistics measure distances to.
@@ -46,20 +46,6 @@ FEATURE_LABELS = {
     "cheese_row": "cheese row (maze-relative)",
     "cheese_col": "cheese column (maze-relative)",
 }
-
-
-def decision_square_from_distances(
-    from_start: np.ndarray, from_cheese: np.ndarray, from_corner: np.ndarray, maze: Maze
-) -> Cell | None:
-    """The decision square from precomputed BFS distance maps; None if the cheese is on the corner path."""
-    to_cheese = from_start[maze.cheese]
-    to_corner = from_start[maze.top_right]
-    if from_start[maze.cheese] + from_corner[maze.cheese] == to_corner:
-        return None
-    shared = (from_start >= 0) & (from_start + from_cheese == to_cheese) & (from_start + from_corner == to_corner)
-    cells = np.argwhere(shared)
-    r, c = cells[np.argmax(from_start[shared])]
-    return (int(r), int(c))
 
 
 def maze_features(maze: Maze) -> tuple[dict[str, float], Cell | None]:

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from cheesemaze.envs.maze_io import current_umask
+
 
 def fresh_path(path: Path) -> Path:
     """``path`` if nothing is there yet, else the first free ``path-2``, ``path-3``, ..."""
@@ -33,6 +35,7 @@ def staged_dir(final: Path) -> Iterator[Path]:
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.parent))
     try:
         yield staging
+        staging.chmod(0o777 & ~current_umask())  # mkdtemp's folder is the owner's only
         try:
             os.rename(staging, final)
         except OSError as err:

@@ -18,6 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
+from cheesemaze.agents.loading import choose_actions
 from cheesemaze.envs.actions import COMPACT_NAMES, COMPACT_TO_PROCGEN, LETTERS, NOOP, PROCGEN_TO_COMPACT, check_action_mode
 from cheesemaze.envs.maze import Cell, Maze
 from cheesemaze.envs.native import MAX_STEPS, MazeBatch
@@ -75,15 +76,6 @@ def check_shutdowns(mazes: Sequence[Maze], shutdowns: Sequence[Cell | None]) -> 
             raise ValueError(f"shutdown cell {cell} of {maze!r} must be a free cell of the maze")
         if (r, c) in (maze.mouse, maze.cheese):
             raise ValueError(f"shutdown cell {cell} of {maze!r} must differ from the mouse and the cheese")
-
-
-def choose_actions(probs: np.ndarray, uniforms: np.ndarray | None) -> np.ndarray:
-    """Greedy (``uniforms`` None: the most probable action) or inverse-CDF sampling, one per row."""
-    if uniforms is None:
-        return probs.argmax(axis=1)
-    cdf = np.cumsum(probs, axis=1, dtype=np.float64)
-    cdf /= cdf[:, -1:]
-    return np.minimum((cdf < uniforms[:, None]).sum(axis=1), probs.shape[1] - 1)
 
 
 def rollout(

@@ -11,7 +11,7 @@ from collections import deque
 
 import numpy as np
 
-from cheesemaze.envs.maze import Cell, Maze
+from cheesemaze.envs.maze import Cell, Maze, region_side
 
 UNREACHABLE = -1
 NEIGHBOURS = ((-1, 0), (1, 0), (0, -1), (0, 1))
@@ -74,16 +74,28 @@ def decision_square(maze: Maze) -> Cell | None:
 
     ``None`` when the cheese lies on the path to the top-right cell (no decision to make).
     """
-    to_cheese = shortest_path(maze.walls, maze.start, maze.cheese)
-    to_corner = shortest_path(maze.walls, maze.start, maze.top_right)
-    if maze.cheese in set(to_corner):
+    walls = maze.walls
+    return decision_square_from_distances(
+        bfs_distances(walls, maze.start), bfs_distances(walls, maze.cheese), bfs_distances(walls, maze.top_right), maze
+    )
+
+
+def decision_square_from_distances(
+    from_start: np.ndarray, from_cheese: np.ndarray, from_corner: np.ndarray, maze: Maze
+) -> Cell | None:
+    """``decision_square`` from the BFS distance maps of the start, the cheese and the top-right cell.
+
+    A cell lies on a shortest path a -> b when d(a, x) + d(x, b) = d(a, b) (unique in a perfect
+    maze); the decision square is the farthest from the start of the cells on both paths.
+    """
+    to_cheese = from_start[maze.cheese]
+    to_corner = from_start[maze.top_right]
+    if to_cheese + from_corner[maze.cheese] == to_corner:
         return None
-    shared = to_cheese[0]
-    for a, b in zip(to_cheese, to_corner):
-        if a != b:
-            break
-        shared = a
-    return shared
+    shared = (from_start >= 0) & (from_start + from_cheese == to_cheese) & (from_start + from_corner == to_corner)
+    cells = np.argwhere(shared)
+    r, c = cells[np.argmax(from_start[shared])]
+    return (int(r), int(c))
 
 
 def step_distance(walls: np.ndarray, a: Cell, b: Cell) -> int:
@@ -99,7 +111,7 @@ def euclidean_distance(a: Cell, b: Cell) -> float:
 def region_box(maze: Maze, region: int) -> tuple[int, int, int, int]:
     """The top-right ``region`` x ``region`` square as (top, bottom, left, right), inclusive."""
     top, right = maze.top_right
-    side = min(max(region, 1), maze.size)
+    side = region_side(region, maze.size)
     return top, top + side - 1, right - side + 1, right
 
 

@@ -124,7 +124,7 @@ class Maze:
         """Whether ``cell`` lies in the maze's top-right ``region`` x ``region`` square."""
         r, c = cell
         top, right = self.top_right
-        side = min(max(region, 1), self.size)
+        side = region_side(region, self.size)
         return top <= r < top + side and right - side < c <= right
 
     def free_cells(self) -> np.ndarray:
@@ -160,6 +160,12 @@ class Maze:
         )
 
 
+def region_side(region: int, size: int) -> int:
+    """Side of the maze's top-right ``region`` x ``region`` square: ``region = 0`` is the top-right
+    cell alone (procgenAISC), and the square never exceeds the maze."""
+    return min(max(region, 1), size)
+
+
 def region_mask(walls: np.ndarray, size: int, region: int) -> np.ndarray:
     """Boolean mask of free cells in the maze-relative top-right ``region`` x ``region`` square.
 
@@ -168,7 +174,7 @@ def region_mask(walls: np.ndarray, size: int, region: int) -> np.ndarray:
     """
     world = walls.shape[0]
     offset = (world - size) // 2
-    side = min(max(region, 1), size)
+    side = region_side(region, size)
     mask = np.zeros_like(walls, dtype=bool)
     mask[offset : offset + side, offset + size - side : offset + size] = True
     return mask & ~walls

@@ -31,6 +31,7 @@ import numpy as np
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvStepReturn
 
 from cheesemaze.envs.actions import action_steps, check_action_mode
+from cheesemaze.envs.geometry import region_box
 from cheesemaze.envs.maze import TRAIN_LEVELS, Maze, check_region, check_world_size, generate_maze
 from cheesemaze.envs.render import CHEESE, MOUSE, RGB_SIZE, WALL, check_obs_mode, grid_to_rgb
 
@@ -89,9 +90,7 @@ class MazeBatch:
         self.grid[i, MOUSE][maze.mouse] = 1
         self.mouse[i] = maze.mouse
         self.cheese[i] = maze.cheese
-        top, right = maze.top_right
-        side = min(max(self.outcome_region, 1), maze.size)
-        self.region_box[i] = (top, top + side - 1, right - side + 1, right)
+        self.region_box[i] = region_box(maze, self.outcome_region)
         self.steps[i] = 0
         self.visited_region[i] = self._in_region(self.mouse[i : i + 1], self.region_box[i : i + 1])[0]
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import numpy as np
 import pandas as pd
@@ -99,6 +101,16 @@ def test_existing_output_is_never_overwritten(tmp_path):
         run_evaluation(stand_in_agent(policy), tmp_path / "ev", 5)
     assert policy.calls == 0
     assert [p.name for p in (tmp_path / "ev").iterdir()] == ["keep.txt"]
+
+
+def test_results_are_readable_by_others_as_the_umask_allows(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        run_evaluation(stand_in_agent(Fixed(UNIFORM)), tmp_path / "ev", 5)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "ev").stat().st_mode) == 0o755
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "ev").iterdir()} == {0o644}
 
 
 def test_interrupted_evaluation_leaves_nothing_behind(tmp_path):

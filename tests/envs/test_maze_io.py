@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import hand_mazes as hm
 import pytest
@@ -59,6 +61,17 @@ def test_write_atomic_replaces_whole_and_leaves_no_temporary(tmp_path):
     write_atomic(path, b"second")
     assert path.read_bytes() == b"second"
     assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]
+
+
+def test_write_atomic_gives_the_permissions_of_a_plain_open(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "atomic.txt", "x")
+        (tmp_path / "plain.txt").write_text("x")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "atomic.txt").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode) == 0o644
 
 
 def test_a_failed_save_keeps_the_old_file(tmp_path):
