@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import ShuffleSplit, StratifiedKFold
+from sklearn.model_selection import ShuffleSplit, StratifiedKFold, StratifiedShuffleSplit
 
 from cheesemaze.analysis.evaluation import wilson_interval
 from cheesemaze.analysis.features import FEATURE_LABELS, FEATURES
@@ -94,13 +94,19 @@ def usable_features(rows: pd.DataFrame, features: tuple[str, ...]) -> tuple[str,
     return tuple(f for f in features if values[f].notna().all() and values[f].nunique() > 1)
 
 
+MIN_PER_OUTCOME = 10
+"""Fewest episodes with the cheese, and without, that the statistics accept: the L1 regression's
+training parts (80%) then keep at least 8 of each, enough for its 5-fold choice of strength."""
+
+
 def check_rows(rows: pd.DataFrame) -> None:
     """Raise ``ValueError`` unless both outcomes occur often enough to fit and score a classifier."""
     y = rows["outcome"] == "cheese"
-    if len(rows) < 10 or y.sum() < 2 or (~y).sum() < 2:
+    if y.sum() < MIN_PER_OUTCOME or (~y).sum() < MIN_PER_OUTCOME:
         raise ValueError(
-            f"behavioural statistics need at least 10 decision-square episodes with both outcomes "
-            f"(cheese and not) at least twice; got {len(rows)} episodes, {int(y.sum())} with cheese"
+            f"behavioural statistics need at least {MIN_PER_OUTCOME} decision-square episodes with the "
+            f"cheese and {MIN_PER_OUTCOME} without; got {len(rows)} episodes, {int(y.sum())} with the "
+            "cheese (evaluate more mazes: --n)"
         )
 
 
@@ -176,17 +182,19 @@ def choose_C(x: np.ndarray, y: np.ndarray, seed: int) -> float:
 
 def multiple_regression(rows: pd.DataFrame, features: tuple[str, ...] = FEATURES, n_splits: int = 20,
                         n_boot: int = 200, seed: int = 0) -> MultipleRegression:
-    """L1 logistic regression on all usable features: held-out accuracy over repeated 80/20 splits
-    (strength chosen once by cross-validation) and standardized coefficients with bootstrap intervals."""
+    """L1 logistic regression on all usable features: held-out accuracy over repeated 80/20 splits,
+    the strength chosen inside each split's training part (nested cross-validation, so the test part
+    takes no part in choosing it), and, with the strength chosen on all rows, standardized
+    coefficients with bootstrap intervals."""
     check_rows(rows)
     features = usable_features(rows, features)
     x, y = design(rows, features)
-    C = choose_C(x, y, seed)
     accs, bases = [], []
-    for tr, te in ShuffleSplit(n_splits, test_size=0.2, random_state=seed).split(x):
+    for tr, te in StratifiedShuffleSplit(n_splits, test_size=0.2, random_state=seed).split(x, y):
         x_tr, x_te = zscore(x[tr], x[te])
-        accs.append(l1_model(C).fit(x_tr, y[tr]).score(x_te, y[te]))
+        accs.append(l1_model(choose_C(x[tr], y[tr], seed)).fit(x_tr, y[tr]).score(x_te, y[te]))
         bases.append(np.mean(y[te] == int(y[tr].mean() >= 0.5)))
+    C = choose_C(x, y, seed)
     (xz,) = zscore(x)
     coef = l1_model(C).fit(xz, y).coef_[0]
     rng = np.random.default_rng(seed)
@@ -282,9 +290,10 @@ def published_comparison(stats: BehaviourStats) -> pd.DataFrame:
     ):
         if feature in coefs.index:
             c = coefs.loc[feature]
-            rank = int(np.flatnonzero(coefs.index == feature)[0]) + 1
+            # 1 + how many coefficients are larger in size; a zero one was dropped, not ranked
+            rank = f"rank {int((coefs['coef'].abs() > abs(c['coef'])).sum()) + 1}" if c["coef"] else "dropped by L1"
             rows.append((f"standardized coefficient: {FEATURE_LABELS[feature]}", c["coef"],
-                         f"{c['low']:.3f} to {c['high']:.3f} (bootstrap 95%); rank {rank}", value, note))
+                         f"{c['low']:.3f} to {c['high']:.3f} (bootstrap 95%); {rank}", value, note))
     names = ["quantity", "ours", "ours_interval", "published", "published_note"]
     # object columns keep counts as integers beside rates and coefficients
     return pd.DataFrame({n: pd.Series(list(col), dtype=object) for n, col in zip(names, zip(*rows))})

@@ -70,6 +70,9 @@ def test_comparison_table_sets_ours_beside_the_published_numbers(planted):
     assert table.loc["standardized coefficient: d_Euclid(cheese, top-right)", "published"] == -2.786
     planted_coef = table.loc["standardized coefficient: d_step(decision square, cheese)"]
     assert planted_coef["ours"] < 0 and np.isnan(planted_coef["published"])  # the paper gives no value
+    assert planted_coef["ours_interval"].endswith("rank 1")  # the planted feature is the strongest
+    euclid = table.loc["standardized coefficient: d_Euclid(cheese, top-right)"]
+    assert euclid["ours_interval"].endswith("dropped by L1") == (euclid["ours"] == 0)
     text = markdown_table(published_comparison(stats))
     assert text.count("\n") == len(table) + 2
     assert "| trajectories | 1500 |" in text
@@ -77,7 +80,7 @@ def test_comparison_table_sets_ours_beside_the_published_numbers(planted):
 
 def test_too_few_episodes_is_a_clear_error(planted):
     few = planted.head(30).assign(outcome="cheese")
-    with pytest.raises(ValueError, match="both outcomes"):
+    with pytest.raises(ValueError, match="with the cheese and 10 without"):
         behaviour_statistics(few)
 
 
@@ -96,3 +99,18 @@ def test_vectorized_one_feature_fits_match_scikit_learn():
         ref = LogisticRegression(C=np.inf, solver="newton-cg", tol=1e-10).fit(z[k, keep, None], y[keep])
         assert a[k] == pytest.approx(ref.intercept_[0], abs=1e-6)
         assert b[k] == pytest.approx(ref.coef_[0, 0], abs=1e-6)
+
+
+@pytest.mark.parametrize("misses", [2, 9])
+def test_too_few_of_an_outcome_is_refused_with_a_clear_message(planted, misses):
+    rows = decision_rows(planted)
+    thin = pd.concat([rows[rows["outcome"] == "cheese"].head(40), rows[rows["outcome"] != "cheese"].head(misses)])
+    with pytest.raises(ValueError, match="at least 10 decision-square episodes with the cheese and 10 without"):
+        behaviour_statistics(thin)
+
+
+def test_the_fewest_accepted_of_an_outcome_still_fit(planted):
+    rows = decision_rows(planted)
+    thin = pd.concat([rows[rows["outcome"] == "cheese"].head(40), rows[rows["outcome"] != "cheese"].head(10)])
+    stats = behaviour_statistics(thin, n_splits=6, n_boot=5)
+    assert 0 <= stats.multiple.accuracy <= 1 and stats.with_dsq == 50
