@@ -21,7 +21,7 @@ PREDICTIONS_DIR = "predictions"
 class PredictArgs:
     """Predict outcome probabilities of every hypothesis for held-out cheese-anywhere mazes."""
 
-    agent: str
+    agent: tyro.conf.Positional[str]
     """A run directory, or a shipped agent's name (r5, control): gives the world size and the
     training seeds, which may not be predicted."""
     levels: str

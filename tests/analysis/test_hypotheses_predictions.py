@@ -106,7 +106,7 @@ def test_align_refuses_scoring_calibration_mazes(folders, document):
 def test_predict_then_score_commands(folders, capsys):
     root, run_dir = folders
     out = root / "cli.json"
-    code = main(["predict", "--agent", str(run_dir), "--levels", f"{TEST.start}:{TEST.stop}",
+    code = main(["predict", str(run_dir), "--levels", f"{TEST.start}:{TEST.stop}",
                  "--calibration", str(root / "calibration"), "--samples", "16", "--out", str(out)])
     assert code == 0
     document = read_predictions(out)
@@ -126,14 +126,14 @@ def test_predict_then_score_commands(folders, capsys):
                                              ("10:20", "training seeds")])
 def test_predict_rejects_bad_levels(folders, capsys, levels, message):
     _, run_dir = folders
-    assert main(["predict", "--agent", str(run_dir), "--levels", levels]) == 2
+    assert main(["predict", str(run_dir), "--levels", levels]) == 2
     assert message in capsys.readouterr().err
 
 
 def test_score_rejects_calibration_as_evaluation_and_missing_files(folders, tmp_path, capsys):
     root, run_dir = folders
     out = tmp_path / "p.json"
-    assert main(["predict", "--agent", str(run_dir), "--levels", f"{TEST.start}:{TEST.stop}", "--out", str(out)]) == 0
+    assert main(["predict", str(run_dir), "--levels", f"{TEST.start}:{TEST.stop}", "--out", str(out)]) == 0
     assert main(["score", str(out), str(root / "calibration")]) == 2
     assert "none of the predicted level seeds" in capsys.readouterr().err
     assert main(["score", str(tmp_path / "missing.json"), str(root / "test")]) == 2
