@@ -31,6 +31,10 @@ class Agent:
     config: TrainConfig
     policy: ActorCriticCnnPolicy
     run_dir: Path
+    checkpoint: Path | None = None
+    """The checkpoint file the weights came from."""
+    num_timesteps: int | None = None
+    """Training env-steps at that checkpoint (from its manifest)."""
 
     @torch.no_grad()
     def distribution(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -66,10 +70,11 @@ def load_agent(spec: str | Path, checkpoint: Path | None = None) -> Agent:
     run_dir = resolve_agent_dir(spec)
     config = read_config(run_dir)
     path = Path(checkpoint) if checkpoint else latest_checkpoint(run_dir)
-    tensors, _ = load_checkpoint(path)
+    tensors, meta = load_checkpoint(path)
     if "policy" not in tensors:
         raise ValueError(f"checkpoint {path} holds no policy weights")
     policy = build_policy(runnable_precision(config))
     load_policy_weights(policy, tensors["policy"], path)
     policy.set_training_mode(False)
-    return Agent(config=config, policy=policy, run_dir=run_dir)
+    return Agent(config=config, policy=policy, run_dir=run_dir, checkpoint=path,
+                 num_timesteps=meta.get("num_timesteps"))

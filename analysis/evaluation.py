@@ -188,6 +188,17 @@ def default_name(n: int, level_start: int, seed: int, distributions: Sequence[st
     return f"n{n}-levels{level_start}-seed{seed}-{dist}-{pol}"
 
 
+def checkpoint_label(agent: Any) -> str | None:
+    """The agent's checkpoint file, relative to its run directory when it lies inside it."""
+    checkpoint = getattr(agent, "checkpoint", None)
+    if checkpoint is None:
+        return None
+    try:
+        return str(Path(checkpoint).resolve().relative_to(Path(agent.run_dir).resolve()))
+    except ValueError:
+        return str(checkpoint)
+
+
 def run_evaluation(agent: Any, out_dir: Path, n: int, **options: Any) -> pd.DataFrame:
     """:func:`evaluate` (``options`` are its keyword arguments), then write the table and summary
     into the new folder ``out_dir``. Refuses an existing ``out_dir`` before any rollout; an
@@ -200,6 +211,8 @@ def run_evaluation(agent: Any, out_dir: Path, n: int, **options: Any) -> pd.Data
     start = int(df["level_seed"].min())
     summary = {
         "agent": Path(agent.run_dir).name if getattr(agent, "run_dir", None) else None,
+        "checkpoint": checkpoint_label(agent),
+        "num_timesteps": getattr(agent, "num_timesteps", None),
         "level_seeds": [start, start + n], "seed": options.get("seed", 0),
         "distributions": sorted(set(df["distribution"])), "policies": sorted(set(df["policy"])),
         **summarize(df),

@@ -24,6 +24,10 @@ class EvaluateConfig:
 
     agent: tyro.conf.Positional[str]
     """A run directory, or the name of a shipped agent (r5, control)."""
+    checkpoint: Path | None = None
+    """A checkpoint (.pt, with its .json manifest) to load instead of the run's last one (final.pt,
+    else latest.pt), e.g. <run_dir>/checkpoints/latest.pt of a run still training; its config is the
+    run directory's."""
     n: int = 1000
     """Number of level seeds (each played once per distribution and policy); at least 1."""
     level_start: int | None = None
@@ -53,7 +57,8 @@ def evaluation_dir(run_dir: Path, name: str) -> Path:
     return Path(run_dir) / EVALUATIONS_DIR / name
 
 
-def load_checked(spec: str, n: int, level_start: int | None, threads: int) -> tuple[Any, int]:
+def load_checked(spec: str, n: int, level_start: int | None, threads: int,
+                 checkpoint: Path | None = None) -> tuple[Any, int]:
     """The agent and the first held-out level seed, after checking ``n``, ``threads`` and that the
     seeds avoid the training range; ``ValueError`` names the problem."""
     if n < 1:
@@ -61,7 +66,9 @@ def load_checked(spec: str, n: int, level_start: int | None, threads: int) -> tu
     if threads < 1:
         raise ValueError(f"--threads must be at least 1; got {threads}")
     torch.set_num_threads(threads)
-    agent = load_agent(spec)
+    if checkpoint is not None and not Path(checkpoint).is_file():
+        raise ValueError(f"--checkpoint {checkpoint}: no such file")
+    agent = load_agent(spec, checkpoint)
     start = agent.config.test_levels[0] if level_start is None else level_start
     check_levels(start, n, tuple(agent.config.train_levels))
     return agent, start
@@ -77,7 +84,7 @@ def main(argv: list[str], prog: str) -> int:
             raise ValueError(f"--batch-size must be at least 1; got {config.batch_size}")
         if config.out is not None and config.out.exists():
             raise ValueError(f"--out {config.out} already exists; evaluations are never overwritten")
-        agent, start = load_checked(config.agent, config.n, config.level_start, config.threads)
+        agent, start = load_checked(config.agent, config.n, config.level_start, config.threads, config.checkpoint)
         name = default_name(config.n, start, config.seed, distributions, policies)
         out = config.out or fresh_path(evaluation_dir(agent.run_dir, name))
         check_writable(out)

@@ -61,11 +61,29 @@ def test_evaluate_writes_a_table_and_never_overwrites(run_dir, capsys):
     folder = run_dir / "evaluations" / f"n3-levels{TEST_START}-seed0-anywhere-greedy"
     df = read_episodes(folder)
     assert len(df) == 3 and set(df["policy"]) == {"greedy"} and df["level_seed"].min() == TEST_START
-    assert json.loads((folder / SUMMARY_FILE).read_text())["agent"] == "run"
+    summary = json.loads((folder / SUMMARY_FILE).read_text())
+    assert summary["agent"] == "run" and summary["checkpoint"] == "checkpoints/final.pt"
+    assert summary["num_timesteps"] == 0
     assert main(args) == 0
     assert (folder.parent / f"{folder.name}-2" / EPISODES_FILE).is_file()
     assert main([*args, "--out", str(folder)]) == 2
     assert "already exists" in capsys.readouterr().err
+
+
+def test_evaluate_loads_the_checkpoint_asked_for(run_dir, tmp_path, capsys):
+    torch.manual_seed(1)
+    save_checkpoint(run_dir / "checkpoints" / "latest.pt", {"policy": build_policy(CONFIG).state_dict()},
+                    {"num_timesteps": 4096})
+    args = ["evaluate", str(run_dir), "--n", "40", "--distribution", "anywhere", "--policy", "greedy"]
+    assert main([*args, "--out", str(tmp_path / "final")]) == 0
+    assert main([*args, "--out", str(tmp_path / "latest"), "--checkpoint", str(run_dir / "checkpoints" / "latest.pt")]) == 0
+    final, latest = (json.loads((tmp_path / name / SUMMARY_FILE).read_text()) for name in ("final", "latest"))
+    assert (final["checkpoint"], final["num_timesteps"]) == ("checkpoints/final.pt", 0)
+    assert (latest["checkpoint"], latest["num_timesteps"]) == ("checkpoints/latest.pt", 4096)
+    paths = [read_episodes(tmp_path / name)["actions"].tolist() for name in ("final", "latest")]
+    assert paths[0] != paths[1]  # two different networks play differently
+    assert main([*args, "--checkpoint", str(tmp_path / "none.pt")]) == 2
+    assert "no such file" in capsys.readouterr().err
 
 
 def test_interrupted_evaluate_writes_nothing(run_dir, monkeypatch, capsys):
