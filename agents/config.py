@@ -104,10 +104,6 @@ class PPOConfig:
     upsample: int = 1
     """Draw each observation pixel as upsample x upsample pixels before the IMPALA (grid
     observations have one pixel per cell, which the first max-pool would blur; see agents/impala.py)."""
-    wall_border: bool = False
-    """Grid observations only: the IMPALA's first convolution reads the world bordered by wall instead
-    of zero padding, so a maze as large as the world has walls around it like every smaller one (zero
-    padding reads like free floor there). No extra compute (agents/impala.py)."""
     diagonal_flip: float = 0.0
     """Probability that a training sample is reflected across the maze's start-to-top-right diagonal
     in each PPO minibatch (observation reflected, UP/RIGHT and DOWN/LEFT swapped; envs/symmetry.py): the
@@ -188,9 +184,6 @@ class TrainConfig:
             raise ValueError("ppo.diagonal_flip needs env.obs_mode 'grid' and env.action_mode 'compact' "
                              f"(got {self.env.obs_mode!r}, {self.env.action_mode!r}): the RGB frame's mouse "
                              "sprite and procgen's diagonal buttons are not symmetric under the reflection")
-        if self.ppo.wall_border and self.env.obs_mode != "grid":
-            raise ValueError(f"ppo.wall_border needs env.obs_mode 'grid' (got {self.env.obs_mode!r}): it "
-                             "borders the wall channel of the grid observation")
         rollout = self.env.num_envs * self.ppo.n_steps
         if rollout % self.ppo.batch_size:
             raise ValueError(

@@ -12,8 +12,6 @@ import torch
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from torch import nn
 
-from cheesemaze.envs.render import WALL
-
 BASE_CHANNELS = (16, 32, 32)
 PRECISIONS = {"float32": None, "bfloat16": torch.bfloat16}
 """The conv stacks' compute precision: None runs them in float32, a dtype under autocast to it."""
@@ -39,9 +37,9 @@ class ResidualBlock(nn.Module):
 
 
 class ConvStack(nn.Module):
-    def __init__(self, in_channels: int, out_channels: int, padding: int = 1) -> None:
+    def __init__(self, in_channels: int, out_channels: int) -> None:
         super().__init__()
-        self.conv = nn.Conv2d(in_channels, out_channels, 3, padding=padding)
+        self.conv = nn.Conv2d(in_channels, out_channels, 3, padding=1)
         self.pool = nn.MaxPool2d(3, stride=2, padding=1)
         self.res0 = ResidualBlock(out_channels)
         self.res1 = ResidualBlock(out_channels)
@@ -64,18 +62,13 @@ class ImpalaCNN(BaseFeaturesExtractor):
     :param upsample: draw each input pixel as ``upsample`` x ``upsample`` pixels first. On grid
         observations (one pixel per cell) the first max-pool would otherwise merge neighbouring cells
         and blur the walls; procgen's 64x64 frame shows a cell as 2.5-4 pixels.
-    :param wall_border: grid observations only: the first convolution reads the grid bordered by one
-        pixel of wall (channel ``WALL`` = 1) instead of zero padding. Without it a free cell on the
-        world's edge and the space beyond the edge both read (0, 0, 0), so a maze as large as the
-        world (size 15 in a 15x15 world) looks open along its outer edge, while every smaller maze has
-        a drawn wall there. Costs nothing: the padded input is read with a padding-free convolution.
     :param precision: ``"bfloat16"`` runs the three conv stacks under bfloat16 autocast (the residual
         stream a hook reads is then bfloat16: call ``.float()`` before ``.numpy()``); the final linear
         layer, and so the policy and value heads, stay float32. ``"float32"``: everything float32.
     """
 
     def __init__(self, observation_space: gym.spaces.Box, scale: float = 1.0, features_dim: int = 256,
-                 upsample: int = 1, precision: str = "float32", wall_border: bool = False) -> None:
+                 upsample: int = 1, precision: str = "float32") -> None:
         super().__init__(observation_space, features_dim)
         if scale <= 0:
             raise ValueError(f"IMPALA scale must be positive; got {scale}")
@@ -83,11 +76,7 @@ class ImpalaCNN(BaseFeaturesExtractor):
             raise ValueError(f"upsample must be a positive integer; got {upsample}")
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {sorted(PRECISIONS)}; got {precision!r}")
-        if wall_border and float(observation_space.high.max()) != 1:
-            raise ValueError("wall_border needs grid observations (0/1 channels, the wall first); "
-                             f"got a space with values up to {observation_space.high.max()}")
         self.upsample = upsample
-        self.wall_border = wall_border
         self.autocast_dtype = PRECISIONS[precision]
         self.channels_last = True  # CPU forward pass in channels-last layout (see forward); False: NCHW
         channels = [max(1, round(c * scale)) for c in BASE_CHANNELS]
@@ -95,7 +84,7 @@ class ImpalaCNN(BaseFeaturesExtractor):
         height, width = height * upsample, width * upsample
         stacks = []
         for out_channels in channels:
-            stacks.append(ConvStack(in_channels, out_channels, padding=0 if wall_border and not stacks else 1))
+            stacks.append(ConvStack(in_channels, out_channels))
             in_channels, height, width = out_channels, pooled_size(height), pooled_size(width)
         self.stacks = nn.Sequential(*stacks)
         self.fc = nn.Linear(in_channels * height * width, features_dim)
@@ -104,10 +93,6 @@ class ImpalaCNN(BaseFeaturesExtractor):
         x = observations.float()
         if self.upsample > 1:
             x = x.repeat_interleave(self.upsample, dim=2).repeat_interleave(self.upsample, dim=3)
-        if self.wall_border:
-            x = nn.functional.pad(x, (1, 1, 1, 1))
-            x[:, WALL, [0, -1], :] = 1
-            x[:, WALL, :, [0, -1]] = 1
         if self.channels_last and x.device.type == "cpu":
             # Channels-last activations: on the CPU, max-pool runs ~10x and a conv's backward ~1.4x
             # faster on these small maps than in NCHW (benchmarks/bench_training.py). Outputs, the

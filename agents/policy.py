@@ -93,7 +93,7 @@ def policy_kwargs(ppo: PPOConfig) -> dict[str, Any]:
         "features_extractor_class": ImpalaCNN,
         "features_extractor_kwargs": {
             "scale": ppo.impala_scale, "features_dim": ppo.features_dim, "upsample": ppo.upsample,
-            "precision": ppo.precision, "wall_border": ppo.wall_border,
+            "precision": ppo.precision,
         },
         "diagonal_flip": ppo.diagonal_flip,
         "net_arch": [],

@@ -53,7 +53,6 @@ def test_config_round_trips_through_dict(preset):
         (lambda: dict(ppo=PPOConfig(diagonal_flip=1.5)), "diagonal_flip"),
         (lambda: dict(env=EnvConfig(obs_mode="rgb"), ppo=PPOConfig(diagonal_flip=0.5)), "grid"),
         (lambda: dict(env=EnvConfig(action_mode="procgen"), ppo=PPOConfig(diagonal_flip=0.5)), "compact"),
-        (lambda: dict(env=EnvConfig(obs_mode="rgb"), ppo=PPOConfig(wall_border=True)), "wall_border needs"),
         (lambda: dict(test_levels=(0, 10)), "overlap"),
         (lambda: dict(train_levels=(5, 5)), "train_levels"),
         (lambda: dict(total_timesteps=0), "total_timesteps"),

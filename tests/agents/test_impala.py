@@ -77,35 +77,3 @@ def test_bfloat16_precision_runs_the_conv_stacks_in_bfloat16_and_the_rest_in_flo
 def test_precision_must_be_known():
     with pytest.raises(ValueError, match="precision"):
         ImpalaCNN(gym.spaces.Box(0, 1, (3, 15, 15), np.uint8), precision="float16")
-
-
-def test_wall_border_reads_the_world_as_if_it_were_ringed_by_wall():
-    """With ``wall_border`` the first convolution sees a W x W grid exactly as the plain network sees
-    that grid drawn inside a (W + 2) x (W + 2) world whose outer ring is wall."""
-    torch.manual_seed(0)
-    world = 15
-    bordered = ImpalaCNN(gym.spaces.Box(0, 1, (3, world, world), np.uint8), wall_border=True)
-    plain = ImpalaCNN(gym.spaces.Box(0, 1, (3, world + 2, world + 2), np.uint8))
-    plain.stacks[0].conv.load_state_dict(bordered.stacks[0].conv.state_dict())
-    grid = (torch.rand(2, 3, world, world) < 0.4).float()
-    ringed = torch.zeros(2, 3, world + 2, world + 2)
-    ringed[:, 0] = 1
-    ringed[:, :, 1:-1, 1:-1] = grid
-    seen = {}
-    bordered.stacks[0].conv.register_forward_hook(lambda m, i, o: seen.__setitem__("bordered", o))
-    plain.stacks[0].conv.register_forward_hook(lambda m, i, o: seen.__setitem__("plain", o))
-    bordered(grid), plain(ringed)
-    assert seen["bordered"].shape[-2:] == (world, world)
-    assert torch.allclose(seen["bordered"], seen["plain"][:, :, 1:-1, 1:-1], atol=1e-6)
-    # without the border the edge reads as free floor: the activations on the edge differ
-    unbordered = ImpalaCNN(gym.spaces.Box(0, 1, (3, world, world), np.uint8))
-    unbordered.stacks[0].conv.load_state_dict(bordered.stacks[0].conv.state_dict())
-    unbordered.stacks[0].conv.register_forward_hook(lambda m, i, o: seen.__setitem__("unbordered", o))
-    unbordered(grid)
-    assert not torch.allclose(seen["unbordered"][:, :, 0], seen["bordered"][:, :, 0])
-    assert torch.allclose(seen["unbordered"][:, :, 1:-1, 1:-1], seen["bordered"][:, :, 1:-1, 1:-1], atol=1e-6)
-
-
-def test_wall_border_needs_grid_observations():
-    with pytest.raises(ValueError, match="wall_border needs grid observations"):
-        ImpalaCNN(gym.spaces.Box(0, 255, (3, 64, 64), np.uint8), wall_border=True)

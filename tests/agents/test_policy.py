@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from cheesemaze.agents.config import CPU_EASY, EnvConfig, PPOConfig, config_from_dict, config_to_dict
+from cheesemaze.agents.config import CPU_EASY, EnvConfig, PPOConfig
 from cheesemaze.agents.policy import MazePolicy, build_policy, policy_kwargs
 from cheesemaze.envs import NativeMazeVecEnv
 from cheesemaze.envs.symmetry import FLIPPED_ACTIONS, flip_grid
@@ -76,12 +76,3 @@ def test_the_policy_rejects_a_flip_of_rgb_frames():
     rgb = gym.spaces.Box(0, 255, (3, 64, 64), np.uint8)
     with pytest.raises(ValueError, match="grid"):
         MazePolicy(rgb, gym.spaces.Discrete(5), lambda _: 1e-3, **kwargs)
-
-
-def test_the_config_builds_the_wall_border_and_an_older_config_loads_without_it():
-    config = dataclasses.replace(CPU_EASY, ppo=dataclasses.replace(CPU_EASY.ppo, wall_border=True, precision="float32"))
-    assert build_policy(config).features_extractor.stacks[0].conv.padding == (0, 0)
-    older = config_to_dict(config)
-    del older["ppo"]["wall_border"]
-    assert config_from_dict(older).ppo.wall_border is False
-    assert build_policy(config_from_dict(older)).features_extractor.stacks[0].conv.padding == (1, 1)
