@@ -44,16 +44,25 @@ def save_checkpoint(path: Path, tensors: dict[str, Any], meta: dict[str, Any]) -
     atomic_write_json(path.with_suffix(".json"), manifest)
 
 
+def read_manifest(path: Path) -> dict[str, Any]:
+    """The manifest (``<name>.json``: step counters, size, SHA-256) of the checkpoint ``<name>.pt``;
+    ``ValueError`` when either file is missing or the manifest is not JSON. Checks nothing else."""
+    path = Path(path)
+    manifest_path = path.with_suffix(".json")
+    if not path.is_file():
+        raise ValueError(f"checkpoint {path}: no such file")
+    if not manifest_path.is_file():
+        raise ValueError(f"checkpoint {path} is incomplete: its manifest {manifest_path.name} is missing")
+    try:
+        return json.loads(manifest_path.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"checkpoint manifest {manifest_path} is not valid JSON: {err}") from err
+
+
 def load_checkpoint(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """Load a checkpoint's tensors and manifest, checking the hash; ``ValueError`` on any defect."""
     path = Path(path)
-    manifest_path = path.with_suffix(".json")
-    if not path.is_file() or not manifest_path.is_file():
-        raise ValueError(f"checkpoint {path} is incomplete: need both {path.name} and {manifest_path.name}")
-    try:
-        manifest = json.loads(manifest_path.read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f"checkpoint manifest {manifest_path} is not valid JSON: {err}") from err
+    manifest = read_manifest(path)
     size = path.stat().st_size
     if size != manifest.get("bytes"):
         raise ValueError(f"checkpoint {path} is truncated or altered: {size} bytes, manifest says {manifest.get('bytes')}")

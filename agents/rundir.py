@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from cheesemaze.agents.checkpoint import atomic_write_json
+from cheesemaze.agents.checkpoint import atomic_write_json, read_manifest
 from cheesemaze.agents.config import TrainConfig, config_from_dict, config_to_dict
 
 CONFIG_FILE = "config.json"
@@ -116,10 +116,10 @@ def resolve_agent_dir(spec: str | Path, workspace: Path = Path("runs")) -> Path:
 def same_checkpoint(run_a: Path, run_b: Path) -> bool:
     """Whether two run directories would load the same checkpoint (by the SHA-256 in its manifest)."""
     try:
-        paths = [latest_checkpoint(run) for run in (run_a, run_b)]
-        return len({json.loads(p.with_suffix(".json").read_text())["sha256"] for p in paths}) == 1
-    except (ValueError, OSError, KeyError):
+        a, b = (read_manifest(latest_checkpoint(run)).get("sha256") for run in (run_a, run_b))
+    except ValueError:
         return False
+    return a is not None and a == b
 
 
 def latest_checkpoint(run_dir: Path) -> Path:

@@ -66,8 +66,6 @@ def load_checked(spec: str, n: int, level_start: int | None, threads: int,
     if threads < 1:
         raise ValueError(f"--threads must be at least 1; got {threads}")
     torch.set_num_threads(threads)
-    if checkpoint is not None and not Path(checkpoint).is_file():
-        raise ValueError(f"--checkpoint {checkpoint}: no such file")
     agent = load_agent(spec, checkpoint)
     start = agent.config.test_levels[0] if level_start is None else level_start
     check_levels(start, n, tuple(agent.config.train_levels))
