@@ -92,8 +92,8 @@ def make_training_env(config: TrainConfig, seed: int) -> VecEnv:
     return make_vec_env(config, config.train_levels, seed, max_steps=config.env.max_steps)
 
 
-def evaluate_outcomes(agent: Agent, region: int | None, n: int, seed: int) -> dict[str, float]:
-    """Outcome rates of sampled actions on the first ``n`` held-out level seeds, one episode each.
+def held_out_outcomes(agent: Agent, region: int | None, n: int, seed: int) -> dict[int, str]:
+    """The outcome of one episode of sampled actions on each of the first ``n`` held-out level seeds.
 
     Episodes are counted by level seed, not by finishing order, so long episodes are not left out.
     The env deals seeds in order from the whole held-out range, so no counted seed is ever played a
@@ -113,7 +113,12 @@ def evaluate_outcomes(agent: Agent, region: int | None, n: int, seed: int) -> di
             if "outcome" in info and info["level_seed"] < start + n:
                 outcomes[info["level_seed"]] = info["outcome"]
     env.close()
-    values = list(outcomes.values())
+    return dict(sorted(outcomes.items()))
+
+
+def evaluate_outcomes(agent: Agent, region: int | None, n: int, seed: int) -> dict[str, float]:
+    """Outcome rates over :func:`held_out_outcomes`."""
+    values = list(held_out_outcomes(agent, region, n, seed).values())
     return {k: values.count(k) / n for k in ("cheese", "top_right", "other")}
 
 

@@ -18,7 +18,9 @@ from cheesemaze.agents.config import CPU_EASY, EnvConfig, PPOConfig
 from cheesemaze.agents.loading import load_agent
 from cheesemaze.agents.rundir import create_run_dir
 from cheesemaze.agents import policy, training
-from cheesemaze.agents.training import RunCallback, evaluate_outcomes, load_optimizer_state, resume, train
+from cheesemaze.agents.training import (
+    RunCallback, evaluate_outcomes, held_out_outcomes, load_optimizer_state, resume, train,
+)
 from cheesemaze.scripts.main import main as cli
 
 TINY = dataclasses.replace(
@@ -313,3 +315,29 @@ def test_allocator_setting_serves_large_blocks_from_the_heap():
 
     assert new_maps("default") == 1
     assert new_maps("keep") == 0
+
+
+class GreedyAgent:
+    """A shipped agent that always takes its most probable action, whatever it is asked for."""
+
+    def __init__(self, agent):
+        self.config = agent.config
+        self.distribution = agent.distribution
+
+    def act(self, obs, greedy, rng):
+        return self.distribution(obs)[0].argmax(axis=1)
+
+
+def test_the_training_log_evaluation_agrees_with_cheesemaze_evaluate_seed_by_seed():
+    # The periodic evaluation steps a VecEnv; `cheesemaze evaluate` runs the native batch rollout. With
+    # a deterministic policy both play the same game, so every held-out seed must end the same way.
+    from cheesemaze.analysis.evaluation import evaluate
+
+    agent = GreedyAgent(load_agent("r5"))
+    n = 64
+    table = evaluate(agent, n, policies=("greedy",))
+    for distribution, region in (("train", agent.config.env.region), ("anywhere", None)):
+        rows = table[table["distribution"] == distribution]
+        expected = dict(zip(rows["level_seed"].tolist(), rows["outcome"].tolist()))
+        assert held_out_outcomes(agent, region=region, n=n, seed=0) == expected
+        assert 0 < (rows["outcome"] == "cheese").mean() < 1
