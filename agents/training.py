@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import platform
+import shutil
 import signal
 import threading
 import time
@@ -246,23 +247,48 @@ def stop_signals_interrupt():
             signal.signal(sig, handler)
 
 
-def _learn(model: PPO, config: TrainConfig, run_dir: Path, wall_offset: float, part: int) -> PPO:
-    model.set_logger(run_logger(run_dir, part))
-    callback = RunCallback(config, run_dir, wall_offset)
-    remaining = config.total_timesteps - model.num_timesteps
+@contextmanager
+def signals_held():
+    """SIGINT and SIGTERM wait until the block ends (a checkpoint is written whole), then raise
+    ``KeyboardInterrupt``. Python runs signal handlers in the main thread only, so swapping the
+    handler holds them whichever thread the kernel delivers them to."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: pending.append(signum))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        if remaining > 0:
-            with stop_signals_interrupt():
-                model.learn(remaining, callback=callback, reset_num_timesteps=False)
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if pending:
+        raise KeyboardInterrupt(f"signal {pending[0]}")
+
+
+def _learn(model: PPO, config: TrainConfig, run_dir: Path, wall_offset: float, part: int) -> PPO:
+    """Train to ``config.total_timesteps`` under :func:`stop_signals_interrupt`: a stop signal saves
+    ``latest`` and returns; the end of training saves ``latest`` and ``final`` with the signals held
+    off, then evaluates once more (a stop signal skips that evaluation only)."""
+    callback = RunCallback(config, run_dir, wall_offset)
+    try:
+        model.set_logger(run_logger(run_dir, part))
+        model.learn(config.total_timesteps - model.num_timesteps, callback=callback, reset_num_timesteps=False)
     except KeyboardInterrupt:
-        path = save_run_checkpoint(model, run_dir, "latest", callback.wall_seconds())
+        with signals_held():
+            path = save_run_checkpoint(model, run_dir, "latest", callback.wall_seconds())
         print(f"\ninterrupted at {model.num_timesteps:,} steps; saved {path}; continue with --resume")
         return model
-    save_run_checkpoint(model, run_dir, "latest", callback.wall_seconds())
-    save_run_checkpoint(model, run_dir, "final", callback.wall_seconds())
-    if config.eval_every and callback.last_eval_step != model.num_timesteps:
-        callback.evaluate()
-        model.logger.dump(model.num_timesteps)
+    try:
+        with signals_held():
+            save_run_checkpoint(model, run_dir, "latest", callback.wall_seconds())
+            save_run_checkpoint(model, run_dir, "final", callback.wall_seconds())
+        if config.eval_every and callback.last_eval_step != model.num_timesteps:
+            callback.evaluate()
+            model.logger.dump(model.num_timesteps)
+    except KeyboardInterrupt:
+        print("\ninterrupted after training; the final checkpoint is saved, the last evaluation skipped")
     return model
 
 
@@ -284,15 +310,29 @@ def _set_up_process(config: TrainConfig) -> None:
     keep_freed_memory()
 
 
+class InterruptedBeforeTraining(Exception):
+    """A stop signal arrived before the first training step: nothing was trained, nothing saved."""
+
+
 def train(config: TrainConfig, run_dir: Path) -> PPO:
-    """Train a new agent into the new run directory ``run_dir``."""
+    """Train a new agent into the new run directory ``run_dir``.
+
+    SIGINT and SIGTERM save a checkpoint once training has begun; one during the setup before it
+    removes the new run directory and raises :class:`InterruptedBeforeTraining`.
+    """
     check_device_available(config)
     config = resolve_precision(config)
-    run_dir = create_run_dir(run_dir, config)
-    _set_up_process(config)
-    env = make_training_env(config, config.seed)
-    model = build_model(config, env)
-    return _learn(model, config, run_dir, 0.0, 0)
+    with stop_signals_interrupt():
+        run_dir = create_run_dir(run_dir, config)
+        try:
+            print(f"run directory: {run_dir}")
+            _set_up_process(config)
+            env = make_training_env(config, config.seed)
+            model = build_model(config, env)
+        except KeyboardInterrupt:
+            shutil.rmtree(run_dir)
+            raise InterruptedBeforeTraining(f"interrupted before the first step; removed {run_dir}") from None
+        return _learn(model, config, run_dir, 0.0, 0)
 
 
 def load_optimizer_state(optimizer: torch.optim.Optimizer, state: dict) -> None:
@@ -312,11 +352,18 @@ def resume(run_dir: Path) -> PPO:
     check_device_available(config)
     path = run_dir / CHECKPOINT_DIR / "latest.pt"
     tensors, meta = load_checkpoint(path)
-    _set_up_process(config)
-    env = make_training_env(config, config.seed + meta["num_timesteps"])
-    model = build_model(config, env)
-    load_policy_weights(model.policy, tensors["policy"], path)
-    load_optimizer_state(model.policy.optimizer, tensors["optimizer"])
-    model.num_timesteps, model._n_updates = meta["num_timesteps"], meta["n_updates"]
-    part = len(list(run_dir.glob("progress*.csv")))
-    return _learn(model, config, run_dir, meta["wall_seconds"], part)
+    if meta["num_timesteps"] >= config.total_timesteps:
+        raise ValueError(f"{run_dir} has trained {meta['num_timesteps']:,} of its {config.total_timesteps:,} "
+                         "steps; to train on, raise total_timesteps in its config.json")
+    with stop_signals_interrupt():
+        try:
+            _set_up_process(config)
+            env = make_training_env(config, config.seed + meta["num_timesteps"])
+            model = build_model(config, env)
+            load_policy_weights(model.policy, tensors["policy"], path)
+            load_optimizer_state(model.policy.optimizer, tensors["optimizer"])
+        except KeyboardInterrupt:
+            raise InterruptedBeforeTraining(f"interrupted before the first step; {run_dir} is as it was") from None
+        model.num_timesteps, model._n_updates = meta["num_timesteps"], meta["n_updates"]
+        part = len(list(run_dir.glob("progress*.csv")))
+        return _learn(model, config, run_dir, meta["wall_seconds"], part)

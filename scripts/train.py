@@ -53,9 +53,13 @@ def main(argv: list[str], prog: str) -> int:
         if config is None:
             training.resume(run_dir)
         else:
-            print(f"run directory: {run_dir}")
             training.train(config, run_dir)
     except (ValueError, FileExistsError) as err:
         print(f"{prog}: {err}", file=sys.stderr)
         return 2
+    except training.InterruptedBeforeTraining as err:
+        print(f"{prog}: {err}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:  # a second stop signal while the first one's checkpoint was written
+        return 130
     return 0

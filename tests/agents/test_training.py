@@ -220,6 +220,54 @@ def test_a_stop_signal_saves_latest_off_the_grid_and_resume_finishes(tmp_path, m
     assert meta["num_timesteps"] >= config.total_timesteps
 
 
+def test_a_stop_signal_before_the_first_step_removes_the_new_run_directory(tmp_path, monkeypatch):
+    run = tmp_path / "run"
+    build = training.build_model
+
+    def signalled_build(config, env):
+        os.kill(os.getpid(), signal.SIGTERM)
+        return build(config, env)
+
+    monkeypatch.setattr(training, "build_model", signalled_build)
+    with pytest.raises(training.InterruptedBeforeTraining, match="before the first step"):
+        train(TINY, run)
+    assert not run.exists()
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_a_stop_signal_while_the_final_checkpoint_is_written_waits_for_it(tmp_path, monkeypatch, capsys):
+    run = tmp_path / "run"
+    save = training.save_run_checkpoint
+
+    def signalled_save(model, run_dir, name, wall_seconds):
+        if name == "final":
+            os.kill(os.getpid(), signal.SIGTERM)  # held off until the checkpoint is written
+        return save(model, run_dir, name, wall_seconds)
+
+    monkeypatch.setattr(training, "save_run_checkpoint", signalled_save)
+    train(TINY, run)
+    assert "the final checkpoint is saved" in capsys.readouterr().out
+    _, meta = weights(run, "final")
+    assert meta["num_timesteps"] >= TINY.total_timesteps
+
+
+def test_resuming_a_finished_run_says_how_to_train_on(tmp_path):
+    run = tmp_path / "run"
+    train(TINY, run)
+    logs = sorted(p.name for p in run.glob("progress*.csv"))
+    with pytest.raises(ValueError, match="raise total_timesteps in its config.json"):
+        resume(run)
+    assert sorted(p.name for p in run.glob("progress*.csv")) == logs
+
+
+def test_a_refused_run_directory_is_never_announced(tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    assert cli(["train", "--run-dir", str(run), "--total-timesteps", "1000"]) == 2
+    out, err = capsys.readouterr()
+    assert "already exists" in err and "run directory:" not in out
+
+
 def test_existing_run_directory_is_never_overwritten(tmp_path):
     run = tmp_path / "run"
     run.mkdir()
