@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cheesemaze.analysis.features import FEATURES, maze_features
-from cheesemaze.analysis.outputs import staged_dir
+from cheesemaze.analysis.outputs import numbered_paths, staged_dir
 from cheesemaze.analysis.rollout import OUTCOME_REGION, ROLLOUT_OUTCOMES, Episode, rollout
 from cheesemaze.envs.maze import Maze, generate_maze
 
@@ -197,6 +197,19 @@ def checkpoint_label(agent: Any) -> str | None:
         return str(Path(checkpoint).resolve().relative_to(Path(agent.run_dir).resolve()))
     except ValueError:
         return str(checkpoint)
+
+
+def evaluation_of(agent: Any, folder: Path) -> Path | None:
+    """The first of ``folder``, ``folder-2``, ``folder-3``, ... whose summary records this agent's
+    checkpoint and step count, or None (also for a summary from before they were recorded)."""
+    want = {"checkpoint": checkpoint_label(agent), "num_timesteps": getattr(agent, "num_timesteps", None)}
+    for candidate in numbered_paths(folder):
+        if not candidate.exists():
+            return None
+        path = candidate / SUMMARY_FILE
+        summary = json.loads(path.read_text()) if path.is_file() else {}
+        if all(summary.get(key) == value for key, value in want.items()):
+            return candidate
 
 
 def run_evaluation(agent: Any, out_dir: Path, n: int, **options: Any) -> pd.DataFrame:

@@ -12,13 +12,19 @@ from pathlib import Path
 from cheesemaze.envs.maze_io import current_umask
 
 
+def numbered_paths(path: Path) -> Iterator[Path]:
+    """``path``, ``path-2``, ``path-3``, ...: the names results of one kind take in turn."""
+    path = Path(path)
+    yield path
+    k = 2
+    while True:
+        yield path.with_name(f"{path.name}-{k}")
+        k += 1
+
+
 def fresh_path(path: Path) -> Path:
     """``path`` if nothing is there yet, else the first free ``path-2``, ``path-3``, ..."""
-    candidate, k = path, 1
-    while candidate.exists():
-        k += 1
-        candidate = path.with_name(f"{path.name}-{k}")
-    return candidate
+    return next(p for p in numbered_paths(path) if not p.exists())
 
 
 @contextmanager

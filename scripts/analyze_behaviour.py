@@ -22,7 +22,8 @@ from cheesemaze.analysis.behaviour import (
     PUBLISHED_SOURCE, BehaviourStats, behaviour_statistics, decision_rows, markdown_table, published_comparison,
 )
 from cheesemaze.analysis.evaluation import (
-    DISTRIBUTIONS, POLICIES, default_name, episode_mazes, read_episodes, run_evaluation,
+    DISTRIBUTIONS, POLICIES, checkpoint_label, default_name, episode_mazes, evaluation_of, read_episodes,
+    run_evaluation,
 )
 from cheesemaze.analysis.outputs import check_writable, fresh_path, staged_dir
 from cheesemaze.scripts.evaluate import evaluation_dir, load_checked
@@ -64,11 +65,17 @@ def episodes_for(agent: Any, config: BehaviourConfig, start: int) -> pd.DataFram
     """The evaluation named by ``--evaluation``, else the default one, run now if it does not exist."""
     if config.evaluation is not None:
         return read_episodes(config.evaluation)
-    folder = evaluation_dir(agent.run_dir, default_name(config.n, start, config.seed, DISTRIBUTIONS, POLICIES))
-    if folder.exists():
-        print(f"using the evaluation in {folder}")
-        return read_episodes(folder)
-    print(f"no evaluation at {folder} yet; running it")
+    default = evaluation_dir(agent.run_dir, default_name(config.n, start, config.seed, DISTRIBUTIONS, POLICIES))
+    found = evaluation_of(agent, default)
+    if found is not None:
+        print(f"using the evaluation in {found}")
+        return read_episodes(found)
+    folder = fresh_path(default)
+    if folder == default:
+        print(f"no evaluation at {folder} yet; running it")
+    else:
+        print(f"the evaluation in {default} is of another checkpoint than {checkpoint_label(agent)} at "
+              f"{agent.num_timesteps:,} steps; running a new one into {folder}")
     with tqdm(total=config.n * len(DISTRIBUTIONS) * len(POLICIES), desc="episodes", unit="ep") as bar:
         return run_evaluation(agent, folder, config.n, level_start=start, seed=config.seed, progress=bar.update)
 

@@ -60,8 +60,8 @@ def run(prog: str, make: Callable[[], tuple[Any, Path]]) -> int:
 class CurvesConfig:
     """Training curves of a run: reward, and cheese rates on training and held-out mazes."""
 
-    run_dir: tyro.conf.Positional[Path]
-    """The run directory (its progress*.csv logs are read)."""
+    agent: tyro.conf.Positional[str]
+    """A run directory (its progress*.csv logs are read), or the name of a shipped agent (r5, control)."""
     out: Path | None = None
     """Output stem (writes STEM.png and STEM.pdf); default <run_dir>/figures/training."""
 
@@ -70,13 +70,19 @@ def curves(argv: list[str], prog: str) -> int:
     config = tyro.cli(CurvesConfig, args=argv, prog=prog)
 
     def make() -> tuple[Any, Path]:
-        from cheesemaze.agents.rundir import read_config
+        from cheesemaze.agents.checkpoint import read_manifest
+        from cheesemaze.agents.rundir import latest_checkpoint, read_config, resolve_agent_dir
         from cheesemaze.analysis.figures.training import read_progress, training_curves_figure
 
-        progress = read_progress(config.run_dir)
-        max_steps = read_config(config.run_dir).env.max_steps
-        fig = training_curves_figure(progress, f"{config.run_dir.name}: training", max_steps)
-        return fig, output_stem(config.out, config.run_dir, "training")
+        run_dir = resolve_agent_dir(config.agent)
+        progress = read_progress(run_dir)
+        max_steps = read_config(run_dir).env.max_steps
+        try:
+            checkpoint_steps = read_manifest(latest_checkpoint(run_dir)).get("num_timesteps")
+        except ValueError:  # a run with no checkpoint yet
+            checkpoint_steps = None
+        fig = training_curves_figure(progress, f"{run_dir.name}: training", max_steps, checkpoint_steps)
+        return fig, output_stem(config.out, run_dir, "training")
 
     return run(prog, make)
 
@@ -88,7 +94,7 @@ class EvaluationPlotConfig:
     evaluation: tyro.conf.Positional[Path]
     """An evaluation folder (from 'cheesemaze evaluate') or its episodes.csv."""
     policy: Literal["sampled", "greedy"] = "sampled"
-    """Whose episodes (cheese-rate plots only; the outcome plot shows every policy)."""
+    """Whose episodes (cheese-rate and heatmap plots; the outcome plot shows every policy)."""
     out: Path | None = None
     """Output stem (writes STEM.png and STEM.pdf); default: under the figures/ folder of the run
     directory holding the evaluation, or of the evaluation folder itself outside a run directory."""

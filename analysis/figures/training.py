@@ -39,21 +39,25 @@ def read_progress(run_dir: Path | str) -> pd.DataFrame:
 
 @paper_style
 def training_curves_figure(progress: pd.DataFrame, title: str | None = None,
-                           max_steps: int = MAX_STEPS) -> Figure:
+                           max_steps: int = MAX_STEPS, checkpoint_steps: int | None = None) -> Figure:
     """Mean episode reward, and cheese rates (training episodes and held-out evaluations), against
     environment steps, with wall-clock time on a second axis where the log has it. Series the log
     lacks are skipped. Where the log has the training episodes' cheese rate, the reward curve is drawn
     only where that rate is: at the start and after each ``--resume`` too few episodes have ended, and
     the first to end are the short, successful ones (``agents/training.py``, CHEESE_WINDOW).
     ``max_steps`` is the run's training time limit (``env.max_steps``); a shorter one than the game's
-    is named in the legend, since the training episodes' rate then counts a cut episode as a miss."""
+    is named in the legend, since the training episodes' rate then counts a cut episode as a miss.
+    ``checkpoint_steps`` marks the step of the checkpoint an agent loads, where the log runs past it."""
     fig, axes = chart(2, 1, width=PAGE_WIDTH, height=2.6)
     steps = progress[STEPS]
     ax = axes[0, 0]
     # Training-episode series break where the rate is missing (the start, each resume); the
     # evaluations, logged every few rollouts, are joined point to point.
     has_rate = CHEESE in progress and progress[CHEESE].notna().any()
-    if REWARD in progress:
+    # this project's logs (they carry its wall clock) record the rate once it is unbiased: one without
+    # it yet is a run too short for a trustworthy reward too
+    rate_pending = not has_rate and WALL_CLOCKS[0] in progress
+    if REWARD in progress and not rate_pending:
         reward = progress[REWARD].mask(progress[CHEESE].isna()) if has_rate else progress[REWARD]
         ax.plot(steps, reward, color="#4c72b0")
     ax.set_ylabel("mean episode reward")
@@ -67,6 +71,10 @@ def training_curves_figure(progress: pd.DataFrame, title: str | None = None,
         elif column.startswith("eval") and column in progress:
             rows = progress[column].notna()
             ax.plot(steps[rows], progress.loc[rows, column], marker="o", markersize=2.5, label=label)
+    if checkpoint_steps is not None and checkpoint_steps < steps.max():
+        for axis in axes[0]:
+            axis.axvline(checkpoint_steps, color="grey", linestyle="--", linewidth=0.8,
+                         label=f"agent's checkpoint ({checkpoint_steps / 1e6:.2f}M steps)")
     ax.set_ylim(0, 1.02)
     ax.set_ylabel("P(cheese)")
     ax.set_title("cheese rate")
@@ -78,7 +86,8 @@ def training_curves_figure(progress: pd.DataFrame, title: str | None = None,
         ax.set_xlim(left=0)
         ax.grid(alpha=0.3)
         if not ax.lines:
-            ax.text(0.5, 0.5, "not in this log", transform=ax.transAxes, ha="center", va="center", color="grey")
+            text = "too few episodes ended yet" if rate_pending else "not in this log"
+            ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="grey")
         elif clock is not None:
             add_wall_clock(ax, steps.to_numpy(dtype=float), progress[clock].to_numpy(dtype=float))
     if title:

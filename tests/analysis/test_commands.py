@@ -181,3 +181,26 @@ def test_report_refuses_a_step_option_before_any_work(run_dir, args):
 def test_report_refuses_zero_threads(run_dir, capsys):
     assert main(["report", str(run_dir), "--threads", "0"]) == 2
     assert "--threads must be at least 1" in capsys.readouterr().err
+
+
+def test_analyze_behaviour_reuses_only_an_evaluation_of_the_same_checkpoint(run_dir, capsys):
+    from cheesemaze.agents.loading import load_agent
+    from cheesemaze.scripts.analyze_behaviour import BehaviourConfig, episodes_for
+
+    config = BehaviourConfig(agent=str(run_dir), n=6)
+    first = episodes_for(load_agent(run_dir), config, TEST_START)
+    assert "running it" in capsys.readouterr().out
+    again = episodes_for(load_agent(run_dir), config, TEST_START)
+    assert "using the evaluation" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(first, again)
+    # trained on: the same run directory, a checkpoint further along
+    save_checkpoint(run_dir / "checkpoints" / "final.pt", {"policy": build_policy(CONFIG).state_dict()},
+                    {"num_timesteps": 4096})
+    episodes_for(load_agent(run_dir), config, TEST_START)
+    assert "is of another checkpoint" in capsys.readouterr().out
+    folders = sorted(p.name for p in (run_dir / "evaluations").iterdir())
+    assert len(folders) == 2 and folders[1] == folders[0] + "-2"
+    summary = json.loads((run_dir / "evaluations" / folders[1] / SUMMARY_FILE).read_text())
+    assert summary["num_timesteps"] == 4096
+    episodes_for(load_agent(run_dir), config, TEST_START)  # and now finds that one
+    assert f"using the evaluation in {run_dir / 'evaluations' / folders[1]}" in capsys.readouterr().out

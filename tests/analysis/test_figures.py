@@ -159,9 +159,13 @@ def test_training_curves_read_resumed_logs_and_skip_missing_series(tmp_path):
     assert log["time/total_timesteps"].tolist() == sorted(steps.tolist())
     fig = training_curves_figure(log)
     reward_ax, cheese_ax = fig.axes[:2]
-    assert len(reward_ax.get_lines()) == 1 and len(cheese_ax.get_lines()) == 1  # only eval/train_cheese exists
+    assert len(cheese_ax.get_lines()) == 1  # only eval/train_cheese exists
     assert [t.get_text() for t in cheese_ax.get_legend().get_texts()] == ["held-out, training distribution"]
-    assert any(getattr(child, "get_xlabel", lambda: "")() == "wall time (minutes)" for child in reward_ax.child_axes)
+    assert any(getattr(child, "get_xlabel", lambda: "")() == "wall time (minutes)" for child in cheese_ax.child_axes)
+    # a log of this project's training (it has the wall clock) without the rate: too few episodes
+    # have ended for the reward to mean anything, so it is not drawn
+    assert not reward_ax.get_lines()
+    assert [t.get_text() for t in reward_ax.texts] == ["too few episodes ended yet"]
 
 
 def test_the_reward_curve_is_drawn_only_where_the_training_cheese_rate_is():
@@ -180,7 +184,15 @@ def test_the_reward_curve_is_drawn_only_where_the_training_cheese_rate_is():
     cut = training_curves_figure(log, max_steps=100).axes[1]
     assert cut.get_legend().get_texts()[0].get_text() == "training episodes (cut at 100 steps)"
     no_rate = training_curves_figure(log.drop(columns="rollout/cheese_rate")).axes[0]
-    assert len(drawn(no_rate.get_lines()[0])) == 6
+    assert len(drawn(no_rate.get_lines()[0])) == 6  # another tool's log: all of it
+
+
+def test_plot_curves_takes_a_shipped_agents_name(tmp_path, monkeypatch):
+    from cheesemaze.scripts.main import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["plot", "curves", "r5"]) == 0
+    assert (tmp_path / "runs" / "r5" / "figures" / "training.png").is_file()
 
 
 def test_read_progress_refuses_a_folder_without_logs(tmp_path):
