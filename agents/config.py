@@ -64,7 +64,8 @@ class EnvConfig:
             if self.world_size not in (15, 25):
                 raise ValueError("the procgen backend has world size 15 (easy) or 25 (hard) only")
             if self.max_steps != MAX_STEPS:
-                raise ValueError(f"the procgen backend has the game's time limit only (max_steps={MAX_STEPS})")
+                raise ValueError(f"the procgen backend has the game's time limit only: add --env.max-steps {MAX_STEPS} "
+                                 f"(got max_steps={self.max_steps})")
             if self.obs_mode != "rgb" or self.action_mode != "procgen":
                 raise ValueError("the procgen backend needs obs_mode='rgb' and action_mode='procgen'")
 

@@ -66,5 +66,9 @@ def main(argv: list[str], prog: str) -> int:
     print("\n".join(winners(scores) + [""] + bayes_lines(scores)))
     if not before:
         print("note: the predictions were written after the evaluation table (not a pre-registered prediction)")
+    if alignment.predicted_not_evaluated:
+        scored = len(alignment.observed)
+        print(f"note: {alignment.predicted_not_evaluated} of the {scored + alignment.predicted_not_evaluated} "
+              f"predicted mazes are not in the evaluation; scored the {scored} it holds")
     print(f"\nwrote {out}")
     return 0

@@ -137,3 +137,23 @@ def test_score_rejects_calibration_as_evaluation_and_missing_files(folders, tmp_
     assert main(["score", str(out), str(root / "calibration")]) == 2
     assert "none of the predicted level seeds" in capsys.readouterr().err
     assert main(["score", str(tmp_path / "missing.json"), str(root / "test")]) == 2
+
+
+def test_score_says_when_the_evaluation_holds_only_some_predicted_mazes(folders, tmp_path, capsys):
+    from cheesemaze.analysis.evaluation import EPISODES_FILE, read_episodes
+
+    root, run_dir = folders
+    out = tmp_path / "p.json"
+    assert main(["predict", str(run_dir), "--levels", f"{TEST.start}:{TEST.stop}",
+                 "--calibration", str(root / "calibration"), "--samples", "16", "--out", str(out)]) == 0
+    rows = read_episodes(root / "test")
+    kept = sorted(set(rows["level_seed"]))[: len(set(rows["level_seed"])) // 2]
+    part = tmp_path / "part"
+    part.mkdir()
+    rows[rows["level_seed"].isin(kept)].to_csv(part / EPISODES_FILE, index=False)
+    capsys.readouterr()
+    assert main(["score", str(out), str(part), "--resamples", "20", "--out", str(tmp_path / "scores")]) == 0
+    printed = capsys.readouterr().out
+    summary = json.loads((tmp_path / "scores" / "scores.json").read_text())
+    missing = summary["predicted_not_evaluated"]
+    assert missing > 0 and f"note: {missing} of the" in printed and "not in the evaluation" in printed
