@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -144,9 +145,21 @@ def draw_heatmap(ax: Axes, values: np.ndarray, walls: np.ndarray | None = None, 
     return ax.figure.colorbar(image, ax=ax, label=label, shrink=0.8)
 
 
+def legend_marker(handle: Any) -> Any:
+    """A legend entry that looks like the piece drawn: a triangle for the cheese, a disc for the mouse
+    (matplotlib would show any patch as a square)."""
+    marker = {RegularPolygon: "v", Circle: "o"}.get(type(handle))
+    if marker is None:
+        return handle
+    return Line2D([], [], linestyle="none", marker=marker, markersize=7, markerfacecolor=handle.get_facecolor(),
+                  markeredgecolor="black", markeredgewidth=0.6)
+
+
 def draw_legend(ax: Axes) -> None:
     """A compact legend of the labelled pieces drawn on ``ax``."""
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False, handlelength=1.2)
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend([legend_marker(h) for h in handles], labels, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              fontsize=7, frameon=False, handlelength=1.2)
 
 
 def maze_figure(maze: Maze, region: int | None = 5, title: str | None = None) -> Figure:

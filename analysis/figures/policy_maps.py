@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from cheesemaze.analysis.cell_maps import CellMap
 from cheesemaze.analysis.figures.canvas import OUTCOME_COLOURS, paper_style
 from cheesemaze.analysis.figures.maze import draw_action_field, draw_heatmap, draw_legend, draw_maze, draw_trajectory, new_figure
+from cheesemaze.analysis.figures.outcomes import OUTCOME_LABELS
 from cheesemaze.envs.maze import Maze
 
 
@@ -55,7 +56,8 @@ def trajectories_figure(maze: Maze, paths: Sequence[np.ndarray], outcomes: Seque
     labelled = set()
     nudges = np.linspace(-0.2, 0.2, len(paths)) if len(paths) > 1 else [0.0]
     for path, outcome, nudge in zip(paths, outcomes, nudges):
-        label = None if outcome in labelled else f"{outcome} ({counts[outcome]})"
+        episodes = "episode" if counts[outcome] == 1 else "episodes"
+        label = None if outcome in labelled else f"{OUTCOME_LABELS.get(outcome, outcome)}: {counts[outcome]} {episodes}"
         labelled.add(outcome)
         draw_trajectory(ax, np.asarray(path, dtype=float) + nudge, colour=OUTCOME_COLOURS[outcome], label=label)
     label_and_zoom(ax, maze)

@@ -141,7 +141,7 @@ def test_trajectories_figure_draws_each_episode(tmp_path):
     ax = fig.axes[0]
     paths = [line for line in ax.get_lines() if len(line.get_xdata()) > 1]
     assert len(paths) == 5
-    assert "cheese (5)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "cheese: 5 episodes" in [t.get_text() for t in ax.get_legend().get_texts()]
     png, pdf = save_figure(fig, tmp_path / "traj")
     assert png.read_bytes()[:4] == b"\x89PNG" and pdf.read_bytes()[:4] == b"%PDF"
 

@@ -102,3 +102,10 @@ def test_maze_figure_saves_a_png(tmp_path):
     assert fig.axes[0].get_title() == "level 3"
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert {"mouse", "cheese", "top-right 5x5", "decision square"} <= set(labels)
+
+
+def test_the_legend_shows_the_cheese_and_mouse_as_drawn():
+    legend = maze_figure(generate_maze(3, 25, 5), region=5).axes[0].get_legend()
+    shown = dict(zip((t.get_text() for t in legend.get_texts()), legend.legend_handles))
+    assert shown["cheese"].get_marker() == "v" and shown["mouse"].get_marker() == "o"
+    assert isinstance(shown["decision square"], Rectangle)
