@@ -7,13 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
 import torch
 import tyro
 from tqdm import tqdm
 
 from cheesemaze.agents.loading import load_agent
-from cheesemaze.analysis.evaluation import DISTRIBUTIONS, POLICIES, check_levels, default_name, run_evaluation
+from cheesemaze.analysis.evaluation import (
+    DISTRIBUTIONS, POLICIES, check_levels, default_name, run_evaluation, wilson_interval,
+)
 from cheesemaze.analysis.outputs import check_writable, fresh_path
+from cheesemaze.analysis.rollout import ROLLOUT_OUTCOMES, SHUTDOWN
 
 EVALUATIONS_DIR = "evaluations"
 
@@ -50,6 +54,20 @@ class EvaluateConfig:
 
 def choices(value: str, every: tuple[str, ...]) -> tuple[str, ...]:
     return every if value == "both" else (value,)
+
+
+def outcome_rates(df: pd.DataFrame) -> pd.DataFrame:
+    """Per distribution and policy: episodes, the rate of each outcome (fixed order), and the cheese
+    rate's 95% Wilson interval."""
+    shown = [o for o in ROLLOUT_OUTCOMES if o != SHUTDOWN or (df["outcome"] == o).any()]
+    rows = []
+    for (distribution, policy), group in df.groupby(["distribution", "policy"], sort=False):
+        n, counts = len(group), group["outcome"].value_counts()
+        low, high = wilson_interval(int(counts.get("cheese", 0)), n)
+        rows.append({"distribution": distribution, "policy": policy, "n": n,
+                     **{o: counts.get(o, 0) / n for o in shown},
+                     "cheese 95% CI": f"{low:.3f}-{high:.3f}"})
+    return pd.DataFrame(rows)
 
 
 def evaluation_dir(run_dir: Path, name: str) -> Path:
@@ -98,7 +116,6 @@ def main(argv: list[str], prog: str) -> int:
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; nothing was written", file=sys.stderr)
         return 130
-    rates = df.groupby(["distribution", "policy"], sort=False)["outcome"].value_counts(normalize=True)
-    print(rates.unstack(fill_value=0.0).round(3).to_string())
+    print(outcome_rates(df).to_string(index=False, float_format="{:.3f}".format))
     print(f"wrote {out}")
     return 0

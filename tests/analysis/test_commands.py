@@ -61,6 +61,10 @@ def test_evaluate_writes_a_table_and_never_overwrites(run_dir, capsys):
     folder = run_dir / "evaluations" / f"n3-levels{TEST_START}-seed0-anywhere-greedy"
     df = read_episodes(folder)
     assert len(df) == 3 and set(df["policy"]) == {"greedy"} and df["level_seed"].min() == TEST_START
+    header, row = capsys.readouterr().out.splitlines()[-3:-1]  # the rates table, then "wrote ..."
+    assert header.split() == ["distribution", "policy", "n", "cheese", "top_right", "other", "cheese", "95%", "CI"]
+    rate = (df["outcome"] == "cheese").mean()
+    assert row.split()[:4] == ["anywhere", "greedy", "3", f"{rate:.3f}"]
     summary = json.loads((folder / SUMMARY_FILE).read_text())
     assert summary["agent"] == "run" and summary["checkpoint"] == "checkpoints/final.pt"
     assert summary["num_timesteps"] == 0
