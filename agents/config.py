@@ -140,7 +140,8 @@ class TrainConfig:
     """Everything a training run needs; saved as the run's ``config.json``."""
 
     preset: str = "cpu-easy"
-    """Name of the preset this config started from (informational)."""
+    """The preset this config starts from: cpu-easy, cpu-hard or procgen-hard (the flags below override
+    its values)."""
     env: EnvConfig = field(default_factory=EnvConfig)
     """The maze game."""
     ppo: PPOConfig = field(default_factory=PPOConfig)

@@ -27,6 +27,7 @@ from cheesemaze.analysis.evaluation import (
 )
 from cheesemaze.analysis.outputs import check_writable, fresh_path, staged_dir
 from cheesemaze.scripts.evaluate import evaluation_dir, load_checked
+from cheesemaze.scripts.args import AgentArg
 
 ANALYSES_DIR = "analyses"
 
@@ -35,7 +36,7 @@ ANALYSES_DIR = "analyses"
 class BehaviourConfig:
     """Behavioural statistics of an agent on held-out cheese-anywhere mazes with a decision square."""
 
-    agent: tyro.conf.Positional[str]
+    agent: AgentArg
     """A run directory, or the name of a shipped agent (r5, control)."""
     n: int = 1000
     """Level seeds of the evaluation to use or run (default evaluation: both distributions and policies)."""

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import tyro
 
+from cheesemaze.scripts.args import AgentArg
+
 ANALYSIS_DIR = Path("analyses") / "hypotheses"
 
 
@@ -20,7 +22,7 @@ ANALYSIS_DIR = Path("analyses") / "hypotheses"
 class HypothesesArgs:
     """Score the four hypotheses on an agent's held-out behaviour (a few minutes on a CPU)."""
 
-    agent: tyro.conf.Positional[str]
+    agent: AgentArg
     """A run directory, or the name of a shipped agent (r5, control)."""
     n_calibration: int = 300
     """Held-out level seeds rolled out to fit the hypotheses."""

@@ -18,6 +18,7 @@ from cheesemaze.analysis.evaluation import (
 )
 from cheesemaze.analysis.outputs import check_writable, fresh_path
 from cheesemaze.analysis.rollout import ROLLOUT_OUTCOMES, SHUTDOWN
+from cheesemaze.scripts.args import AgentArg
 
 EVALUATIONS_DIR = "evaluations"
 
@@ -26,7 +27,7 @@ EVALUATIONS_DIR = "evaluations"
 class EvaluateConfig:
     """Roll a trained agent out on held-out level seeds; write episodes.csv and summary.json."""
 
-    agent: tyro.conf.Positional[str]
+    agent: AgentArg
     """A run directory, or the name of a shipped agent (r5, control)."""
     checkpoint: Path | None = None
     """A checkpoint (.pt, with its .json manifest) to load instead of the run's last one (final.pt,

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import tyro
 
 from cheesemaze.analysis.evaluation import read_episodes
+from cheesemaze.scripts.args import AgentArg, EvaluationArg
 
 FIGURES_DIR = "figures"
 FORMATS = ("png", "pdf")
@@ -60,7 +61,7 @@ def run(prog: str, make: Callable[[], tuple[Any, Path]]) -> int:
 class CurvesConfig:
     """Training curves of a run: reward, and cheese rates on training and held-out mazes."""
 
-    agent: tyro.conf.Positional[str]
+    agent: AgentArg
     """A run directory (its progress*.csv logs are read), or the name of a shipped agent (r5, control)."""
     out: Path | None = None
     """Output stem (writes STEM.png and STEM.pdf); default <run_dir>/figures/training."""
@@ -91,7 +92,7 @@ def curves(argv: list[str], prog: str) -> int:
 class EvaluationPlotConfig:
     """A plot of an evaluation's episode table."""
 
-    evaluation: tyro.conf.Positional[Path]
+    evaluation: EvaluationArg
     """An evaluation folder (from 'cheesemaze evaluate') or its episodes.csv."""
     policy: Literal["sampled", "greedy"] = "sampled"
     """Whose episodes (cheese-rate and heatmap plots; the outcome plot shows every policy)."""
@@ -150,7 +151,7 @@ def heatmap(argv: list[str], prog: str) -> int:
 class MazePlotConfig:
     """A plot of an agent on one maze."""
 
-    agent: tyro.conf.Positional[str]
+    agent: AgentArg
     """A run directory, or the name of a shipped agent (r5, control)."""
     level_seed: int
     """The maze's level seed."""

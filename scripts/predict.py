@@ -14,6 +14,8 @@ from typing import Literal
 
 import tyro
 
+from cheesemaze.scripts.args import AgentArg
+
 PREDICTIONS_DIR = "predictions"
 
 
@@ -21,7 +23,7 @@ PREDICTIONS_DIR = "predictions"
 class PredictArgs:
     """Predict outcome probabilities of every hypothesis for held-out cheese-anywhere mazes."""
 
-    agent: tyro.conf.Positional[str]
+    agent: AgentArg
     """A run directory, or a shipped agent's name (r5, control): gives the world size and the
     training seeds, which may not be predicted."""
     levels: str

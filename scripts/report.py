@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import tyro
 
 from cheesemaze.scripts import analyze_behaviour, analyze_hypotheses
+from cheesemaze.scripts.args import AgentArg
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class ReportArgs:
     """Run 'analyze behaviour AGENT' and then 'analyze hypotheses AGENT' with their defaults; for any
     other option, run the two commands yourself."""
 
-    agent: tyro.conf.Positional[str]
+    agent: AgentArg
     """A run directory, or the name of a shipped agent (r5, control)."""
     threads: int = 1
     """Torch threads for the rollouts of both steps."""

@@ -14,14 +14,16 @@ from typing import Literal
 
 import tyro
 
+from cheesemaze.scripts.args import EvaluationArg, PredictionsArg
+
 
 @dataclass(frozen=True)
 class ScoreArgs:
     """Score every hypothesis of a prediction file against the episodes of an evaluation."""
 
-    predictions: tyro.conf.Positional[Path]
+    predictions: PredictionsArg
     """The file written by 'cheesemaze predict'."""
-    evaluation: tyro.conf.Positional[Path]
+    evaluation: EvaluationArg
     """An evaluation folder (or its episodes.csv) holding the predicted level seeds, cheese anywhere."""
     policy: Literal["sampled", "greedy"] = "sampled"
     """Whose episodes to score."""
