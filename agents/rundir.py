@@ -113,6 +113,15 @@ def resolve_agent_dir(spec: str | Path, workspace: Path = Path("runs")) -> Path:
     return path
 
 
+def checkpoint_steps(run_dir: Path) -> int | None:
+    """Training steps of the checkpoint an agent of this run loads (from its manifest); None while
+    the run has no checkpoint."""
+    try:
+        return read_manifest(latest_checkpoint(run_dir)).get("num_timesteps")
+    except ValueError:
+        return None
+
+
 def same_checkpoint(run_a: Path, run_b: Path) -> bool:
     """Whether two run directories would load the same checkpoint (by the SHA-256 in its manifest)."""
     try:

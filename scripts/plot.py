@@ -71,18 +71,13 @@ def curves(argv: list[str], prog: str) -> int:
     config = tyro.cli(CurvesConfig, args=argv, prog=prog)
 
     def make() -> tuple[Any, Path]:
-        from cheesemaze.agents.checkpoint import read_manifest
-        from cheesemaze.agents.rundir import latest_checkpoint, read_config, resolve_agent_dir
+        from cheesemaze.agents.rundir import checkpoint_steps, read_config, resolve_agent_dir
         from cheesemaze.analysis.figures.training import read_progress, training_curves_figure
 
         run_dir = resolve_agent_dir(config.agent)
         progress = read_progress(run_dir)
         max_steps = read_config(run_dir).env.max_steps
-        try:
-            checkpoint_steps = read_manifest(latest_checkpoint(run_dir)).get("num_timesteps")
-        except ValueError:  # a run with no checkpoint yet
-            checkpoint_steps = None
-        fig = training_curves_figure(progress, f"{run_dir.name}: training", max_steps, checkpoint_steps)
+        fig = training_curves_figure(progress, f"{run_dir.name}: training", max_steps, checkpoint_steps(run_dir))
         return fig, output_stem(config.out, run_dir, "training")
 
     return run(prog, make)

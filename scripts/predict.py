@@ -61,7 +61,7 @@ def parse_levels(text: str) -> range:
 def main(argv: list[str], prog: str) -> int:
     """Run ``cheesemaze predict``; returns the exit code (2 for bad input)."""
     args = tyro.cli(PredictArgs, args=argv, prog=prog)
-    from cheesemaze.agents.rundir import read_config, resolve_agent_dir
+    from cheesemaze.agents.rundir import checkpoint_steps, read_config, resolve_agent_dir
     from cheesemaze.analysis.hypotheses.compatible import CompatibleConfig
     from cheesemaze.analysis.hypotheses.predictions import (
         PredictConfig, load_calibration, make_predictions, write_predictions,
@@ -80,7 +80,8 @@ def main(argv: list[str], prog: str) -> int:
         world = agent_config.env.world_size
         calibration = None if args.calibration is None else load_calibration(args.calibration, world, config)
         print(f"predicting level seeds {levels.start}..{levels.stop - 1} ({len(levels)} seeds, {world}x{world} world)")
-        document = make_predictions(levels, world, config, calibration, tuple(agent_config.train_levels))
+        agent = {"agent": Path(run_dir).name, "num_timesteps": checkpoint_steps(run_dir)}
+        document = make_predictions(levels, world, config, calibration, tuple(agent_config.train_levels), agent)
     except ValueError as err:
         print(f"{prog}: {err}", file=sys.stderr)
         return 2

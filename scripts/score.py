@@ -6,6 +6,7 @@ Refuses when a scored maze was also a calibration maze of the predictions. Write
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -39,8 +40,8 @@ def main(argv: list[str], prog: str) -> int:
     """Run ``cheesemaze score``; returns the exit code (2 for bad input)."""
     args = tyro.cli(ScoreArgs, args=argv, prog=prog)
     from cheesemaze.analysis.behaviour import markdown_table
-    from cheesemaze.analysis.evaluation import EPISODES_FILE, read_episodes
-    from cheesemaze.analysis.hypotheses.predictions import align, read_predictions
+    from cheesemaze.analysis.evaluation import EPISODES_FILE, SUMMARY_FILE, read_episodes
+    from cheesemaze.analysis.hypotheses.predictions import align, other_agent, read_predictions
     from cheesemaze.analysis.hypotheses.report import bayes_lines, comparison_table, winners, write_scores
     from cheesemaze.analysis.hypotheses.scoring import score
     from cheesemaze.analysis.outputs import fresh_path, staged_dir
@@ -68,6 +69,10 @@ def main(argv: list[str], prog: str) -> int:
     print("\n".join(winners(scores) + [""] + bayes_lines(scores)))
     if not before:
         print("note: the predictions were written after the evaluation table (not a pre-registered prediction)")
+    summary_path = table.parent / SUMMARY_FILE
+    mismatch = other_agent(document, json.loads(summary_path.read_text())) if summary_path.is_file() else None
+    if mismatch:
+        print(f"note: {mismatch}")
     if alignment.predicted_not_evaluated:
         scored = len(alignment.observed)
         print(f"note: {alignment.predicted_not_evaluated} of the {scored + alignment.predicted_not_evaluated} "

@@ -114,9 +114,12 @@ def check_disjoint(level_seeds: Sequence[int], forbidden: Sequence[int], what: s
 def make_predictions(
     level_seeds: Sequence[int], world_size: int, config: PredictConfig,
     calibration: Calibration | None = None, train_levels: tuple[int, int] | None = None,
+    agent: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Fit the hypotheses on ``calibration`` (those that need it are left out without one) and predict
-    ``level_seeds``; the prediction document, hashes included."""
+    ``level_seeds``; the prediction document, hashes included. ``agent`` (``{"agent": run directory
+    name, "num_timesteps": its checkpoint's steps}``) names whose behaviour is predicted, so that
+    scoring can tell an evaluation of another agent."""
     if train_levels is not None:
         lo, hi = train_levels
         trained = [s for s in level_seeds if lo <= s < hi]
@@ -152,6 +155,7 @@ def make_predictions(
         **recipe,
         "config_hash": stable_hash(recipe),
         "created": datetime.now(timezone.utc).isoformat(),
+        "agent": agent,
         "outcomes": list(OUTCOMES),
         "cheese": [list(m.cheese) for m in mazes],
         "probabilities": {name: e["probabilities"] for name, e in entries.items()},
@@ -191,6 +195,17 @@ def read_predictions(path: Path | str) -> dict[str, Any]:
             stable_hash({k: document[k] for k in recipe_keys}) != document.get("config_hash"):
         raise ValueError(f"{path} does not match its hashes: it was changed after it was written")
     return document
+
+
+def other_agent(document: dict[str, Any], summary: dict[str, Any]) -> str | None:
+    """A sentence when an evaluation's ``summary.json`` is of another agent or checkpoint than the one
+    the predictions name, else None (also when either does not say)."""
+    predicted = document.get("agent") or {}
+    keys = [k for k in ("agent", "num_timesteps") if predicted.get(k) is not None and summary.get(k) is not None]
+    if all(predicted[k] == summary[k] for k in keys):
+        return None
+    return (f"the predictions are for agent {predicted.get('agent')!r} at {predicted.get('num_timesteps')} steps; "
+            f"the evaluation is of {summary.get('agent')!r} at {summary.get('num_timesteps')} steps")
 
 
 def probabilities(document: dict[str, Any]) -> dict[str, np.ndarray]:

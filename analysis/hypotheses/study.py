@@ -85,9 +85,14 @@ def run_study(agent: Any, out_dir: Path, config: StudyConfig, say: Callable[[str
         run_evaluation(agent, stage / "calibration", len(calibration_seeds), level_start=calibration_seeds.start,
                        **rollout_options)
         calibration = load_calibration(stage / "calibration", env.world_size, config.predict)
-        say(f"predicting {len(test_seeds)} held-out mazes (fitting on {len(calibration.rows)})")
+        say(f"predicting {len(test_seeds)} held-out level seeds "
+            f"(fitted on {len(calibration.rows)} calibration episodes)")
+        run = getattr(agent, "run_dir", None)
+        named = {"agent": Path(run).name if run else None, "num_timesteps": getattr(agent, "num_timesteps", None)}
         document = make_predictions(test_seeds, env.world_size, config.predict, calibration,
-                                    tuple(agent.config.train_levels))
+                                    tuple(agent.config.train_levels), named)
+        which = " (the mazes with a decision square)" if config.predict.decision_square_only else ""
+        say(f"predicted {len(document['level_seeds'])} of those mazes{which}")
         write_predictions(stage / "predictions.json", document)
         say(f"test: rolling out {len(test_seeds)} mazes")
         run_evaluation(agent, stage / "test", len(test_seeds), level_start=test_seeds.start, **rollout_options)

@@ -111,6 +111,7 @@ def test_predict_then_score_commands(folders, capsys):
     assert code == 0
     document = read_predictions(out)
     assert "utility" in document["probabilities"]
+    assert document["agent"]["agent"] == run_dir.name
     time.sleep(0.01)
     os.utime(root / "test" / "episodes.csv")  # the rollout comes after the prediction
     assert main(["score", str(out), str(root / "test"), "--resamples", "50", "--out", str(root / "scores")]) == 0
@@ -157,3 +158,14 @@ def test_score_says_when_the_evaluation_holds_only_some_predicted_mazes(folders,
     summary = json.loads((tmp_path / "scores" / "scores.json").read_text())
     missing = summary["predicted_not_evaluated"]
     assert missing > 0 and f"note: {missing} of the" in printed and "not in the evaluation" in printed
+
+
+def test_scoring_notes_an_evaluation_of_another_agent_or_checkpoint():
+    from cheesemaze.analysis.hypotheses.predictions import other_agent
+
+    document = {"agent": {"agent": "r5", "num_timesteps": 2502656}}
+    assert other_agent(document, {"agent": "r5", "num_timesteps": 2502656}) is None
+    assert "'control'" in other_agent(document, {"agent": "control", "num_timesteps": 3002368})
+    assert "at 100 steps" in other_agent(document, {"agent": "r5", "num_timesteps": 100})
+    assert other_agent({"agent": None}, {"agent": "control"}) is None  # a document from before the field
+    assert other_agent(document, {}) is None  # an evaluation table without its summary
