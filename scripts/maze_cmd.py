@@ -74,8 +74,13 @@ def show(argv: list[str], prog: str) -> int:
     """Run ``cheesemaze maze show``; returns the exit code (2 for a bad flag value)."""
     config = tyro.cli(ShowConfig, args=argv, prog=prog)
     try:
-        if config.png is not None and not config.png.parent.is_dir():
-            raise ValueError(f"cannot write --png {config.png}: folder {config.png.parent} does not exist")
+        if config.png is not None:
+            if config.png.suffix.lower() != ".png":
+                raise ValueError(f"--png {config.png}: the file name must end in .png")
+            if config.png.exists():
+                raise ValueError(f"--png {config.png} already exists; figures are never overwritten")
+            if not config.png.parent.is_dir():
+                raise ValueError(f"cannot write --png {config.png}: folder {config.png.parent} does not exist")
         maze = generate_maze(config.level_seed, config.world_size, config.region)
     except ValueError as e:
         print(f"{prog}: {e}", file=sys.stderr)

@@ -40,6 +40,9 @@ def test_png_is_written(tmp_path, capsys):
     assert main(["maze", "show", "--level-seed", "5", "--png", str(png)]) == 0
     assert png.read_bytes().startswith(PNG_SIGNATURE)
     assert f"wrote {png}" in capsys.readouterr().out
+    written = png.read_bytes()
+    assert main(["maze", "show", "--level-seed", "6", "--png", str(png)]) == 2
+    assert "already exists" in capsys.readouterr().err and png.read_bytes() == written
 
 
 @pytest.mark.parametrize(
@@ -50,6 +53,7 @@ def test_png_is_written(tmp_path, capsys):
         (["--region", "-1"], "region must be None (cheese anywhere) or an integer from 0 to the world size 15"),
         (["--region", "16"], "region must be None (cheese anywhere) or an integer from 0 to the world size 15"),
         (["--png", "no/such/folder/m.png"], "folder no/such/folder does not exist"),
+        (["--png", "maze.txt"], "must end in .png"),
     ],
 )
 def test_bad_values_give_one_line_and_exit_code_2(flags, message, capsys, tmp_path):
