@@ -19,6 +19,8 @@ from cheesemaze.scripts.args import AgentArg, EvaluationArg
 
 FIGURES_DIR = "figures"
 FORMATS = ("png", "pdf")
+MAX_TRAJECTORIES = 200
+"""The most episodes one trajectories figure overlays."""
 
 
 def fresh_stem(stem: Path) -> Path:
@@ -153,7 +155,7 @@ class MazePlotConfig:
     distribution: Literal["train", "anywhere"] = "anywhere"
     """Cheese in the agent's training region, or anywhere."""
     episodes: int = 16
-    """Episodes to overlay (trajectories only)."""
+    """Episodes to overlay, at most 200 (trajectories only)."""
     greedy: bool = False
     """Take the most probable action instead of sampling (trajectories only)."""
     seed: int = 0
@@ -169,8 +171,9 @@ def maze_plot(argv: list[str], prog: str, kind: str) -> int:
         from cheesemaze.agents.loading import load_agent
         from cheesemaze.envs.maze import generate_maze
 
-        if config.episodes < 1:
-            raise ValueError(f"--episodes must be at least 1; got {config.episodes}")
+        if not 1 <= config.episodes <= MAX_TRAJECTORIES:
+            raise ValueError(f"--episodes must be from 1 to {MAX_TRAJECTORIES} (more paths cannot be told apart "
+                             f"on one maze); got {config.episodes}")
         agent = load_agent(config.agent)
         env = agent.config.env
         maze = generate_maze(config.level_seed, env.world_size, env.region if config.distribution == "train" else None)
@@ -179,13 +182,15 @@ def maze_plot(argv: list[str], prog: str, kind: str) -> int:
             from cheesemaze.analysis.cell_maps import cell_map
             from cheesemaze.analysis.figures.policy_maps import actor_critic_figure
 
-            return actor_critic_figure(cell_map(agent, maze, env.obs_mode, env.action_mode)), stem
+            title = f"{agent.run_dir.name}, level {maze.level_seed}: actor and critic"
+            return actor_critic_figure(cell_map(agent, maze, env.obs_mode, env.action_mode), title=title), stem
         from cheesemaze.analysis.figures.policy_maps import trajectories_figure
         from cheesemaze.analysis.rollout import rollout
 
         played = rollout(agent, [maze] * config.episodes, greedy=config.greedy, seed=config.seed,
                          obs_mode=env.obs_mode, action_mode=env.action_mode)
-        return trajectories_figure(maze, [e.path for e in played], [e.outcome for e in played]), stem
+        title = f"{agent.run_dir.name}, level {maze.level_seed}: {len(played)} episodes"
+        return trajectories_figure(maze, [e.path for e in played], [e.outcome for e in played], title=title), stem
 
     return run(prog, make)
 

@@ -155,6 +155,7 @@ def test_plot_commands_write_fresh_figures(run_dir, tmp_path):
     assert (figures / f"vector-field-{seed}-anywhere.png").is_file()
     assert main(["plot", "trajectories", str(run_dir), "--level-seed", seed, "--episodes", "2", "--greedy"]) == 0
     assert (figures / f"trajectories-{seed}-anywhere.png").is_file()
+    assert main(["plot", "trajectories", str(run_dir), "--level-seed", seed, "--episodes", "100000"]) == 2
     planted_evaluation(run_dir / "evaluations" / "planted", n=100)
     for kind in ("outcomes", "cheese-rate", "heatmap"):
         assert main(["plot", kind, str(run_dir / "evaluations" / "planted"), "--out", str(tmp_path / kind)]) == 0
