@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from cheesemaze.agents.loading import load_agent
 from cheesemaze.analysis.evaluation import (
-    DISTRIBUTIONS, POLICIES, check_levels, default_name, run_evaluation, wilson_interval,
+    DISTRIBUTIONS, POLICIES, check_levels, default_name, run_evaluation, summarize,
 )
 from cheesemaze.analysis.outputs import check_writable, fresh_path
 from cheesemaze.analysis.rollout import ROLLOUT_OUTCOMES, SHUTDOWN
@@ -58,16 +58,17 @@ def choices(value: str, every: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def outcome_rates(df: pd.DataFrame) -> pd.DataFrame:
-    """Per distribution and policy: episodes, the rate of each outcome (fixed order), and the cheese
-    rate's 95% Wilson interval."""
-    shown = [o for o in ROLLOUT_OUTCOMES if o != SHUTDOWN or (df["outcome"] == o).any()]
+    """:func:`summarize`'s rates over all mazes as a table: per distribution and policy, episodes, each
+    outcome's rate (fixed order; shutdown only where it occurred) and the cheese rate's 95% Wilson
+    interval."""
     rows = []
-    for (distribution, policy), group in df.groupby(["distribution", "policy"], sort=False):
-        n, counts = len(group), group["outcome"].value_counts()
-        low, high = wilson_interval(int(counts.get("cheese", 0)), n)
-        rows.append({"distribution": distribution, "policy": policy, "n": n,
-                     **{o: counts.get(o, 0) / n for o in shown},
-                     "cheese 95% CI": f"{low:.3f}-{high:.3f}"})
+    for group in summarize(df)["groups"]:
+        every = group["all"]
+        rates = every["rates"]
+        shown = [o for o in ROLLOUT_OUTCOMES if o != SHUTDOWN or every["counts"][o]]
+        low, high = rates["cheese"]["ci95"]
+        rows.append({"distribution": group["distribution"], "policy": group["policy"], "n": every["episodes"],
+                     **{o: rates[o]["rate"] for o in shown}, "cheese 95% CI": f"{low:.3f}-{high:.3f}"})
     return pd.DataFrame(rows)
 
 
