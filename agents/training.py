@@ -234,17 +234,23 @@ def _interrupt(signum, frame) -> None:
 
 
 @contextmanager
-def stop_signals_interrupt():
-    """While training, SIGINT and SIGTERM raise ``KeyboardInterrupt`` (so the run saves and exits)."""
+def _stop_signal_handler(handler):
+    """SIGINT and SIGTERM go to ``handler`` inside the block (main thread only: elsewhere Python
+    cannot set handlers), and back to the previous handlers after it."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def stop_signals_interrupt():
+    """While training, SIGINT and SIGTERM raise ``KeyboardInterrupt`` (so the run saves and exits)."""
+    return _stop_signal_handler(_interrupt)
 
 
 @contextmanager
@@ -252,17 +258,9 @@ def signals_held():
     """SIGINT and SIGTERM wait until the block ends (a checkpoint is written whole), then raise
     ``KeyboardInterrupt``. Python runs signal handlers in the main thread only, so swapping the
     handler holds them whichever thread the kernel delivers them to."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
     pending = []
-    previous = {sig: signal.signal(sig, lambda signum, frame: pending.append(signum))
-                for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with _stop_signal_handler(lambda signum, frame: pending.append(signum)):
         yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     if pending:
         raise KeyboardInterrupt(f"signal {pending[0]}")
 
