@@ -37,7 +37,7 @@ class EnvConfig:
     """World side in cells: 15 is procgen's easy, 25 its hard."""
     region: int | None = 5
     """Cheese region: r places the cheese in the maze's top-right r x r square (0: the top-right cell);
-    None places it anywhere (stock procgen)."""
+    None (``none`` on the command line) places it anywhere (stock procgen)."""
     obs_mode: Literal["grid", "rgb"] = "grid"
     """grid: uint8 wall/cheese/mouse channels over the world; rgb: 64x64 frame of the whole world."""
     action_mode: Literal["compact", "procgen"] = "compact"
@@ -111,6 +111,11 @@ class PPOConfig:
     reflection maps the training distribution onto itself, so it adds mazes, not noise. Grid
     observations and compact actions only; rollouts and evaluations are never reflected. With a small
     ``train_levels`` range the reflected mazes are new mazes, not members of the training set."""
+    moves_only: bool = False
+    """Give probability zero to the actions that would leave the mouse where it is (NOOP, a move into
+    a wall or off the world), read from the observation (agents/policy.py ``moving_actions``): the
+    mask is part of the policy, so acting, the PPO loss and every analysis see the same distribution.
+    The game is unchanged. Grid observations and compact actions only."""
     precision: Precision = "float32"
     """Compute precision of the IMPALA's conv stacks (heads stay float32). auto: bfloat16 when training
     on a CPU with native bfloat16 arithmetic (AVX512-BF16 or AMX), where a PPO update runs ~1.2x
@@ -186,6 +191,10 @@ class TrainConfig:
             raise ValueError("ppo.diagonal_flip needs env.obs_mode 'grid' and env.action_mode 'compact' "
                              f"(got {self.env.obs_mode!r}, {self.env.action_mode!r}): the RGB frame's mouse "
                              "sprite and procgen's diagonal buttons are not symmetric under the reflection")
+        if self.ppo.moves_only and (self.env.obs_mode, self.env.action_mode) != ("grid", "compact"):
+            raise ValueError("ppo.moves_only needs env.obs_mode 'grid' and env.action_mode 'compact' "
+                             f"(got {self.env.obs_mode!r}, {self.env.action_mode!r}): it reads the walls "
+                             "around the mouse from the grid channels")
         rollout = self.env.num_envs * self.ppo.n_steps
         if rollout % self.ppo.batch_size:
             raise ValueError(

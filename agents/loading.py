@@ -11,7 +11,7 @@ from stable_baselines3.common.policies import ActorCriticCnnPolicy
 
 from cheesemaze.agents.checkpoint import load_checkpoint
 from cheesemaze.agents.config import TrainConfig
-from cheesemaze.agents.policy import build_policy, obs_to_tensor, runnable_precision
+from cheesemaze.agents.policy import MazePolicy, build_policy, obs_to_tensor, runnable_precision
 from cheesemaze.agents.rundir import latest_checkpoint, read_config, resolve_agent_dir
 
 
@@ -29,7 +29,7 @@ class Agent:
     """A trained policy with the config it was trained under."""
 
     config: TrainConfig
-    policy: ActorCriticCnnPolicy
+    policy: MazePolicy
     run_dir: Path
     checkpoint: Path | None = None
     """The checkpoint file the weights came from."""
@@ -39,13 +39,10 @@ class Agent:
     @torch.no_grad()
     def distribution(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Action probabilities (n, n_actions) and value estimates (n,) for a batch of observations."""
-        x = obs_to_tensor(self.policy, obs)
         # One pass through the shared features extractor serves both heads (SB3's get_distribution
         # and predict_values would each run it: twice the cost in rollouts).
-        latent_pi, latent_vf = self.policy.mlp_extractor(self.policy.extract_features(x))
-        probs = torch.softmax(self.policy.action_net(latent_pi), dim=-1)
-        values = self.policy.value_net(latent_vf)
-        return probs.cpu().numpy(), values.squeeze(-1).cpu().numpy()
+        logits, values = self.policy.heads(obs_to_tensor(self.policy, obs))
+        return torch.softmax(logits, dim=-1).cpu().numpy(), values.squeeze(-1).cpu().numpy()
 
     def act(self, obs: np.ndarray, greedy: bool, rng: np.random.Generator) -> np.ndarray:
         """One action per observation: the most probable one, or sampled with ``rng``."""

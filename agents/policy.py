@@ -8,12 +8,16 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import torch
+import torch.nn.functional as F
+from stable_baselines3.common.distributions import Distribution
 from stable_baselines3.common.policies import ActorCriticCnnPolicy
 from stable_baselines3.common.utils import get_device
 
 from cheesemaze.agents.config import PPOConfig, TrainConfig
 from cheesemaze.agents.impala import ImpalaCNN
+from cheesemaze.envs.actions import COMPACT_STEPS
 from cheesemaze.envs.native import action_space, observation_space
+from cheesemaze.envs.render import MOUSE, WALL
 from cheesemaze.envs.symmetry import FLIPPED_ACTIONS
 
 
@@ -45,8 +49,24 @@ def runnable_precision(config: TrainConfig) -> TrainConfig:
     return config.with_precision("float32")
 
 
+def moving_actions(obs: torch.Tensor) -> torch.Tensor:
+    """Which compact actions move the mouse, (n, 5) bool, from grid observations (n, 3, W, W).
+
+    A move into a wall or off the world leaves the mouse where it is, as NOOP always does. A row
+    with no mouse drawn (never an env's observation) allows the four moves.
+    """
+    walls = F.pad(obs[:, WALL] > 0, (1, 1, 1, 1), value=True)  # the world's edge as wall
+    mouse = obs[:, MOUSE] > 0
+    w = obs.shape[-1]
+    moving = [~(mouse & walls[:, 1 + dr : 1 + dr + w, 1 + dc : 1 + dc + w]).flatten(1).any(1)
+              if (dr, dc) != (0, 0) else torch.zeros(len(obs), dtype=torch.bool, device=obs.device)
+              for dr, dc in COMPACT_STEPS.tolist()]
+    return torch.stack(moving, dim=1)
+
+
 class MazePolicy(ActorCriticCnnPolicy):
-    """SB3's actor-critic over the IMPALA features, with the optional diagonal-flip augmentation.
+    """SB3's actor-critic over the IMPALA features, with the optional diagonal-flip augmentation and
+    the optional restriction to moving actions.
 
     :param diagonal_flip: probability that each sample of a training minibatch is reflected
         (``ppo.diagonal_flip``). PPO's importance ratio divides the reflected sample's new probability
@@ -56,17 +76,48 @@ class MazePolicy(ActorCriticCnnPolicy):
         some are clipped from the first epoch on, and the logged ``clip_fraction`` and
         ``approx_kl`` count that asymmetry too. Only the loss of a PPO update (``evaluate_actions``
         in training mode) sees reflections; acting never does.
+    :param moves_only: give the actions that leave the mouse where it is (NOOP, a move into a wall or
+        off the world; ``moving_actions``) probability zero (``ppo.moves_only``). The mask is a
+        function of the observation, so it is part of the policy: acting, PPO's log-probabilities and
+        entropy, and every analysis see the same distribution.
     """
 
-    def __init__(self, *args, diagonal_flip: float = 0.0, **kwargs) -> None:
+    def __init__(self, *args, diagonal_flip: float = 0.0, moves_only: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if not 0 <= diagonal_flip <= 1:
             raise ValueError(f"diagonal_flip must be a probability in [0, 1]; got {diagonal_flip}")
         grid = len(self.observation_space.shape) == 3 and self.observation_space.high.max() == 1
-        if diagonal_flip and (self.action_space.n != len(FLIPPED_ACTIONS) or not grid):
+        compact = self.action_space.n == len(FLIPPED_ACTIONS)
+        if diagonal_flip and not (compact and grid):
             raise ValueError("diagonal_flip needs compact actions and grid observations (0/1 channels)")
+        if moves_only and not (compact and grid):
+            raise ValueError("moves_only needs compact actions and grid observations (0/1 channels)")
         self.diagonal_flip = diagonal_flip
+        self.moves_only = moves_only
         self.register_buffer("flipped_actions", torch.as_tensor(FLIPPED_ACTIONS), persistent=False)
+
+    def heads(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Action logits (n, n_actions; masked where ``moves_only``) and values (n, 1), from one pass
+        through the shared features extractor."""
+        latent_pi, latent_vf = self.mlp_extractor(self.extract_features(obs))
+        logits = self.action_net(latent_pi)
+        if self.moves_only:
+            logits = logits.masked_fill(~moving_actions(obs), torch.finfo(logits.dtype).min)
+        return logits, self.value_net(latent_vf)
+
+    def _distribution(self, obs: torch.Tensor) -> tuple[Distribution, torch.Tensor]:
+        logits, values = self.heads(obs)
+        return self.action_dist.proba_distribution(action_logits=logits), values
+
+    def forward(self, obs: torch.Tensor, deterministic: bool = False) -> tuple[torch.Tensor, ...]:
+        """Actions, values and log-probabilities, as SB3's, from ``heads``."""
+        distribution, values = self._distribution(obs)
+        actions = distribution.get_actions(deterministic=deterministic)
+        return actions, values, distribution.log_prob(actions)
+
+    def get_distribution(self, obs: torch.Tensor) -> Distribution:
+        """The action distribution, as SB3's, from ``heads``."""
+        return self._distribution(obs)[0]
 
     def evaluate_actions(
         self, obs: torch.Tensor, actions: torch.Tensor
@@ -74,7 +125,8 @@ class MazePolicy(ActorCriticCnnPolicy):
         """SB3's values, log-probabilities and entropy, of reflected pairs where ``flip_some`` says."""
         if self.training and self.diagonal_flip:
             obs, actions = self.flip_some(obs, actions)
-        return super().evaluate_actions(obs, actions)
+        distribution, values = self._distribution(obs)
+        return values, distribution.log_prob(actions), distribution.entropy()
 
     def flip_some(self, obs: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Reflect each (observation, action) pair with probability ``diagonal_flip`` (torch's RNG)."""
@@ -96,6 +148,7 @@ def policy_kwargs(ppo: PPOConfig) -> dict[str, Any]:
             "precision": ppo.precision,
         },
         "diagonal_flip": ppo.diagonal_flip,
+        "moves_only": ppo.moves_only,
         "net_arch": [],
         "normalize_images": True,
         # fused: one kernel over all tensors (0.2 ms per step on the CPU, against 0.7 ms for foreach's

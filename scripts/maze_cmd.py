@@ -5,37 +5,12 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
-
 import tyro
 
 from cheesemaze.envs.geometry import decision_square
 from cheesemaze.envs.maze import Maze, generate_maze
 from cheesemaze.envs.text import ALPHABET, format_maze
-
-
-def region_from_text(args: list[str]) -> int | None:
-    """Parse a region flag: a non-negative integer, or ``none`` for the cheese anywhere."""
-    (text,) = args
-    if text.lower() == "none":
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"region must be an integer >= 0, or 'none' for anywhere; got {text!r}") from None
-
-
-RegionArg = Annotated[
-    int | None,
-    tyro.constructors.PrimitiveConstructorSpec(
-        nargs=1,
-        metavar="R|none",
-        instance_from_str=region_from_text,
-        is_instance=lambda value: value is None or isinstance(value, int),
-        str_from_instance=lambda value: ["none" if value is None else str(value)],
-    ),
-]
-"""A ``--region`` flag: ``R`` puts the cheese in the top-right R x R square, ``none`` anywhere."""
+from cheesemaze.scripts.args import RegionArg
 
 
 @dataclass(frozen=True)

@@ -111,8 +111,16 @@ def run_dir_of(evaluation: Path) -> Path:
     return folder
 
 
+def describe(kind: str, config_class: type) -> str:
+    """A plot command's --help description: what it draws (the command list's line), and from what."""
+    from cheesemaze.scripts.main import HELP
+
+    what, source = HELP[f"plot {kind}"], config_class.__doc__
+    return f"{what[0].upper()}{what[1:]}: {source[0].lower()}{source[1:]}"
+
+
 def evaluation_plot(argv: list[str], prog: str, kind: str) -> int:
-    config = tyro.cli(EvaluationPlotConfig, args=argv, prog=prog)
+    config = tyro.cli(EvaluationPlotConfig, args=argv, prog=prog, description=describe(kind, EvaluationPlotConfig))
 
     def make() -> tuple[Any, Path]:
         from cheesemaze.analysis.behaviour import decision_rows
@@ -165,7 +173,7 @@ class MazePlotConfig:
 
 
 def maze_plot(argv: list[str], prog: str, kind: str) -> int:
-    config = tyro.cli(MazePlotConfig, args=argv, prog=prog)
+    config = tyro.cli(MazePlotConfig, args=argv, prog=prog, description=describe(kind, MazePlotConfig))
 
     def make() -> tuple[Any, Path]:
         from cheesemaze.agents.loading import load_agent

@@ -10,6 +10,7 @@ from pathlib import Path
 import tyro
 
 from cheesemaze.agents.config import PRESETS, TrainConfig
+from cheesemaze.scripts.args import region_flags
 
 DESCRIPTION = """Train a PPO agent on the maze.
 
@@ -34,7 +35,8 @@ def parse(argv: list[str], prog: str) -> tuple[TrainConfig | None, Path]:
         if rest or known.run_dir:
             raise ValueError("--resume takes the run directory only: its config.json fixes everything else")
         return None, known.resume
-    config = tyro.cli(TrainConfig, args=rest, default=PRESETS[known.preset], prog=prog, description=DESCRIPTION)
+    config = tyro.cli(TrainConfig, args=rest, default=PRESETS[known.preset], prog=prog, description=DESCRIPTION,
+                      registry=region_flags())
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     return config, known.run_dir or Path("runs") / f"{config.preset}-{stamp}"
 

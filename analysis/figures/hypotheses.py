@@ -122,6 +122,7 @@ def consistency_figure(test_steps: pd.DataFrame, max_distance: int = 40) -> Figu
     counts.set_ylabel("held-out steps")
     ax.set_zorder(counts.get_zorder() + 1)
     ax.patch.set_visible(False)
+    ax.set_title("Dynamic consistency by distance to the cheese", fontsize=9)
     return fig
 
 
@@ -141,4 +142,5 @@ def shutdown_figure(summary: dict[str, Any]) -> Figure:
     ax.set_ylim(0, 1.1)
     ax.set_ylabel("P(avoid the shutdown cell)")
     ax.grid(axis="y", alpha=0.3)
+    ax.set_title("Shutdown variant: avoiding the shutdown cell", fontsize=9)
     return fig

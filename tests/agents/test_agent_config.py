@@ -53,6 +53,8 @@ def test_config_round_trips_through_dict(preset):
         (lambda: dict(ppo=PPOConfig(diagonal_flip=1.5)), "diagonal_flip"),
         (lambda: dict(env=EnvConfig(obs_mode="rgb"), ppo=PPOConfig(diagonal_flip=0.5)), "grid"),
         (lambda: dict(env=EnvConfig(action_mode="procgen"), ppo=PPOConfig(diagonal_flip=0.5)), "compact"),
+        (lambda: dict(env=EnvConfig(obs_mode="rgb"), ppo=PPOConfig(moves_only=True)), "moves_only.*grid"),
+        (lambda: dict(env=EnvConfig(action_mode="procgen"), ppo=PPOConfig(moves_only=True)), "moves_only.*compact"),
         (lambda: dict(test_levels=(0, 10)), "overlap"),
         (lambda: dict(train_levels=(5, 5)), "train_levels"),
         (lambda: dict(total_timesteps=0), "total_timesteps"),
@@ -67,6 +69,12 @@ def test_a_config_from_before_the_precision_field_loads_as_float32():
     data = config_to_dict(CPU_EASY)
     del data["ppo"]["precision"]
     assert config_from_dict(data).ppo.precision == "float32"
+
+
+def test_a_config_from_before_moves_only_loads_without_the_mask():
+    data = config_to_dict(dataclasses.replace(CPU_EASY, ppo=dataclasses.replace(CPU_EASY.ppo, moves_only=False)))
+    del data["ppo"]["moves_only"]
+    assert config_from_dict(data).ppo.moves_only is False
 
 
 def test_config_from_dict_rejects_unknown_fields():

@@ -286,6 +286,7 @@ def test_existing_run_directory_is_never_overwritten(tmp_path):
         (["--resume", "x", "--seed", "3"], "--resume takes"),
         (["--device", "gpu"], "device must be cpu, cuda, cuda:N or auto"),
         (["--device", "cuda:99"], "CUDA device(s) here"),
+        (["--env.region", "anywhere"], "or 'none' for anywhere"),
     ],
 )
 def test_bad_flags_are_rejected_before_training(tmp_path, capsys, flags, message):
@@ -294,6 +295,14 @@ def test_bad_flags_are_rejected_before_training(tmp_path, capsys, flags, message
     assert code == 2
     assert message in " ".join(capsys.readouterr().err.split())
     assert not run.exists()
+
+
+@pytest.mark.parametrize("text, region", [("none", None), ("None", None), ("3", 3)])
+def test_the_region_flag_takes_an_integer_or_none(text, region):
+    from cheesemaze.scripts.train import parse
+
+    config, _ = parse(["--env.region", text], "cheesemaze train")
+    assert config.env.region == region
 
 
 class RandomAgent:

@@ -209,3 +209,13 @@ def test_analyze_behaviour_reuses_only_an_evaluation_of_the_same_checkpoint(run_
     assert summary["num_timesteps"] == 4096
     episodes_for(load_agent(run_dir), config, TEST_START)  # and now finds that one
     assert f"using the evaluation in {run_dir / 'evaluations' / folders[1]}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("kind, says", [("outcomes", "Outcome rates"), ("cheese-rate", "d_Euclid"),
+                                        ("heatmap", "by cheese location"), ("vector-field", "value map"),
+                                        ("trajectories", "Episodes drawn")])
+def test_each_plot_command_describes_its_own_figure(capsys, kind, says):
+    with pytest.raises(SystemExit) as exit_:
+        main(["plot", kind, "--help"])
+    assert exit_.value.code == 0
+    assert says in " ".join(capsys.readouterr().out.split())

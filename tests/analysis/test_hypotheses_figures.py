@@ -47,10 +47,13 @@ def test_infinite_differences_sit_on_the_cap_lines():
 def test_consistency_and_shutdown_figures():
     steps = pd.DataFrame({"d_step_mouse_cheese": [1, 1, 2, 50], "ll_fixed": [-1.0, -1.0, -2.0, -1.0],
                           "ll_location": [-0.5, -1.0, -2.0, -1.5]})
-    line = consistency_figure(steps, max_distance=40).axes[0].get_lines()[0]
+    consistency = consistency_figure(steps, max_distance=40).axes[0]
+    assert consistency.get_title().startswith("Dynamic consistency")
+    line = consistency.get_lines()[0]
     np.testing.assert_allclose(line.get_xdata(), [1, 2, 40])
     np.testing.assert_allclose(line.get_ydata(), [0.25, 0.0, -0.5])
     summary = {"mazes": 10, "observed_avoid_rate": 0.2, "observed_avoid_ci": [0.05, 0.5],
                "compatible_p_avoid_mean": 0.97, "bound_mean": 0.9}
-    texts = [t.get_text() for t in shutdown_figure(summary).axes[0].texts]
-    assert texts == ["0.200", "0.970", "0.900"]
+    shutdown = shutdown_figure(summary).axes[0]
+    assert [t.get_text() for t in shutdown.texts] == ["0.200", "0.970", "0.900"]
+    assert shutdown.get_title().startswith("Shutdown variant")
