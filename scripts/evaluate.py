@@ -88,7 +88,12 @@ def load_checked(spec: str, n: int, level_start: int | None, threads: int,
     torch.set_num_threads(threads)
     agent = load_agent(spec, checkpoint)
     start = agent.config.test_levels[0] if level_start is None else level_start
-    check_levels(start, n, tuple(agent.config.train_levels))
+    levels = check_levels(start, n, tuple(agent.config.train_levels))
+    lo, hi = agent.config.test_levels
+    if not (lo <= levels.start and levels.stop <= hi):
+        print(f"note: level seeds {levels.start}..{levels.stop - 1} reach outside the agent's held-out range "
+              f"{lo}..{hi - 1}: they are not training seeds, but not the seeds its training log's "
+              "evaluations drew from either", file=sys.stderr)
     return agent, start
 
 

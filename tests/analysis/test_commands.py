@@ -44,6 +44,15 @@ def test_evaluate_refuses_bad_requests_before_rolling_out(run_dir, args, message
     assert not (run_dir / "evaluations").exists()
 
 
+def test_evaluate_notes_seeds_beyond_the_held_out_range(run_dir, capsys):
+    end = CPU_EASY.test_levels[1]
+    args = ["evaluate", str(run_dir), "--n", "2", "--distribution", "train", "--policy", "greedy"]
+    assert main([*args, "--level-start", str(end - 1)]) == 0
+    assert f"{end - 1}..{end} reach outside the agent's held-out range" in " ".join(capsys.readouterr().err.split())
+    assert main(args) == 0
+    assert "outside" not in capsys.readouterr().err
+
+
 def test_evaluate_refuses_an_output_it_cannot_create(run_dir, tmp_path, capsys):
     (tmp_path / "afile").write_text("")
     assert main(["evaluate", str(run_dir), "--out", str(tmp_path / "afile" / "ev")]) == 2
