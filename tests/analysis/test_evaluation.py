@@ -34,6 +34,19 @@ def test_table_has_the_documented_columns_and_one_row_per_episode():
     assert df["level_seed"].min() == 1000  # the stand-in's test range starts there
 
 
+def test_an_agent_trained_anywhere_plays_its_mazes_once_for_both_distributions():
+    agent = stand_in_agent(Fixed(UNIFORM), region=None)
+    ticks = []
+    df = evaluate(agent, 6, seed=2, policies=["sampled"], progress=ticks.append)
+    both = agent.calls
+    train, anywhere = (df[df["distribution"] == d].drop(columns="distribution").reset_index(drop=True)
+                       for d in ("train", "anywhere"))
+    pd.testing.assert_frame_equal(train, anywhere)
+    assert sum(ticks) == 12  # the progress bar still counts both
+    evaluate(agent, 6, seed=2, policies=["sampled"], distributions=["anywhere"])
+    assert agent.calls == 2 * both  # one distribution alone observes as much as both did
+
+
 def test_rows_describe_their_maze_and_episode():
     agent = stand_in_agent(BfsToCheese())
     df = evaluate(agent, 10, distributions=["anywhere"], policies=["greedy"])
