@@ -92,6 +92,8 @@ class MazePolicy(ActorCriticCnnPolicy):
             raise ValueError("diagonal_flip needs compact actions and grid observations (0/1 channels)")
         if moves_only and not (compact and grid):
             raise ValueError("moves_only needs compact actions and grid observations (0/1 channels)")
+        if not self.share_features_extractor:
+            raise ValueError("MazePolicy's heads read one features extractor shared by the actor and critic")
         self.diagonal_flip = diagonal_flip
         self.moves_only = moves_only
         self.register_buffer("flipped_actions", torch.as_tensor(FLIPPED_ACTIONS), persistent=False)
@@ -122,7 +124,8 @@ class MazePolicy(ActorCriticCnnPolicy):
     def evaluate_actions(
         self, obs: torch.Tensor, actions: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        """SB3's values, log-probabilities and entropy, of reflected pairs where ``flip_some`` says."""
+        """SB3's values, log-probabilities and entropy (of the masked distribution where ``moves_only``),
+        of reflected pairs where ``flip_some`` says."""
         if self.training and self.diagonal_flip:
             obs, actions = self.flip_some(obs, actions)
         distribution, values = self._distribution(obs)

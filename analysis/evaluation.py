@@ -138,7 +138,7 @@ def evaluate(
     policies = check_choices(policies, POLICIES, "policies")
     env = config.env
     frames = []
-    played: dict[tuple[int | None, str], list] = {}  # an agent trained anywhere: train is anywhere
+    played: dict[tuple[int | None, str], list[Episode]] = {}  # an agent trained anywhere: train is anywhere
     for distribution in distributions:
         region = env.region if distribution == "train" else None
         mazes = [generate_maze(level, env.world_size, region) for level in levels]

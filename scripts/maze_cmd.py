@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
 import tyro
 
 from cheesemaze.envs.geometry import decision_square

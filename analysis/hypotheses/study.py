@@ -74,9 +74,23 @@ def seed_blocks(agent: Any, config: StudyConfig) -> tuple[range, range, range]:
     return range(start, a), range(a, b), range(b, b + config.n_shutdown)
 
 
+MOVES_ONLY_CAVEAT = (
+    "Caveat: this agent's policy cannot stay put (ppo.moves_only: no NOOP, no move into a wall), while the "
+    "training-compatible model and its n/(n+1) bound assume a mouse that can; read its predictions and the "
+    "shutdown comparison with that in mind."
+)
+
+
+def moves_only(agent: Any) -> bool:
+    """Whether the agent was trained with ``ppo.moves_only`` (its policy has no action that stays put)."""
+    return bool(getattr(getattr(agent.config, "ppo", None), "moves_only", False))
+
+
 def run_study(agent: Any, out_dir: Path, config: StudyConfig, say: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the study into the new folder ``out_dir``; returns its summary."""
     calibration_seeds, test_seeds, shutdown_seeds = seed_blocks(agent, config)
+    if moves_only(agent):
+        say(MOVES_ONLY_CAVEAT)
     env = agent.config.env
     policy = config.predict.calibration_policy
     rollout_options = {"distributions": ("anywhere",), "policies": (policy,), "seed": config.seed}
@@ -140,6 +154,7 @@ def report_markdown(agent: Any, config: StudyConfig, document: dict[str, Any], s
     lines = [
         f"# Hypotheses for agent `{name}`",
         "",
+        *([MOVES_ONLY_CAVEAT, ""] if moves_only(agent) else []),
         f"Calibration: {document['calibration']['episodes']} cheese-anywhere mazes"
         f"{' with a decision square' if config.predict.decision_square_only else ''} "
         f"(level seeds from {seed_blocks(agent, config)[0].start}). Predictions for "

@@ -72,7 +72,7 @@ def test_a_config_from_before_the_precision_field_loads_as_float32():
 
 
 def test_a_config_from_before_moves_only_loads_without_the_mask():
-    data = config_to_dict(dataclasses.replace(CPU_EASY, ppo=dataclasses.replace(CPU_EASY.ppo, moves_only=False)))
+    data = config_to_dict(CPU_EASY)
     del data["ppo"]["moves_only"]
     assert config_from_dict(data).ppo.moves_only is False
 

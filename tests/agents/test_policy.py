@@ -7,6 +7,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
+from stable_baselines3.common.policies import ActorCriticPolicy
 
 from cheesemaze.agents.config import CPU_EASY, EnvConfig, PPOConfig
 from cheesemaze.agents.loading import Agent
@@ -152,3 +153,35 @@ def test_the_policy_rejects_moves_only_without_grid_and_compact_actions():
         MazePolicy(obs_space, gym.spaces.Discrete(15), lambda _: 1e-3, **kwargs)
     with pytest.raises(ValueError, match="moves_only"):
         MazePolicy(gym.spaces.Box(0, 255, (3, 64, 64), np.uint8), gym.spaces.Discrete(5), lambda _: 1e-3, **kwargs)
+
+
+def test_without_options_the_policy_acts_and_evaluates_exactly_as_stable_baselines3s():
+    obs, actions = batch(128)
+    policy = build_policy(SMALL)
+    torch.manual_seed(1)
+    ours = policy(obs)
+    after_ours = torch.get_rng_state()
+    torch.manual_seed(1)
+    theirs = ActorCriticPolicy.forward(policy, obs)
+    assert torch.equal(after_ours, torch.get_rng_state())
+    for got, want in zip(ours, theirs):
+        assert torch.equal(got, want)
+    for got, want in zip(policy.evaluate_actions(obs, actions), ActorCriticPolicy.evaluate_actions(policy, obs, actions)):
+        assert torch.equal(got, want)
+    probs = policy.get_distribution(obs).distribution.probs
+    assert torch.equal(probs, ActorCriticPolicy.get_distribution(policy, obs).distribution.probs)
+
+
+def test_moves_only_masks_the_reflected_observation_when_flipping():
+    obs, actions = batch(256)
+    both = dataclasses.replace(SMALL, ppo=dataclasses.replace(SMALL.ppo, moves_only=True, diagonal_flip=1.0))
+    policy = build_policy(both).train()
+    masked = build_policy(with_moves_only())
+    masked.load_state_dict(policy.state_dict())
+    masked.train()
+    reflected = torch.as_tensor(flip_grid(obs.numpy()).copy())
+    flipped = torch.as_tensor(FLIPPED_ACTIONS)[actions]
+    torch.testing.assert_close(policy.evaluate_actions(obs, actions), masked.evaluate_actions(reflected, flipped))
+    # the reflection of a moving action is a moving action of the reflected maze
+    moving = moving_actions(obs)
+    assert torch.equal(moving[:, torch.as_tensor(FLIPPED_ACTIONS)], moving_actions(reflected))

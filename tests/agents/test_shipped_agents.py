@@ -1,19 +1,12 @@
 """The shipped agents load by name, into a working copy, with the architecture their config names."""
 
-import json
-import re
-import shlex
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from cheesemaze.agents.checkpoint import load_checkpoint, save_checkpoint
-from cheesemaze.agents.config import config_from_dict
 from cheesemaze.agents.loading import load_agent
 from cheesemaze.agents.rundir import TRAINED_DIR, latest_checkpoint, resolve_agent_dir, shipped_agents
 from cheesemaze.envs.native import NativeMazeVecEnv
-from cheesemaze.scripts.train import parse
 
 
 def test_both_shipped_agents_are_present():
@@ -44,17 +37,3 @@ def test_a_run_trained_where_the_working_copy_goes_is_not_taken_for_the_shipped_
         resolve_agent_dir("r5", workspace=tmp_path)
     assert resolve_agent_dir(copy) == copy  # by its path, the run is still there to use
 
-
-@pytest.mark.parametrize("name", ["r5", "control"])
-def test_the_readme_command_for_a_shipped_agent_trains_its_config(name):
-    # the preset moves on; the README's command must still name every value the agent was trained with
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
-    row = next(line for line in readme.splitlines() if line.startswith(f"| `{name}` |"))
-    command = shlex.split(re.search(r"`(cheesemaze train [^`]*)`", row).group(1))
-    config, _ = parse(command[2:], "cheesemaze train")
-    shipped = config_from_dict(json.loads((TRAINED_DIR / name / "config.json").read_text())["config"])
-    for part in ("env", "ppo", "seed", "train_levels", "test_levels"):
-        assert getattr(config, part) == getattr(shipped, part), part
-    # the run was stopped by hand at its checkpoint; the command trains to it
-    _, meta = load_checkpoint(latest_checkpoint(TRAINED_DIR / name))
-    assert config.total_timesteps == meta["num_timesteps"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from hypotheses_synthetic import TwoMotivations, stand_in
 
 from cheesemaze.analysis.hypotheses.compatible import CompatibleConfig
 from cheesemaze.analysis.hypotheses.predictions import PredictConfig, read_predictions
-from cheesemaze.analysis.hypotheses.study import StudyConfig, run_study, seed_blocks
+from cheesemaze.analysis.hypotheses.study import MOVES_ONLY_CAVEAT, StudyConfig, run_study, seed_blocks
 from cheesemaze.analysis.hypotheses.utility import UtilityConfig
 
 SMALL = StudyConfig(n_calibration=60, n_test=80, n_shutdown=30, resamples=100,
@@ -36,6 +37,26 @@ def test_study_writes_predictions_before_the_test_rollouts_and_a_report(tmp_path
     # the scripted agent follows a two-motivation rule: the correlates model should beat the intended goal
     scores = {row["hypothesis"]: row for row in summary["scores"]}
     assert scores["correlates"]["accuracy"] > scores["intended"]["accuracy"]
+
+
+class Said(Exception):
+    pass
+
+
+def stop(text):
+    raise Said(text)
+
+
+def test_a_moves_only_agent_is_warned_about_before_any_rollout(tmp_path):
+    agent = stand_in(TwoMotivations())
+    agent.config.ppo = SimpleNamespace(moves_only=True)
+    with pytest.raises(Said) as said:
+        run_study(agent, tmp_path / "hypotheses", SMALL, say=stop)
+    assert str(said.value) == MOVES_ONLY_CAVEAT
+    assert not (tmp_path / "hypotheses").exists()
+    agent.config.ppo.moves_only = False
+    with pytest.raises(Said, match="^calibration"):  # without the option the calibration comes first
+        run_study(agent, tmp_path / "hypotheses", SMALL, say=stop)
 
 
 def test_seed_blocks_refuse_training_seeds():
