@@ -187,14 +187,15 @@ class TrainConfig:
             raise ValueError(f"eval_every must be >= 0; got {self.eval_every}")
         if not re.fullmatch(r"cpu|auto|cuda(:\d+)?", self.device):
             raise ValueError(f"device must be cpu, cuda, cuda:N or auto; got {self.device!r}")
-        if self.ppo.diagonal_flip and (self.env.obs_mode, self.env.action_mode) != ("grid", "compact"):
-            raise ValueError("ppo.diagonal_flip needs env.obs_mode 'grid' and env.action_mode 'compact' "
-                             f"(got {self.env.obs_mode!r}, {self.env.action_mode!r}): the RGB frame's mouse "
-                             "sprite and procgen's diagonal buttons are not symmetric under the reflection")
-        if self.ppo.moves_only and (self.env.obs_mode, self.env.action_mode) != ("grid", "compact"):
-            raise ValueError("ppo.moves_only needs env.obs_mode 'grid' and env.action_mode 'compact' "
-                             f"(got {self.env.obs_mode!r}, {self.env.action_mode!r}): it reads the walls "
-                             "around the mouse from the grid channels")
+        grid_compact_options = {  # each reads the grid channels and the compact moves
+            "diagonal_flip": "the RGB frame's mouse sprite and procgen's diagonal buttons are not symmetric "
+                             "under the reflection",
+            "moves_only": "it reads the walls around the mouse from the grid channels",
+        }
+        for name, why in grid_compact_options.items():
+            if getattr(self.ppo, name) and (self.env.obs_mode, self.env.action_mode) != ("grid", "compact"):
+                raise ValueError(f"ppo.{name} needs env.obs_mode 'grid' and env.action_mode 'compact' "
+                                 f"(got {self.env.obs_mode!r}, {self.env.action_mode!r}): {why}")
         rollout = self.env.num_envs * self.ppo.n_steps
         if rollout % self.ppo.batch_size:
             raise ValueError(

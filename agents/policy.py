@@ -88,10 +88,9 @@ class MazePolicy(ActorCriticCnnPolicy):
             raise ValueError(f"diagonal_flip must be a probability in [0, 1]; got {diagonal_flip}")
         grid = len(self.observation_space.shape) == 3 and self.observation_space.high.max() == 1
         compact = self.action_space.n == len(FLIPPED_ACTIONS)
-        if diagonal_flip and not (compact and grid):
-            raise ValueError("diagonal_flip needs compact actions and grid observations (0/1 channels)")
-        if moves_only and not (compact and grid):
-            raise ValueError("moves_only needs compact actions and grid observations (0/1 channels)")
+        for name, on in (("diagonal_flip", diagonal_flip), ("moves_only", moves_only)):
+            if on and not (compact and grid):
+                raise ValueError(f"{name} needs compact actions and grid observations (0/1 channels)")
         if not self.share_features_extractor:
             raise ValueError("MazePolicy's heads read one features extractor shared by the actor and critic")
         self.diagonal_flip = diagonal_flip
