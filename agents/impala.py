@@ -1,7 +1,8 @@
 """The IMPALA CNN (Espeholt et al. 2018) as a stable-baselines3 features extractor.
 
 Three stacks of conv -> max-pool (stride 2) -> two residual blocks, channels 16/32/32 x ``scale``,
-then a ReLU'd linear layer. Each residual addition is its own module (``stacks.{i}.res{j}.add``), so
+then a ReLU'd linear layer; optionally (``full_res_blocks``) residual blocks between the first stack's
+conv and its max-pool, at the observation's full resolution. Each residual addition is its own module (``stacks.{i}.res{j}.add``), so
 analysis can hook the residual stream with ``register_forward_hook``.
 """
 
@@ -37,15 +38,24 @@ class ResidualBlock(nn.Module):
 
 
 class ConvStack(nn.Module):
-    def __init__(self, in_channels: int, out_channels: int) -> None:
+    """conv -> ``pre_blocks`` residual blocks (``pre{j}``, at the input's resolution) -> max-pool ->
+    residual blocks ``res0``, ``res1``."""
+
+    def __init__(self, in_channels: int, out_channels: int, pre_blocks: int = 0) -> None:
         super().__init__()
         self.conv = nn.Conv2d(in_channels, out_channels, 3, padding=1)
+        for j in range(pre_blocks):
+            self.add_module(f"pre{j}", ResidualBlock(out_channels))
+        self.pre_blocks = pre_blocks
         self.pool = nn.MaxPool2d(3, stride=2, padding=1)
         self.res0 = ResidualBlock(out_channels)
         self.res1 = ResidualBlock(out_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.res1(self.res0(self.pool(self.conv(x))))
+        x = self.conv(x)
+        for j in range(self.pre_blocks):
+            x = getattr(self, f"pre{j}")(x)
+        return self.res1(self.res0(self.pool(x)))
 
 
 def pooled_size(size: int) -> int:
@@ -62,18 +72,23 @@ class ImpalaCNN(BaseFeaturesExtractor):
     :param upsample: draw each input pixel as ``upsample`` x ``upsample`` pixels first. On grid
         observations (one pixel per cell) the first max-pool would otherwise merge neighbouring cells
         and blur the walls; procgen's 64x64 frame shows a cell as 2.5-4 pixels.
+    :param full_res_blocks: residual blocks in the first stack before its max-pool, at the input's
+        full resolution (``stacks.0.pre{j}``): on grid observations they read every wall before the
+        pool merges neighbouring cells.
     :param precision: ``"bfloat16"`` runs the three conv stacks under bfloat16 autocast (the residual
         stream a hook reads is then bfloat16: call ``.float()`` before ``.numpy()``); the final linear
         layer, and so the policy and value heads, stay float32. ``"float32"``: everything float32.
     """
 
     def __init__(self, observation_space: gym.spaces.Box, scale: float = 1.0, features_dim: int = 256,
-                 upsample: int = 1, precision: str = "float32") -> None:
+                 upsample: int = 1, precision: str = "float32", full_res_blocks: int = 0) -> None:
         super().__init__(observation_space, features_dim)
         if scale <= 0:
             raise ValueError(f"IMPALA scale must be positive; got {scale}")
         if upsample < 1:
             raise ValueError(f"upsample must be a positive integer; got {upsample}")
+        if full_res_blocks < 0:
+            raise ValueError(f"full_res_blocks must be >= 0; got {full_res_blocks}")
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {sorted(PRECISIONS)}; got {precision!r}")
         self.upsample = upsample
@@ -83,8 +98,8 @@ class ImpalaCNN(BaseFeaturesExtractor):
         in_channels, height, width = observation_space.shape
         height, width = height * upsample, width * upsample
         stacks = []
-        for out_channels in channels:
-            stacks.append(ConvStack(in_channels, out_channels))
+        for i, out_channels in enumerate(channels):
+            stacks.append(ConvStack(in_channels, out_channels, full_res_blocks if i == 0 else 0))
             in_channels, height, width = out_channels, pooled_size(height), pooled_size(width)
         self.stacks = nn.Sequential(*stacks)
         self.fc = nn.Linear(in_channels * height * width, features_dim)

@@ -33,6 +33,21 @@ def test_residual_additions_are_named_modules_that_hooks_can_read():
     assert seen["shape"] == (4, 32, 4, 4)
 
 
+def test_full_res_blocks_run_before_the_first_pool_at_the_input_resolution():
+    net = ImpalaCNN(gym.spaces.Box(0, 1, (3, 15, 15), np.uint8), features_dim=32, full_res_blocks=2)
+    names = [name for name, module in net.named_modules() if isinstance(module, ResidualAdd)]
+    assert names[:2] == ["stacks.0.pre0.add", "stacks.0.pre1.add"]
+    assert names[2:] == [f"stacks.{i}.res{j}.add" for i in range(3) for j in range(2)]
+    shapes = {}
+    for name in ("stacks.0.pre1.add", "stacks.0.res0.add"):
+        dict(net.named_modules())[name].register_forward_hook(
+            lambda module, args, output, name=name: shapes.__setitem__(name, output.shape))
+    assert net(torch.rand((2, 3, 15, 15))).shape == (2, 32)
+    assert shapes == {"stacks.0.pre1.add": (2, 16, 15, 15), "stacks.0.res0.add": (2, 16, 8, 8)}
+    with pytest.raises(ValueError, match="full_res_blocks"):
+        ImpalaCNN(gym.spaces.Box(0, 1, (3, 15, 15), np.uint8), full_res_blocks=-1)
+
+
 def test_scale_must_be_positive():
     with pytest.raises(ValueError, match="scale"):
         ImpalaCNN(gym.spaces.Box(0, 1, (3, 15, 15), np.uint8), scale=0)
