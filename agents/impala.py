@@ -1,9 +1,10 @@
 """The IMPALA CNN (Espeholt et al. 2018) as a stable-baselines3 features extractor.
 
 Three stacks of conv -> max-pool (stride 2) -> two residual blocks, channels 16/32/32 x ``scale``,
-then a ReLU'd linear layer; optionally (``full_res_blocks``) residual blocks between the first stack's
-conv and its max-pool, at the observation's full resolution. Each residual addition is its own module (``stacks.{i}.res{j}.add``), so
-analysis can hook the residual stream with ``register_forward_hook``.
+then a ReLU'd linear layer; optionally (``full_res_blocks``) residual blocks between the first
+stack's conv and its max-pool, at the observation's full resolution. Each residual addition is its
+own module (``stacks.{i}.res{j}.add``, ``stacks.0.pre{j}.add``), so analysis can hook the residual
+stream with ``register_forward_hook``.
 """
 
 from __future__ import annotations
