@@ -99,6 +99,9 @@ def held_out_outcomes(agent: Agent, region: int | None, n: int, seed: int) -> di
     Episodes are counted by level seed, not by finishing order, so long episodes are not left out.
     The env deals seeds in order from the whole held-out range, so no counted seed is ever played a
     second time: a replay that ended before the first play would favour quick (cheese) episodes.
+    Only the envs playing a counted seed ask the agent for actions (the others idle on action 0):
+    the evaluation ends waiting for its longest episodes, which a full batch would spend most of its
+    forward passes on.
     """
     config = agent.config
     start, stop = config.test_levels
@@ -108,8 +111,12 @@ def held_out_outcomes(agent: Agent, region: int | None, n: int, seed: int) -> di
     rng = np.random.default_rng(seed)
     outcomes: dict[int, str] = {}
     obs = env.reset()
+    actions = np.zeros(env.num_envs, dtype=np.int64)
     while len(outcomes) < n:
-        obs, _, _, infos = env.step(agent.act(obs, greedy=False, rng=rng))
+        counted = np.array([maze.level_seed < start + n for maze in env.batch.mazes])
+        actions[:] = 0
+        actions[counted] = agent.act(obs[counted], greedy=False, rng=rng)
+        obs, _, _, infos = env.step(actions)
         for info in infos:
             if "outcome" in info and info["level_seed"] < start + n:
                 outcomes[info["level_seed"]] = info["outcome"]

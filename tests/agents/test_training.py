@@ -336,6 +336,23 @@ def test_evaluation_plays_each_counted_level_exactly_once(monkeypatch):
     assert abs(sum(rates.values()) - 1) < 1e-9 and 0.2 < rates["cheese"] < 0.7  # random walk: ~0.40
 
 
+def test_evaluation_asks_the_agent_only_about_envs_playing_counted_levels():
+    # 40 counted seeds on 40 envs: once an env has finished its seed it idles on later ones, so the
+    # batches shrink to the episodes still running, and no uncounted level is ever shown to the agent.
+    class CountingAgent(RandomAgent):
+        batches: list[int] = []
+
+        def act(self, obs, greedy, rng):
+            self.batches.append(len(obs))
+            return super().act(obs, greedy, rng)
+
+    agent = CountingAgent(CPU_EASY)
+    outcomes = held_out_outcomes(agent, region=5, n=40, seed=0)
+    assert len(outcomes) == 40 and agent.batches[0] == 40
+    assert agent.batches == sorted(agent.batches, reverse=True)  # nothing new is dealt to the agent
+    assert agent.batches[-1] < 40 and len(agent.batches) <= 500
+
+
 def test_evaluation_refuses_more_levels_than_held_out():
     config = dataclasses.replace(CPU_EASY, test_levels=(10**9, 10**9 + 50))
     with pytest.raises(ValueError, match="held-out"):
