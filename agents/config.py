@@ -108,6 +108,9 @@ class PPOConfig:
     full_res_blocks: int = 0
     """Residual blocks in the IMPALA's first stack before its max-pool, at the observation's full
     resolution (agents/impala.py)."""
+    full_res_width: int = 0
+    """Channels between the two convolutions of each full-resolution block (0: the stack's own, 16 x
+    scale); fewer make the blocks cheaper at the cost of a narrower hidden layer."""
     diagonal_flip: float = 0.0
     """Probability that a training sample is reflected across the maze's start-to-top-right diagonal
     in each PPO minibatch (observation reflected, UP/RIGHT and DOWN/LEFT swapped; envs/symmetry.py): the
@@ -135,6 +138,8 @@ class PPOConfig:
                 raise ValueError(f"ppo.{name} must be in (0, 1]; got {getattr(self, name)}")
         if self.full_res_blocks < 0:
             raise ValueError(f"ppo.full_res_blocks must be >= 0; got {self.full_res_blocks}")
+        if self.full_res_width < 0:
+            raise ValueError(f"ppo.full_res_width must be >= 0 (0: the stack's width); got {self.full_res_width}")
         if not 0 < self.lr_final_fraction <= 1:
             raise ValueError(f"ppo.lr_final_fraction must be in (0, 1]; got {self.lr_final_fraction}")
         if not 0 <= self.diagonal_flip <= 1:

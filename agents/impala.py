@@ -27,10 +27,13 @@ class ResidualAdd(nn.Module):
 
 
 class ResidualBlock(nn.Module):
-    def __init__(self, channels: int) -> None:
+    """``x + conv1(relu(conv0(relu(x))))``; ``hidden`` channels between the two convs (default: as x)."""
+
+    def __init__(self, channels: int, hidden: int | None = None) -> None:
         super().__init__()
-        self.conv0 = nn.Conv2d(channels, channels, 3, padding=1)
-        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
+        hidden = hidden or channels
+        self.conv0 = nn.Conv2d(channels, hidden, 3, padding=1)
+        self.conv1 = nn.Conv2d(hidden, channels, 3, padding=1)
         self.add = ResidualAdd()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -39,14 +42,14 @@ class ResidualBlock(nn.Module):
 
 
 class ConvStack(nn.Module):
-    """conv -> ``pre_blocks`` residual blocks (``pre{j}``, at the input's resolution) -> max-pool ->
-    residual blocks ``res0``, ``res1``."""
+    """conv -> ``pre_blocks`` residual blocks (``pre{j}``, at the input's resolution, ``pre_width``
+    hidden channels) -> max-pool -> residual blocks ``res0``, ``res1``."""
 
-    def __init__(self, in_channels: int, out_channels: int, pre_blocks: int = 0) -> None:
+    def __init__(self, in_channels: int, out_channels: int, pre_blocks: int = 0, pre_width: int = 0) -> None:
         super().__init__()
         self.conv = nn.Conv2d(in_channels, out_channels, 3, padding=1)
         for j in range(pre_blocks):
-            self.add_module(f"pre{j}", ResidualBlock(out_channels))
+            self.add_module(f"pre{j}", ResidualBlock(out_channels, pre_width or None))
         self.pre_blocks = pre_blocks
         self.pool = nn.MaxPool2d(3, stride=2, padding=1)
         self.res0 = ResidualBlock(out_channels)
@@ -76,13 +79,15 @@ class ImpalaCNN(BaseFeaturesExtractor):
     :param full_res_blocks: residual blocks in the first stack before its max-pool, at the input's
         full resolution (``stacks.0.pre{j}``): on grid observations they read every wall before the
         pool merges neighbouring cells.
+    :param full_res_width: channels between those blocks' two convolutions (0: the stack's own).
     :param precision: ``"bfloat16"`` runs the three conv stacks under bfloat16 autocast (the residual
         stream a hook reads is then bfloat16: call ``.float()`` before ``.numpy()``); the final linear
         layer, and so the policy and value heads, stay float32. ``"float32"``: everything float32.
     """
 
     def __init__(self, observation_space: gym.spaces.Box, scale: float = 1.0, features_dim: int = 256,
-                 upsample: int = 1, precision: str = "float32", full_res_blocks: int = 0) -> None:
+                 upsample: int = 1, precision: str = "float32", full_res_blocks: int = 0,
+                 full_res_width: int = 0) -> None:
         super().__init__(observation_space, features_dim)
         if scale <= 0:
             raise ValueError(f"IMPALA scale must be positive; got {scale}")
@@ -90,6 +95,8 @@ class ImpalaCNN(BaseFeaturesExtractor):
             raise ValueError(f"upsample must be a positive integer; got {upsample}")
         if full_res_blocks < 0:
             raise ValueError(f"full_res_blocks must be >= 0; got {full_res_blocks}")
+        if full_res_width < 0:
+            raise ValueError(f"full_res_width must be >= 0 (0: the stack's width); got {full_res_width}")
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {sorted(PRECISIONS)}; got {precision!r}")
         self.upsample = upsample
@@ -100,7 +107,8 @@ class ImpalaCNN(BaseFeaturesExtractor):
         height, width = height * upsample, width * upsample
         stacks = []
         for i, out_channels in enumerate(channels):
-            stacks.append(ConvStack(in_channels, out_channels, full_res_blocks if i == 0 else 0))
+            pre_blocks = full_res_blocks if i == 0 else 0
+            stacks.append(ConvStack(in_channels, out_channels, pre_blocks, full_res_width))
             in_channels, height, width = out_channels, pooled_size(height), pooled_size(width)
         self.stacks = nn.Sequential(*stacks)
         self.fc = nn.Linear(in_channels * height * width, features_dim)

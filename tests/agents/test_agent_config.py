@@ -52,6 +52,7 @@ def test_config_round_trips_through_dict(preset):
         (lambda: dict(ppo=PPOConfig(precision="half")), "precision"),
         (lambda: dict(ppo=PPOConfig(diagonal_flip=1.5)), "diagonal_flip"),
         (lambda: dict(ppo=PPOConfig(full_res_blocks=-1)), "full_res_blocks"),
+        (lambda: dict(ppo=PPOConfig(full_res_width=-1)), "full_res_width"),
         (lambda: dict(env=EnvConfig(obs_mode="rgb"), ppo=PPOConfig(diagonal_flip=0.5)), "grid"),
         (lambda: dict(env=EnvConfig(action_mode="procgen"), ppo=PPOConfig(diagonal_flip=0.5)), "compact"),
         (lambda: dict(env=EnvConfig(obs_mode="rgb"), ppo=PPOConfig(moves_only=True)), "moves_only.*grid"),
@@ -80,8 +81,9 @@ def test_a_config_from_before_moves_only_loads_without_the_mask():
 
 def test_a_config_from_before_full_res_blocks_loads_without_them():
     data = config_to_dict(CPU_EASY)
-    del data["ppo"]["full_res_blocks"]
-    assert config_from_dict(data).ppo.full_res_blocks == 0
+    del data["ppo"]["full_res_blocks"], data["ppo"]["full_res_width"]
+    ppo = config_from_dict(data).ppo
+    assert (ppo.full_res_blocks, ppo.full_res_width) == (0, 0)
 
 
 def test_config_from_dict_rejects_unknown_fields():

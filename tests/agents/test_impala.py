@@ -48,6 +48,21 @@ def test_full_res_blocks_run_before_the_first_pool_at_the_input_resolution():
         ImpalaCNN(gym.spaces.Box(0, 1, (3, 15, 15), np.uint8), full_res_blocks=-1)
 
 
+def test_full_res_width_narrows_only_the_blocks_hidden_layer():
+    space = gym.spaces.Box(0, 1, (3, 15, 15), np.uint8)
+    net = ImpalaCNN(space, features_dim=32, full_res_blocks=1, full_res_width=8)
+    block = net.stacks[0].pre0
+    assert (block.conv0.in_channels, block.conv0.out_channels) == (16, 8)
+    assert (block.conv1.in_channels, block.conv1.out_channels) == (8, 16)
+    assert net.stacks[0].res0.conv0.out_channels == 16  # the pooled blocks keep the stack's width
+    wide = ImpalaCNN(space, features_dim=32, full_res_blocks=1)
+    assert wide.stacks[0].pre0.conv0.out_channels == 16
+    assert sum(p.numel() for p in net.parameters()) < sum(p.numel() for p in wide.parameters())
+    assert net(torch.rand((2, 3, 15, 15))).shape == (2, 32)
+    with pytest.raises(ValueError, match="full_res_width"):
+        ImpalaCNN(space, full_res_blocks=1, full_res_width=-1)
+
+
 def test_scale_must_be_positive():
     with pytest.raises(ValueError, match="scale"):
         ImpalaCNN(gym.spaces.Box(0, 1, (3, 15, 15), np.uint8), scale=0)
