@@ -1,14 +1,16 @@
 """Training throughput: the default preset against SB3 PPO + IMPALA (scale 1) on procgen's maze.
 
 All setups are measured in this one run on this machine, each in a fresh process, for the same number
-of PPO iterations, and the ratios of their env-steps per second are printed (target: at least 30x).
+of PPO iterations (at least ``--iterations``, and more until ``--min-seconds`` have passed: the fast
+setups take seconds per iteration, and a few seconds of timing swing with the machine's load), and the
+ratios of their env-steps per second are printed (target: at least 30x).
 cheesemaze trains with glibc's malloc told to keep freed memory (``keep_freed_memory``). The baseline
 is timed as stable-baselines3 runs it (stock IMPALA, usual NCHW layout, default allocator: the ratio
 the target refers to), then with the same allocator setting as cheesemaze, and then also with
 cheesemaze's channels-last IMPALA, so the gain from each part shows. cpu-easy is also timed with float32
 convolutions (its ``ppo.precision`` is "auto": bfloat16 on CPUs with native bfloat16 arithmetic).
 
-    python benchmarks/bench_training.py [--iterations 2] [--threads 1]
+    python benchmarks/bench_training.py [--iterations 2] [--min-seconds 30] [--threads 1]
 """
 
 from __future__ import annotations
@@ -43,9 +45,10 @@ SETUPS = (  # name, config, channels-last network, allocator kept freed memory
 )
 
 
-def steps_per_second(config: TrainConfig, iterations: int, threads: int, channels_last: bool,
-                     keep_memory: bool) -> float:
-    """Env-steps per second of ``iterations`` PPO iterations (rollout + update), after one warm-up."""
+def steps_per_second(config: TrainConfig, iterations: int, min_seconds: float, threads: int,
+                     channels_last: bool, keep_memory: bool) -> tuple[float, int]:
+    """Env-steps per second of PPO iterations (rollout + update) after one warm-up: ``iterations`` of
+    them, and more until ``min_seconds`` have passed. Returns the rate and the iterations timed."""
     torch.set_num_threads(threads)
     if keep_memory:
         keep_freed_memory()
@@ -53,27 +56,30 @@ def steps_per_second(config: TrainConfig, iterations: int, threads: int, channel
     model = build_model(config, env)
     model.policy.features_extractor.channels_last = channels_last
     model.learn(config.rollout_size)  # warm-up: first-call costs of torch and the env
-    steps = iterations * config.rollout_size
-    start = time.perf_counter()
-    model.learn(steps, reset_num_timesteps=False)
+    done, start = 0, time.perf_counter()
+    while done < iterations or time.perf_counter() - start < min_seconds:
+        model.learn(config.rollout_size, reset_num_timesteps=False)  # keeps the env's episodes going
+        done += 1
     elapsed = time.perf_counter() - start
     env.close()
-    return steps / elapsed
+    return done * config.rollout_size / elapsed, done
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--iterations", type=int, default=2, help="PPO iterations timed per setup")
+    parser.add_argument("--iterations", type=int, default=2, help="PPO iterations timed per setup, at least")
+    parser.add_argument("--min-seconds", type=float, default=30.0, help="time each setup at least this long")
     parser.add_argument("--threads", type=int, default=CPU_EASY.torch_threads, help="torch threads for all")
     args = parser.parse_args()
     sps = []
     for name, config, channels_last, keep_memory in SETUPS:
         # A fresh process each: the allocator setting is process-wide and cannot be undone.
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            job = pool.submit(steps_per_second, config, args.iterations, args.threads, channels_last, keep_memory)
-            sps.append(job.result())
-        print(f"{name:<42} {sps[-1]:>8,.0f} env-steps/s  ({args.iterations} x {config.rollout_size} steps)",
-              flush=True)
+            job = pool.submit(steps_per_second, config, args.iterations, args.min_seconds, args.threads,
+                              channels_last, keep_memory)
+            rate, iterations = job.result()
+        sps.append(rate)
+        print(f"{name:<42} {rate:>8,.0f} env-steps/s  ({iterations} x {config.rollout_size} steps)", flush=True)
     precision = resolve_precision(CPU_EASY).ppo.precision
     print(f"ratio: {sps[0] / sps[2]:.1f}x against the stock baseline (target >= 30x); {sps[0] / sps[3]:.1f}x "
           f"with the same allocator setting; {sps[0] / sps[4]:.1f}x against the channels-last baseline; "
