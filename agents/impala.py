@@ -27,9 +27,9 @@ class ResidualAdd(nn.Module):
 
 
 class ResidualBlock(nn.Module):
-    """``x + conv1(relu(conv0(relu(x))))``; ``hidden`` channels between the two convs (default: as x)."""
+    """``x + conv1(relu(conv0(relu(x))))``; ``hidden`` channels between the two convs (0: as x)."""
 
-    def __init__(self, channels: int, hidden: int | None = None) -> None:
+    def __init__(self, channels: int, hidden: int = 0) -> None:
         super().__init__()
         hidden = hidden or channels
         self.conv0 = nn.Conv2d(channels, hidden, 3, padding=1)
@@ -49,7 +49,7 @@ class ConvStack(nn.Module):
         super().__init__()
         self.conv = nn.Conv2d(in_channels, out_channels, 3, padding=1)
         for j in range(pre_blocks):
-            self.add_module(f"pre{j}", ResidualBlock(out_channels, pre_width or None))
+            self.add_module(f"pre{j}", ResidualBlock(out_channels, pre_width))
         self.pre_blocks = pre_blocks
         self.pool = nn.MaxPool2d(3, stride=2, padding=1)
         self.res0 = ResidualBlock(out_channels)

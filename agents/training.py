@@ -113,7 +113,7 @@ def held_out_outcomes(agent: Agent, region: int | None, n: int, seed: int) -> di
     obs = env.reset()
     actions = np.zeros(env.num_envs, dtype=np.int64)
     while len(outcomes) < n:
-        counted = np.array([maze.level_seed < start + n for maze in env.batch.mazes])
+        counted = env.level_seeds_playing < start + n
         actions[:] = 0
         actions[counted] = agent.act(obs[counted], greedy=False, rng=rng)
         obs, _, _, infos = env.step(actions)

@@ -187,6 +187,11 @@ class MazeVecEnvBase(VecEnv):
         """The mazes being played now, with the mouse where it stands."""
         return self.batch.current_mazes()
 
+    @property
+    def level_seeds_playing(self) -> np.ndarray:
+        """The level seed of each env's current episode (without building its maze as ``mazes`` does)."""
+        return np.array([maze.level_seed for maze in self.batch.mazes])
+
     def _take_reset_options(self) -> None:
         """Apply what came with this reset: mazes to play (``options={"mazes": [...]}``), a seed."""
         options = self._options[0] if self._options else {}

@@ -132,6 +132,10 @@ def test_levels_in_order_without_sampling():
     env.reset()
     assert [m.level_seed for m in env.mazes] == [100, 101, 102]
     assert env.mazes[0] == generate_maze(100, 25, 5)
+    assert env.level_seeds_playing.tolist() == [100, 101, 102]
+    for _ in range(MAX_STEPS):  # every episode ends at the time limit; the next seeds come in order
+        env.step(np.full(3, NOOP))
+    assert env.level_seeds_playing.tolist() == [m.level_seed for m in env.mazes] == [103, 104, 105]
 
 
 def test_play_queues_mazes_for_the_next_episodes():
