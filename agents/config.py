@@ -81,9 +81,12 @@ class PPOConfig:
     n_epochs: int = 4
     """Passes over each rollout."""
     learning_rate: float = 1e-3
-    """Adam learning rate (annealed linearly to lr_final_fraction of it)."""
+    """Adam learning rate (annealed linearly to lr_final_fraction of it over lr_decay_steps)."""
     lr_final_fraction: float = 1.0
-    """Learning rate at the end of training as a fraction of the start (1: constant)."""
+    """Learning rate at the end of the decay as a fraction of the start (1: constant)."""
+    lr_decay_steps: int = 0
+    """Env-steps over which the learning rate falls to lr_final_fraction of it, after which it stays
+    there (0: the whole run, total_timesteps)."""
     adam_eps: float = 1e-5
     """Adam epsilon."""
     gamma: float = 0.99
@@ -142,6 +145,8 @@ class PPOConfig:
             raise ValueError(f"ppo.full_res_width must be >= 0 (0: the stack's width); got {self.full_res_width}")
         if not 0 < self.lr_final_fraction <= 1:
             raise ValueError(f"ppo.lr_final_fraction must be in (0, 1]; got {self.lr_final_fraction}")
+        if self.lr_decay_steps < 0:
+            raise ValueError(f"ppo.lr_decay_steps must be >= 0 (0: the whole run); got {self.lr_decay_steps}")
         if not 0 <= self.diagonal_flip <= 1:
             raise ValueError(f"ppo.diagonal_flip must be a probability in [0, 1]; got {self.diagonal_flip}")
         if self.ent_coef < 0 or self.vf_coef < 0:

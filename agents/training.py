@@ -14,6 +14,7 @@ import signal
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -214,16 +215,25 @@ def save_run_checkpoint(model: PPO, run_dir: Path, name: str, wall_seconds: floa
     return path
 
 
+def lr_schedule(config: TrainConfig) -> Callable[[float], float]:
+    """SB3's learning-rate schedule (a function of the fraction of ``total_timesteps`` left): linear
+    from ``ppo.learning_rate`` to ``lr_final_fraction`` of it over ``lr_decay_steps``, then flat."""
+    ppo, total = config.ppo, config.total_timesteps
+    lr0, lr1 = ppo.learning_rate, ppo.learning_rate * ppo.lr_final_fraction
+    decay_steps = ppo.lr_decay_steps or total
+
+    def schedule(progress_remaining: float) -> float:
+        done = min((1.0 - progress_remaining) * total / decay_steps, 1.0)
+        return lr0 + (lr1 - lr0) * done
+
+    return schedule
+
+
 def build_model(config: TrainConfig, env: VecEnv) -> PPO:
     """SB3 PPO with the IMPALA policy, seeded from the config (``ppo.precision`` resolved here)."""
     ppo = resolve_precision(config).ppo
-    lr0, lr1 = ppo.learning_rate, ppo.learning_rate * ppo.lr_final_fraction
-
-    def schedule(progress_remaining: float) -> float:
-        return lr1 + (lr0 - lr1) * progress_remaining
-
     return PPO(
-        MazePolicy, env, learning_rate=schedule, n_steps=ppo.n_steps, batch_size=ppo.batch_size,
+        MazePolicy, env, learning_rate=lr_schedule(config), n_steps=ppo.n_steps, batch_size=ppo.batch_size,
         n_epochs=ppo.n_epochs, gamma=ppo.gamma, gae_lambda=ppo.gae_lambda, clip_range=ppo.clip_range,
         ent_coef=ppo.ent_coef, vf_coef=ppo.vf_coef, max_grad_norm=ppo.max_grad_norm,
         policy_kwargs=policy_kwargs(ppo), seed=config.seed, device=get_device(config.device), verbose=0,

@@ -53,6 +53,7 @@ def test_config_round_trips_through_dict(preset):
         (lambda: dict(ppo=PPOConfig(diagonal_flip=1.5)), "diagonal_flip"),
         (lambda: dict(ppo=PPOConfig(full_res_blocks=-1)), "full_res_blocks"),
         (lambda: dict(ppo=PPOConfig(full_res_width=-1)), "full_res_width"),
+        (lambda: dict(ppo=PPOConfig(lr_decay_steps=-1)), "lr_decay_steps"),
         (lambda: dict(env=EnvConfig(obs_mode="rgb"), ppo=PPOConfig(diagonal_flip=0.5)), "grid"),
         (lambda: dict(env=EnvConfig(action_mode="procgen"), ppo=PPOConfig(diagonal_flip=0.5)), "compact"),
         (lambda: dict(env=EnvConfig(obs_mode="rgb"), ppo=PPOConfig(moves_only=True)), "moves_only.*grid"),

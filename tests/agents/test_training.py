@@ -66,6 +66,20 @@ def test_diagonal_flip_training_is_reproducible_and_recorded(tmp_path):
     assert load_agent(tmp_path / "a").config.ppo.diagonal_flip == 0.5
 
 
+def test_the_learning_rate_decays_over_lr_decay_steps_and_then_stays(tmp_path):
+    ppo = dataclasses.replace(TINY.ppo, learning_rate=1e-3, lr_final_fraction=0.5, lr_decay_steps=256)
+    config = dataclasses.replace(TINY, ppo=ppo, total_timesteps=384)  # three rollouts of 128 steps
+    model = train(config, tmp_path / "run")
+    rows = (tmp_path / "run" / "progress.csv").read_text().splitlines()
+    column = rows[0].split(",").index("train/learning_rate")
+    logged = [float(row.split(",")[column]) for row in rows[1:] if row.split(",")[column]]
+    # SB3 logs an update's values with the next rollout: the rates after 128 and 256 steps
+    assert logged == pytest.approx([7.5e-4, 5e-4])
+    assert model.policy.optimizer.param_groups[0]["lr"] == pytest.approx(5e-4)  # and after 384
+    whole_run = training.lr_schedule(dataclasses.replace(config, ppo=dataclasses.replace(ppo, lr_decay_steps=0)))
+    assert [whole_run(r) for r in (1.0, 0.5, 0.0)] == pytest.approx([1e-3, 7.5e-4, 5e-4])
+
+
 def test_run_directory_holds_config_logs_checkpoints_and_evals(tmp_path):
     run = tmp_path / "run"
     train(TINY, run)
