@@ -237,15 +237,22 @@ CPU_EASY = TrainConfig(
     # random-walk level for 3.75M steps. Clip 0.1 learned faster than 0.2 (0.79 vs 0.69 held-out
     # cheese at 0.75M steps); gamma 0.995 beat 0.99 from about 1M steps on (0.86-0.88 vs 0.80 at
     # 11-14 minutes on two cores). Both comparisons used the training log's evaluation from before its
-    # replay fix, which reads about 0.06 high; see the README's training notes. Two epochs per rollout
+    # replay fix, which reads about 0.06 high; see docs/training_notes.md. Two epochs per rollout
     # learned as much per env-step as four (seeds 0 and 1, to 3.5M and 1.5M steps) at 1.84x the
     # env-steps per second, since the update is most of an iteration on two cores.
     # One residual block at the grid's full resolution before the first max-pool (15x15 cells, not
     # 8x8 pooled ones): the largest mazes are where the agent failed. Alone on two cores it reached
     # 0.966 held-out cheese at 60 minutes (size 15: 0.83) against the plain IMPALA's 0.897 (size 15:
-    # 0.65), at about 1.3x the cost per training step (1.45x in benchmarks/bench_training.py; README).
+    # 0.65), at about 1.3x the cost per training step (1.45x in benchmarks/bench_training.py;
+    # docs/training_notes.md).
+    # Each minibatch sample reflected across the start-to-top-right diagonal with probability 0.5 (a
+    # maze of the same training distribution; envs/symmetry.py), and the learning rate decayed
+    # linearly to 1e-3 over the first 2M steps (about 30 minutes on two cores), then held: together
+    # 0.917 / 0.927 at 30 minutes and 0.963 / 0.974 at 60 (seeds 0 / 1, 700 held-out mazes), against
+    # 0.903 / 0.900 and 0.966 / 0.949 without them (docs/training_notes.md).
     ppo=PPOConfig(impala_scale=1.0, features_dim=256, full_res_blocks=1, batch_size=256, n_epochs=2,
-                  learning_rate=3e-3, gamma=0.995, gae_lambda=0.8, clip_range=0.1, precision="auto"),
+                  learning_rate=3e-3, lr_final_fraction=0.33, lr_decay_steps=2_000_000, diagonal_flip=0.5,
+                  gamma=0.995, gae_lambda=0.8, clip_range=0.1, precision="auto"),
     total_timesteps=8_000_000,
     eval_episodes=300,
 )

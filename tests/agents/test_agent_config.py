@@ -87,6 +87,12 @@ def test_a_config_from_before_full_res_blocks_loads_without_them():
     assert (ppo.full_res_blocks, ppo.full_res_width) == (0, 0)
 
 
+def test_a_config_from_before_lr_decay_steps_decays_over_the_whole_run():
+    data = config_to_dict(CPU_EASY)
+    del data["ppo"]["lr_decay_steps"]
+    assert config_from_dict(data).ppo.lr_decay_steps == 0
+
+
 def test_config_from_dict_rejects_unknown_fields():
     data = config_to_dict(CPU_EASY)
     data["ppo"]["learning_rat"] = 1.0
