@@ -1,11 +1,14 @@
-"""The IMPALA extractor: shapes for every observation kind, hookable residual additions, bfloat16."""
+"""The IMPALA extractor: shapes for every observation kind, hookable residual additions, bfloat16,
+the small-map convolution."""
 
 import gymnasium as gym
 import numpy as np
 import pytest
 import torch
 
-from cheesemaze.agents.impala import ImpalaCNN, ResidualAdd
+import torch.nn.functional as F
+
+from cheesemaze.agents.impala import Conv3x3, ImpalaCNN, ResidualAdd
 
 
 @pytest.mark.parametrize("shape", [(3, 15, 15), (3, 25, 25), (3, 64, 64)])
@@ -107,3 +110,41 @@ def test_bfloat16_precision_runs_the_conv_stacks_in_bfloat16_and_the_rest_in_flo
 def test_precision_must_be_known():
     with pytest.raises(ValueError, match="precision"):
         ImpalaCNN(gym.spaces.Box(0, 1, (3, 15, 15), np.uint8), precision="float16")
+
+
+@pytest.mark.parametrize("size", [(1, 1), (1, 2), (2, 1), (2, 2), (3, 3), (4, 4)])
+@pytest.mark.parametrize("layout", [torch.channels_last, torch.contiguous_format])
+def test_conv3x3_computes_torchs_convolution_and_its_gradients(size, layout):
+    torch.manual_seed(0)
+    conv = Conv3x3(6, 5)
+    x = torch.randn(7, 6, *size).contiguous(memory_format=layout).requires_grad_()
+    out = conv(x)
+    reference = F.conv2d(x, conv.weight, conv.bias, padding=1)
+    assert out.shape == reference.shape == (7, 5, *size)
+    torch.testing.assert_close(out, reference, rtol=1e-5, atol=1e-5)
+    grad = torch.randn_like(reference)
+    got = torch.autograd.grad(out, (x, conv.weight, conv.bias), grad)
+    expected = torch.autograd.grad(reference, (x, conv.weight, conv.bias), grad)
+    for g, e in zip(got, expected):
+        torch.testing.assert_close(g, e, rtol=1e-5, atol=1e-5)
+
+
+def test_conv3x3_keeps_the_conv2d_parameters_and_runs_the_impala_third_stack_on_2x2_maps():
+    conv, plain = Conv3x3(4, 8), torch.nn.Conv2d(4, 8, 3, padding=1)
+    assert {k: v.shape for k, v in conv.state_dict().items()} == {k: v.shape for k, v in plain.state_dict().items()}
+    net = ImpalaCNN(gym.spaces.Box(0, 1, (3, 15, 15), np.uint8))
+    seen = {}
+    net.stacks[2].res0.conv0.register_forward_hook(lambda module, args, out: seen.update(shape=args[0].shape))
+    x = (torch.rand((3, 3, 15, 15)) > 0.5).float()
+    out = net(x)
+    assert seen["shape"] == (3, 32, 2, 2)  # the map on which Conv3x3 takes its matrix product
+    with torch.no_grad():  # the same network with torch's convolution everywhere
+        stacks = [net.stacks[i] for i in range(3)]
+        y = x
+        for stack in stacks:
+            y = stack.pool(stack.conv(y))
+            for block in (stack.res0, stack.res1):
+                h = F.conv2d(torch.relu(y), block.conv0.weight, block.conv0.bias, padding=1)
+                y = y + F.conv2d(torch.relu(h), block.conv1.weight, block.conv1.bias, padding=1)
+        reference = torch.relu(net.fc(torch.relu(y).flatten(1)))
+    torch.testing.assert_close(out, reference, rtol=1e-5, atol=1e-5)
