@@ -250,11 +250,7 @@ CPU_EASY = TrainConfig(
     # linearly to 1e-3 over the first 2M steps (about 30 minutes on two cores without native
     # bfloat16), then held: together 0.917 / 0.927 at 30 minutes and 0.963 / 0.974 at 60 (seeds 0 /
     # 1, 700 held-out mazes), against 0.903 / 0.900 and 0.966 / 0.949 without them
-    # (docs/training_notes.md). Rerun after Conv3x3 (agents/impala.py; the same function, ~10%
-    # faster updates), seeds 0 / 1 / 2 / 3: 0.947 / 0.823 / 0.954 / 0.931 at 30 minutes, 0.980 /
-    # 0.961 / 0.964 / 0.967 at 60 (float32, no native bfloat16). On a two-core machine with native
-    # bfloat16 (about 5x the env-steps/s) all four seeds reached the 8M steps below within 30
-    # minutes: 0.981 / 0.983 / 0.986 / 0.976.
+    # (docs/training_notes.md, which has every run since, on both machines the README reports).
     ppo=PPOConfig(impala_scale=1.0, features_dim=256, full_res_blocks=1, batch_size=256, n_epochs=2,
                   learning_rate=3e-3, lr_final_fraction=0.33, lr_decay_steps=2_000_000, diagonal_flip=0.5,
                   gamma=0.995, gae_lambda=0.8, clip_range=0.1, precision="auto"),
