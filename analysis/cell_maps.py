@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cheesemaze.analysis.features import maze_features
-from cheesemaze.analysis.rollout import Policy
+from cheesemaze.agents.rollout import Policy
 from cheesemaze.envs.actions import COMPACT_NAMES, COMPACT_STEPS, PROCGEN_TO_COMPACT, check_action_mode
 from cheesemaze.envs.geometry import bfs_distances
 from cheesemaze.envs.maze import Cell, Maze

@@ -18,7 +18,7 @@ import pandas as pd
 
 from cheesemaze.analysis.features import FEATURES, maze_features
 from cheesemaze.analysis.outputs import numbered_paths, staged_dir
-from cheesemaze.analysis.rollout import OUTCOME_REGION, ROLLOUT_OUTCOMES, Episode, rollout
+from cheesemaze.agents.rollout import OUTCOME_REGION, ROLLOUT_OUTCOMES, Episode, rollout
 from cheesemaze.envs.maze import Maze, generate_maze
 
 DISTRIBUTIONS = ("train", "anywhere")

@@ -138,7 +138,7 @@ def write_figures(folder: Path, agent: Any, df: pd.DataFrame, rows: pd.DataFrame
     from cheesemaze.analysis.figures.policy_maps import actor_critic_figure, trajectories_figure
     from cheesemaze.analysis.figures.regression import regression_figure
     from cheesemaze.analysis.figures.training import read_progress, training_curves_figure
-    from cheesemaze.analysis.rollout import rollout
+    from cheesemaze.agents.rollout import rollout
 
     folder.mkdir()
     name = Path(agent.run_dir).name

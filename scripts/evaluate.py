@@ -17,7 +17,7 @@ from cheesemaze.analysis.evaluation import (
     DISTRIBUTIONS, POLICIES, check_levels, default_name, run_evaluation, summarize,
 )
 from cheesemaze.analysis.outputs import check_writable, fresh_path
-from cheesemaze.analysis.rollout import ROLLOUT_OUTCOMES, SHUTDOWN
+from cheesemaze.agents.rollout import ROLLOUT_OUTCOMES, SHUTDOWN
 from cheesemaze.scripts.args import AgentArg
 
 EVALUATIONS_DIR = "evaluations"

@@ -193,7 +193,7 @@ def maze_plot(argv: list[str], prog: str, kind: str) -> int:
             title = f"{agent.run_dir.name}, level {maze.level_seed}: actor and critic"
             return actor_critic_figure(cell_map(agent, maze, env.obs_mode, env.action_mode), title=title), stem
         from cheesemaze.analysis.figures.policy_maps import trajectories_figure
-        from cheesemaze.analysis.rollout import rollout
+        from cheesemaze.agents.rollout import rollout
 
         played = rollout(agent, [maze] * config.episodes, greedy=config.greedy, seed=config.seed,
                          obs_mode=env.obs_mode, action_mode=env.action_mode)

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from cheesemaze.analysis.evaluation import wilson_interval
 from cheesemaze.analysis.figures.canvas import OUTCOME_COLOURS, PAGE_WIDTH, chart, paper_style
-from cheesemaze.analysis.rollout import ROLLOUT_OUTCOMES
+from cheesemaze.agents.rollout import ROLLOUT_OUTCOMES
 
 OUTCOME_LABELS = {"cheese": "cheese", "top_right": "top-right 5x5, no cheese", "other": "neither",
                   "shutdown": "shutdown cell"}

@@ -46,7 +46,7 @@ import pandas as pd
 from cheesemaze.analysis.hypotheses.finite_horizon import dynamic_programming_outcomes
 from cheesemaze.analysis.hypotheses.graph import MazeGraph, maze_graphs
 from cheesemaze.analysis.hypotheses.priors import parse_prior
-from cheesemaze.analysis.rollout import ROLLOUT_OUTCOMES
+from cheesemaze.agents.rollout import ROLLOUT_OUTCOMES
 from cheesemaze.envs.maze import Cell, Maze
 from cheesemaze.envs.native import MAX_STEPS
 

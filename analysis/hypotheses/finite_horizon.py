@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from cheesemaze.analysis.hypotheses.graph import MazeGraph
-from cheesemaze.analysis.rollout import ROLLOUT_OUTCOMES
+from cheesemaze.agents.rollout import ROLLOUT_OUTCOMES
 
 TIE_ORDER = np.array([4, 0, 1, 2, 3])
 """Compact actions in tie-breaking order: NOOP first."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cheesemaze.analysis.rollout import OUTCOME_REGION
+from cheesemaze.agents.rollout import OUTCOME_REGION
 from cheesemaze.envs.actions import COMPACT_STEPS
 from cheesemaze.envs.geometry import bfs_distances, region_box
 from cheesemaze.envs.maze import Cell, Maze

@@ -19,7 +19,7 @@ import pandas as pd
 
 from cheesemaze.analysis.evaluation import wilson_interval
 from cheesemaze.analysis.hypotheses.compatible import SHUTDOWN, CompatibleConfig, solve
-from cheesemaze.analysis.rollout import OUTCOME_REGION, rollout
+from cheesemaze.agents.rollout import OUTCOME_REGION, rollout
 from cheesemaze.envs.geometry import shortest_path
 from cheesemaze.envs.maze import Cell, Maze, generate_maze
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from cheesemaze.analysis.evaluation import ANYWHERE, COLUMNS, format_path, maze_columns
 from cheesemaze.analysis.hypotheses.graph import GraphBatch
-from cheesemaze.analysis.rollout import ACTION_LETTERS
+from cheesemaze.agents.rollout import ACTION_LETTERS
 from cheesemaze.envs.actions import COMPACT_STEPS, NOOP
 from cheesemaze.envs.geometry import bfs_distances
 from cheesemaze.envs.render import CHEESE, MOUSE, WALL

@@ -20,7 +20,7 @@ from cheesemaze.analysis.figures.outcomes import outcome_rates_figure, outcome_t
 from cheesemaze.analysis.figures.policy_maps import actor_critic_figure, trajectories_figure
 from cheesemaze.analysis.figures.regression import regression_figure
 from cheesemaze.analysis.figures.training import read_progress, training_curves_figure
-from cheesemaze.analysis.rollout import rollout
+from cheesemaze.agents.rollout import rollout
 from cheesemaze.envs.maze import generate_maze
 from cheesemaze.envs.text import parse_maze
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from stand_ins import BfsToCheese, Fixed
 
-from cheesemaze.analysis.rollout import rollout
+from cheesemaze.agents.rollout import rollout
 from cheesemaze.envs.actions import COMPACT_STEPS, LETTERS
 from cheesemaze.envs.geometry import shortest_path, step_distance
 from cheesemaze.envs.maze import generate_maze
