@@ -14,8 +14,8 @@ from typing import Any, Literal, get_args
 
 from cheesemaze.envs import maze
 from cheesemaze.envs.actions import check_action_mode
+from cheesemaze.envs.game import MAX_STEPS
 from cheesemaze.envs.maze import check_region, check_world_size
-from cheesemaze.envs.native import MAX_STEPS
 from cheesemaze.envs.render import check_obs_mode
 
 LevelRange = tuple[int, int]

@@ -16,7 +16,7 @@ from stable_baselines3.common.utils import get_device
 from cheesemaze.agents.config import PPOConfig, TrainConfig
 from cheesemaze.agents.impala import ImpalaCNN
 from cheesemaze.envs.actions import COMPACT_STEPS
-from cheesemaze.envs.native import action_space, observation_space
+from cheesemaze.envs.game import action_space, observation_space
 from cheesemaze.envs.render import MOUSE, WALL
 from cheesemaze.envs.symmetry import FLIPPED_ACTIONS
 

@@ -20,8 +20,8 @@ import numpy as np
 
 from cheesemaze.agents.loading import choose_actions
 from cheesemaze.envs.actions import COMPACT_NAMES, COMPACT_TO_PROCGEN, LETTERS, NOOP, PROCGEN_TO_COMPACT, check_action_mode
+from cheesemaze.envs.game import MAX_STEPS, MazeBatch
 from cheesemaze.envs.maze import Cell, Maze
-from cheesemaze.envs.native import MAX_STEPS, MazeBatch
 from cheesemaze.envs.render import check_obs_mode
 
 OUTCOME_REGION = 5

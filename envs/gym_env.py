@@ -12,12 +12,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from cheesemaze.envs.game import MazeBatch, action_space, observation_space
 from cheesemaze.envs.maze import TRAIN_LEVELS, Maze, check_region, check_world_size, generate_maze
-from cheesemaze.envs.native import (
-    MazeBatch,
-    action_space,
-    observation_space,
-)
 from cheesemaze.envs.render import check_obs_mode, grid_to_rgb
 
 

@@ -4,7 +4,7 @@ Description
     procgen's own game (the ``procgen-mirror`` wheel) steps the mazes and renders the frames. At
     every episode start the game state is read and, where needed, rewritten before the first
     frame is shown: the cheese moved into the region, or a chosen maze or level put in place.
-    A native :class:`~cheesemaze.envs.native.MazeBatch` follows every game step for step (it is
+    A native :class:`~cheesemaze.envs.game.MazeBatch` follows every game step for step (it is
     what knows the path for the episode info) and must agree with procgen's endings.
 Observations
     procgen's 64x64 RGB frame of the whole world; ``use_backgrounds``, ``restrict_themes`` and
@@ -39,13 +39,9 @@ from procgen import ProcgenGym3Env
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvStepReturn
 
 from cheesemaze.envs.actions import COMPACT_STEPS, PROCGEN_TO_COMPACT
+from cheesemaze.envs.game import MazeBatch, action_space, observation_space
 from cheesemaze.envs.maze import TRAIN_LEVELS, WORLD_SIZES, Maze, check_region, draw_cheese
-from cheesemaze.envs.native import (
-    MazeBatch,
-    MazeVecEnvBase,
-    action_space,
-    observation_space,
-)
+from cheesemaze.envs.native import MazeVecEnvBase
 from cheesemaze.envs.procgen_layout import procgen_level
 from cheesemaze.envs.procgen_state import (
     GOAL,

@@ -7,6 +7,8 @@ lazy import cannot slip past.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,6 +43,54 @@ def names_in(source: str, package: list[str]) -> list[str]:
     return names
 
 
+def eager_names(path: Path) -> list[str]:
+    """The absolute module names that importing the file imports at once (not inside a function)."""
+    package = ["cheesemaze", *path.relative_to(ROOT).parent.parts]
+    tree = ast.parse(path.read_text())
+    names = []
+    todo = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names += names_in(ast.unparse(node), package)
+        else:
+            todo += list(ast.iter_child_nodes(node))
+    return names
+
+
+def module_files(name: str) -> list[Path]:
+    """The files that importing the cheesemaze module ``name`` runs: its packages' ``__init__`` and
+    the longest prefix of ``name`` that is a module (none for other libraries)."""
+    parts = name.split(".")
+    if parts[0] != "cheesemaze" or len(parts) < 2 or parts[1] not in LAYERS:
+        return []
+    files = [ROOT.joinpath(*parts[1:end], "__init__.py") for end in range(2, len(parts) + 1)]
+    files = [f for f in files if f.is_file()]
+    for end in range(len(parts), 1, -1):
+        module = ROOT.joinpath(*parts[1:end]).with_suffix(".py")
+        if module.is_file():
+            return [*files, module]
+    return files
+
+
+def loaded_on_import(path: Path) -> set[str]:
+    """Every module name that importing ``path`` imports, followed through the cheesemaze modules
+    it loads (function-level imports are left out: they run later, if ever)."""
+    module = ".".join(["cheesemaze", *path.relative_to(ROOT).with_suffix("").parts])
+    todo, seen, names = module_files(module), set(), set()
+    while todo:
+        file = todo.pop()
+        if file in seen:
+            continue
+        seen.add(file)
+        for name in eager_names(file):
+            names.add(name)
+            todo += module_files(name)
+    return names
+
+
 def top(name: str) -> str:
     return name.split(".")[0]
 
@@ -51,6 +101,11 @@ def layer_of(path: Path) -> str:
 
 def rel(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
+
+
+def vecenv_module(path: Path) -> bool:
+    """The envs modules that implement SB3's VecEnv (native and procgen)."""
+    return path.name == "native.py" or path.name.startswith("procgen")
 
 
 def test_every_layer_has_modules():
@@ -71,13 +126,27 @@ def test_imports_go_downward_only(path):
 @pytest.mark.parametrize("path", [p for p in modules() if layer_of(p) == "envs"], ids=rel)
 def test_envs_needs_no_torch_or_sb3_beyond_the_vecenv_base(path):
     # The VecEnv base class is the one stable-baselines3 piece the envs implement (native and procgen).
-    vecenv_allowed = path.name == "native.py" or path.name.startswith("procgen")
     for name in imported_names(path):
         assert top(name) != "torch", f"{rel(path)} imports {name}"
         if top(name) == "stable_baselines3":
-            assert vecenv_allowed and name.startswith("stable_baselines3.common.vec_env"), (
+            assert vecenv_module(path) and name.startswith("stable_baselines3.common.vec_env"), (
                 f"{rel(path)} imports {name}; envs may only import SB3's VecEnv base, in native.py or procgen*.py"
             )
+
+
+@pytest.mark.parametrize("path", [p for p in modules() if layer_of(p) == "envs" and not vecenv_module(p)],
+                         ids=rel)
+def test_envs_beside_the_vecenvs_load_no_sb3_or_torch(path):
+    # The game, mazes, text and geometry are read by code that never steps an env (the CLI's parsers,
+    # analysis, figures): importing them, and all they import in turn, must not pull in SB3 or torch.
+    heavy = sorted(n for n in loaded_on_import(path) if top(n) in ("stable_baselines3", "torch"))
+    assert not heavy, f"importing {rel(path)} imports {heavy}"
+
+
+def test_the_game_module_runs_without_sb3():
+    code = "import sys, cheesemaze.envs.game; print('stable_baselines3' in sys.modules, 'torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
 
 
 @pytest.mark.parametrize("path", modules(), ids=rel)
@@ -101,3 +170,11 @@ def test_the_import_reader_sees_lazy_and_relative_imports():
     assert sorted(names_in(source, ["cheesemaze", "envs"])) == [
         "cheesemaze.agents", "cheesemaze.envs.text.x", "matplotlib.pyplot", "numpy"
     ]
+
+
+def test_the_load_follower_skips_function_level_imports_and_follows_packages():
+    # envs/__init__.py imports the VecEnv only inside __getattr__; importing the game runs the package.
+    game = loaded_on_import(ROOT / "envs" / "game.py")
+    assert "cheesemaze.envs.native.NativeMazeVecEnv" not in game
+    assert "gymnasium" in game and "cheesemaze.envs.maze.generate_maze" in game
+    assert any(top(n) == "stable_baselines3" for n in loaded_on_import(ROOT / "envs" / "procgen_env.py"))

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from cheesemaze.analysis.figures.canvas import PAGE_WIDTH, chart, paper_style
-from cheesemaze.envs.native import MAX_STEPS
+from cheesemaze.envs.game import MAX_STEPS
 
 STEPS = "time/total_timesteps"
 # Wall time: the run's own clock survives --resume; stable-baselines3's restarts with each part.

@@ -8,8 +8,8 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from cheesemaze.envs.game import OUTCOMES
 from cheesemaze.envs.maze import Maze
-from cheesemaze.envs.native import OUTCOMES
 
 __all__ = ["OUTCOMES", "Hypothesis", "outcome_indices"]
 

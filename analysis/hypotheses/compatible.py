@@ -47,8 +47,8 @@ from cheesemaze.analysis.hypotheses.finite_horizon import dynamic_programming_ou
 from cheesemaze.analysis.hypotheses.graph import MazeGraph, maze_graphs
 from cheesemaze.analysis.hypotheses.priors import parse_prior
 from cheesemaze.agents.rollout import ROLLOUT_OUTCOMES
+from cheesemaze.envs.game import MAX_STEPS
 from cheesemaze.envs.maze import Cell, Maze
-from cheesemaze.envs.native import MAX_STEPS
 
 CHEESE, TOP_RIGHT, OTHER, SHUTDOWN = (ROLLOUT_OUTCOMES.index(o) for o in ("cheese", "top_right", "other", "shutdown"))
 """Column indices of the solver's outcome probabilities (``ROLLOUT_OUTCOMES`` order)."""

@@ -17,9 +17,9 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 from cheesemaze.envs import ENV_ID
 from cheesemaze.envs.actions import parse_actions
+from cheesemaze.envs.game import CHEESE_REWARD, MAX_STEPS
 from cheesemaze.envs.gym_env import CheeseMazeEnv
 from cheesemaze.envs.maze import generate_maze
-from cheesemaze.envs.native import CHEESE_REWARD, MAX_STEPS
 from cheesemaze.envs.render import CHEESE, MOUSE, WALL, grid_to_rgb
 from cheesemaze.envs.text import parse_maze
 

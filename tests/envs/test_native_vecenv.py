@@ -10,8 +10,8 @@ from stable_baselines3.common.vec_env import VecEnv, VecMonitor
 
 from cheesemaze.envs import NativeMazeVecEnv
 from cheesemaze.envs.actions import NOOP, parse_actions
+from cheesemaze.envs.game import CHEESE_REWARD, MAX_STEPS
 from cheesemaze.envs.maze import generate_maze
-from cheesemaze.envs.native import CHEESE_REWARD, MAX_STEPS
 from cheesemaze.envs.render import CHEESE, MOUSE, WALL, grid_to_rgb
 from cheesemaze.envs.text import parse_maze
 
