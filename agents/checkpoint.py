@@ -17,6 +17,9 @@ import torch
 
 from cheesemaze.envs.maze_io import write_atomic
 
+CHECKPOINT_DIR = "checkpoints"
+"""A run directory's folder of checkpoints: ``latest`` (periodic) and ``final`` (end of training)."""
+
 
 def atomic_write_json(path: Path, data: Any) -> None:
     """Write ``data`` as indented JSON, atomically (creating the folder)."""
@@ -73,3 +76,23 @@ def load_checkpoint(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     except Exception as err:  # torch raises several types for unreadable or unsafe files
         raise ValueError(f"checkpoint {path} cannot be read as tensors only: {err}") from err
     return tensors, manifest
+
+
+def save_run_checkpoint(model: Any, run_dir: Path, name: str, wall_seconds: float) -> Path:
+    """Save a PPO model's policy, optimizer and step counters as ``<run_dir>/checkpoints/<name>.pt``."""
+    path = Path(run_dir) / CHECKPOINT_DIR / f"{name}.pt"
+    tensors = {"policy": model.policy.state_dict(), "optimizer": model.policy.optimizer.state_dict()}
+    meta = {"num_timesteps": int(model.num_timesteps), "n_updates": int(model._n_updates),
+            "wall_seconds": round(wall_seconds, 1)}
+    save_checkpoint(path, tensors, meta)
+    return path
+
+
+def load_optimizer_state(optimizer: torch.optim.Optimizer, state: dict) -> None:
+    """Load a saved optimizer state but keep this build's implementation choice (fused, foreach):
+    ``load_state_dict`` would restore the one the checkpoint was saved with, which for older runs is
+    the slow per-tensor loop. The choice goes into the state before loading, because torch places
+    each saved step counter by it (the fused kernel needs them on the parameters' device)."""
+    chosen = [{k: group[k] for k in ("fused", "foreach")} for group in optimizer.param_groups]
+    groups = [{**saved, **ours} for saved, ours in zip(state["param_groups"], chosen)]
+    optimizer.load_state_dict({**state, "param_groups": groups})

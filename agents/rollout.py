@@ -18,10 +18,11 @@ from typing import Protocol
 
 import numpy as np
 
+from cheesemaze.agents.config import TrainConfig
 from cheesemaze.agents.loading import choose_actions
 from cheesemaze.envs.actions import COMPACT_NAMES, COMPACT_TO_PROCGEN, LETTERS, NOOP, PROCGEN_TO_COMPACT, check_action_mode
 from cheesemaze.envs.game import MAX_STEPS, MazeBatch
-from cheesemaze.envs.maze import Cell, Maze
+from cheesemaze.envs.maze import Cell, Maze, generate_maze
 from cheesemaze.envs.render import check_obs_mode
 
 OUTCOME_REGION = 5
@@ -179,3 +180,24 @@ def rollout(
         if progress is not None and done.any():
             progress(int(done.sum()))
     return results  # type: ignore[return-value]
+
+
+def held_out_outcomes(policy: Policy, config: TrainConfig, region: int | None, n: int, seed: int) -> dict[int, str]:
+    """The outcome of one episode of sampled actions on each of the first ``n`` held-out level seeds.
+
+    The mazes are ``config``'s world with the cheese placed by ``region``; each is played once, so
+    long episodes count as much as quick ones. ``cheesemaze evaluate`` plays the same episodes.
+    """
+    start, stop = config.test_levels
+    if not 1 <= n <= stop - start:
+        raise ValueError(f"n must be in 1 .. {stop - start} (the held-out level seeds); got {n}")
+    levels = range(start, start + n)
+    mazes = [generate_maze(level, config.env.world_size, region) for level in levels]
+    episodes = rollout(policy, mazes, seed=seed, obs_mode=config.env.obs_mode, action_mode=config.env.action_mode)
+    return {level: episode.outcome for level, episode in zip(levels, episodes)}
+
+
+def outcome_rates(outcomes: dict[int, str]) -> dict[str, float]:
+    """The fraction of ``outcomes`` that are each of cheese, top_right and other."""
+    values = list(outcomes.values())
+    return {k: values.count(k) / len(values) for k in ("cheese", "top_right", "other")}

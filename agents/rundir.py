@@ -3,6 +3,7 @@
 Layout::
 
     <run>/config.json           resolved config, code version, package versions
+    <run>/budget.json           a raised total_timesteps and when it was raised (``--resume --total-timesteps``)
     <run>/progress.csv          training log (SB3 csv logger), <run>/tb/ the same for TensorBoard
     <run>/checkpoints/          latest.pt/.json (periodic), final.pt/.json (end of training)
     <run>/evaluations/<name>/   held-out evaluations       (added by `cheesemaze evaluate`)
@@ -11,6 +12,7 @@ Layout::
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -18,11 +20,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from cheesemaze.agents.checkpoint import atomic_write_json, read_manifest
+from cheesemaze.agents.checkpoint import CHECKPOINT_DIR, atomic_write_json, read_manifest
 from cheesemaze.agents.config import TrainConfig, config_from_dict, config_to_dict
 
 CONFIG_FILE = "config.json"
-CHECKPOINT_DIR = "checkpoints"
+BUDGET_FILE = "budget.json"
 TRAINED_DIR = Path(__file__).parent / "trained"
 PACKAGES = ("cheesemaze", "torch", "stable-baselines3", "gymnasium", "numpy", "procgen-mirror")
 
@@ -68,7 +70,7 @@ def create_run_dir(path: Path, config: TrainConfig) -> Path:
 
 
 def read_config(run_dir: Path) -> TrainConfig:
-    """The resolved config saved in a run directory."""
+    """The resolved config saved in a run directory, with its step budget as last raised (budget.json)."""
     path = Path(run_dir) / CONFIG_FILE
     if not path.is_file():
         raise ValueError(f"{run_dir} is not a run directory: it has no {CONFIG_FILE}")
@@ -76,7 +78,28 @@ def read_config(run_dir: Path) -> TrainConfig:
         record: dict[str, Any] = json.loads(path.read_text())
     except json.JSONDecodeError as err:
         raise ValueError(f"{path} is not valid JSON: {err}") from err
-    return config_from_dict(record["config"])
+    config = config_from_dict(record["config"])
+    budget = read_budget(run_dir)
+    if budget:
+        config = dataclasses.replace(config, total_timesteps=budget[-1]["total_timesteps"])
+    return config
+
+
+def read_budget(run_dir: Path) -> list[dict[str, Any]]:
+    """Each raise of a run's ``total_timesteps``, oldest first (empty while it has none)."""
+    path = Path(run_dir) / BUDGET_FILE
+    return json.loads(path.read_text())["raises"] if path.is_file() else []
+
+
+def raise_budget(run_dir: Path, total_timesteps: int, at_step: int) -> TrainConfig:
+    """Record a larger ``total_timesteps`` for a run (config.json stays as its first command wrote it)."""
+    config = read_config(run_dir)
+    if total_timesteps <= config.total_timesteps:
+        raise ValueError(f"total_timesteps {total_timesteps:,} must exceed the run's {config.total_timesteps:,}")
+    raises = read_budget(run_dir) + [{"total_timesteps": total_timesteps, "from": config.total_timesteps,
+                                      "at_step": at_step, "code_version": code_version()}]
+    atomic_write_json(Path(run_dir) / BUDGET_FILE, {"raises": raises})
+    return dataclasses.replace(config, total_timesteps=total_timesteps)
 
 
 def shipped_agents() -> list[str]:

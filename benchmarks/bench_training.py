@@ -24,7 +24,9 @@ import torch
 
 from cheesemaze.agents.config import CPU_EASY, EnvConfig, PPOConfig, TrainConfig
 from cheesemaze.agents.policy import resolve_precision
-from cheesemaze.agents.training import build_model, keep_freed_memory, make_training_env
+from cheesemaze.agents.ppo import build_model
+from cheesemaze.agents.process import keep_freed_memory
+from cheesemaze.agents.vec_env import make_training_env
 
 # The baseline: stock procgen maze (easy, the same 15x15 world as cpu-easy), 64x64 RGB, 15 actions,
 # IMPALA scale 1, 3 epochs and 8 minibatches as in Langosco et al., 64 envs x 64 steps per rollout.

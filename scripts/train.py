@@ -15,14 +15,31 @@ from cheesemaze.scripts.args import region_flags
 DESCRIPTION = """Train a PPO agent on the maze.
 
   cheesemaze train [--preset cpu-easy|cpu-hard|procgen-hard] [--run-dir DIR] [CONFIG FLAGS]
-  cheesemaze train --resume DIR
+  cheesemaze train --resume DIR [--total-timesteps N] [--torch-threads N] [--device D]
 
-A new run directory is created (default runs/<preset>-<time>); an existing one is never overwritten.
-Ctrl-C saves a checkpoint; --resume continues from it with the same step counters.
-Config flags (below) override the preset's values."""
+  --preset NAME        the config to start from (default cpu-easy); the flags below override it
+  --run-dir DIR        the new run directory (default runs/<preset>-<time>); never overwritten
+  --resume DIR         continue DIR from its last checkpoint, with its step counters; it may take
+                       a larger --total-timesteps (recorded in DIR/budget.json) and this machine's
+                       --torch-threads and --device (not recorded)
+
+Ctrl-C saves a checkpoint."""
 
 
-def parse(argv: list[str], prog: str) -> tuple[TrainConfig | None, Path]:
+def parse_resume(rest: list[str]) -> dict[str, int | str]:
+    """The flags ``--resume`` takes besides the run directory; anything else is refused."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--total-timesteps", type=int)
+    parser.add_argument("--torch-threads", type=int)
+    parser.add_argument("--device")
+    known, unknown = parser.parse_known_args(rest)
+    if unknown:
+        raise ValueError(f"--resume takes --total-timesteps, --torch-threads and --device only (the run's "
+                         f"config.json fixes the rest); got {' '.join(unknown)}")
+    return {k: v for k, v in vars(known).items() if v is not None}
+
+
+def parse(argv: list[str], prog: str) -> tuple[TrainConfig | None, Path, dict]:
     """Split off --preset/--run-dir/--resume, then parse the config flags over the preset."""
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--preset", default="cpu-easy")
@@ -32,18 +49,18 @@ def parse(argv: list[str], prog: str) -> tuple[TrainConfig | None, Path]:
     if known.preset not in PRESETS:
         raise ValueError(f"unknown preset {known.preset!r}; choose from {', '.join(PRESETS)}")
     if known.resume is not None:
-        if rest or known.run_dir:
-            raise ValueError("--resume takes the run directory only: its config.json fixes everything else")
-        return None, known.resume
+        if known.run_dir:
+            raise ValueError("--resume continues DIR in place: drop --run-dir")
+        return None, known.resume, parse_resume(rest)
     config = tyro.cli(TrainConfig, args=rest, default=PRESETS[known.preset], prog=prog, description=DESCRIPTION,
                       registry=region_flags())
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return config, known.run_dir or Path("runs") / f"{config.preset}-{stamp}"
+    return config, known.run_dir or Path("runs") / f"{config.preset}-{stamp}", {}
 
 
 def main(argv: list[str], prog: str) -> int:
     try:
-        config, run_dir = parse(argv, prog)
+        config, run_dir, resume_flags = parse(argv, prog)
     except ValueError as err:
         print(f"{prog}: {err}", file=sys.stderr)
         return 2
@@ -53,7 +70,7 @@ def main(argv: list[str], prog: str) -> int:
 
     try:
         if config is None:
-            training.resume(run_dir)
+            training.resume(run_dir, **resume_flags)
         else:
             training.train(config, run_dir)
     except (ValueError, FileExistsError) as err:

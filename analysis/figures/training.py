@@ -44,7 +44,7 @@ def training_curves_figure(progress: pd.DataFrame, title: str | None = None,
     environment steps, with wall-clock time on a second axis where the log has it. Series the log
     lacks are skipped. Where the log has the training episodes' cheese rate, the reward curve is drawn
     only where that rate is: at the start and after each ``--resume`` too few episodes have ended, and
-    the first to end are the short, successful ones (``agents/training.py``, CHEESE_WINDOW).
+    the first to end are the short, successful ones (``agents/callback.py``, CHEESE_WINDOW).
     ``max_steps`` is the run's training time limit (``env.max_steps``); a shorter one than the game's
     is named in the legend, since the training episodes' rate then counts a cut episode as a miss.
     ``checkpoint_steps`` marks the step of the checkpoint an agent loads, where the log runs past it."""

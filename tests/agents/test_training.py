@@ -13,14 +13,17 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from cheesemaze.agents.checkpoint import load_checkpoint
+from cheesemaze.agents import callback as callback_module
+from cheesemaze.agents import policy, training
+from cheesemaze.agents import rollout as rollout_module
+from cheesemaze.agents.callback import RunCallback
+from cheesemaze.agents.checkpoint import load_checkpoint, load_optimizer_state
 from cheesemaze.agents.config import CPU_EASY, EnvConfig, PPOConfig
 from cheesemaze.agents.loading import load_agent
-from cheesemaze.agents.rundir import create_run_dir
-from cheesemaze.agents import policy, training
-from cheesemaze.agents.training import (
-    RunCallback, evaluate_outcomes, held_out_outcomes, load_optimizer_state, resume, train,
-)
+from cheesemaze.agents.ppo import lr_schedule
+from cheesemaze.agents.rollout import held_out_outcomes
+from cheesemaze.agents.rundir import create_run_dir, read_config
+from cheesemaze.agents.training import resume, train
 from cheesemaze.scripts.main import main as cli
 
 TINY = dataclasses.replace(
@@ -76,7 +79,7 @@ def test_the_learning_rate_decays_over_lr_decay_steps_and_then_stays(tmp_path):
     # SB3 logs an update's values with the next rollout: the rates after 128 and 256 steps
     assert logged == pytest.approx([7.5e-4, 5e-4])
     assert model.policy.optimizer.param_groups[0]["lr"] == pytest.approx(5e-4)  # and after 384
-    whole_run = training.lr_schedule(dataclasses.replace(config, ppo=dataclasses.replace(ppo, lr_decay_steps=0)))
+    whole_run = lr_schedule(dataclasses.replace(config, ppo=dataclasses.replace(ppo, lr_decay_steps=0)))
     assert [whole_run(r) for r in (1.0, 0.5, 0.0)] == pytest.approx([1e-3, 7.5e-4, 5e-4])
 
 
@@ -125,29 +128,57 @@ def test_an_unresolved_precision_is_never_recorded(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
-def test_resume_continues_with_the_same_step_counters(tmp_path):
+def test_resume_continues_with_the_same_step_counters_and_a_raised_budget(tmp_path):
     run = tmp_path / "run"
     train(dataclasses.replace(TINY, total_timesteps=128), run)
     _, first = weights(run, "latest")
     assert first["num_timesteps"] == 128
-    record = json.loads((run / "config.json").read_text())
-    record["config"]["total_timesteps"] = 256
-    (run / "config.json").write_text(json.dumps(record))
-    resume(run)
+    config_file = (run / "config.json").read_text()
+    resume(run, total_timesteps=256, torch_threads=2)
     _, meta = weights(run, "latest")
     assert meta["num_timesteps"] == 256 and meta["n_updates"] == 4
     assert (run / "progress.csv").exists() and (run / "progress.1.csv").exists()
+    assert (run / "config.json").read_text() == config_file  # the first command's record stays
+    assert read_config(run).total_timesteps == 256 and read_config(run).torch_threads == TINY.torch_threads
+    assert json.loads((run / "budget.json").read_text())["raises"][0]["at_step"] == 128
+    with pytest.raises(ValueError, match="can only be raised"):
+        resume(run, total_timesteps=200)
+
+
+def test_a_run_killed_before_its_first_periodic_checkpoint_resumes_from_step_zero(tmp_path):
+    run = tmp_path / "run"
+    config = dataclasses.replace(TINY, checkpoint_every=10_000)
+    code = "import sys, os, dataclasses; " \
+        "from cheesemaze.agents import callback; " \
+        "callback.RunCallback._on_rollout_end = lambda self: os._exit(9)"
+    script = (f"{code}\nfrom cheesemaze.agents.config import config_from_dict\n"
+              f"from cheesemaze.agents.training import train\nimport json, pathlib\n"
+              f"train(config_from_dict(json.loads({json.dumps(json.dumps(dataclasses.asdict(config)))})), "
+              f"pathlib.Path({str(run)!r}))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 9, out.stderr
+    _, meta = weights(run, "latest")
+    assert meta["num_timesteps"] == 0 and not (run / "checkpoints" / "final.pt").exists()
+    resume(run)
+    _, meta = weights(run, "final")
+    assert meta["num_timesteps"] == config.total_timesteps
 
 
 def test_training_episodes_end_at_the_configs_time_limit_and_evaluations_at_the_games(tmp_path, monkeypatch):
-    envs = []
-    build = training.make_vec_env
+    envs, evaluated = [], []
+    build, play = training.make_training_env, rollout_module.rollout
 
-    def spying_make_vec_env(*args, **kwargs):
+    def spying_make_training_env(*args, **kwargs):
         envs.append(build(*args, **kwargs))
         return envs[-1]
 
-    monkeypatch.setattr(training, "make_vec_env", spying_make_vec_env)
+    def spying_rollout(*args, **kwargs):
+        episodes = play(*args, **kwargs)
+        evaluated.extend(episode.steps for episode in episodes)
+        return episodes
+
+    monkeypatch.setattr(training, "make_training_env", spying_make_training_env)
+    monkeypatch.setattr(rollout_module, "rollout", spying_rollout)
     config = dataclasses.replace(TINY, env=dataclasses.replace(TINY.env, max_steps=3))
     lengths = []
     original_step = RunCallback._on_step
@@ -158,13 +189,13 @@ def test_training_episodes_end_at_the_configs_time_limit_and_evaluations_at_the_
 
     monkeypatch.setattr(RunCallback, "_on_step", recording_step)
     train(config, tmp_path / "run")
-    limits = [env.batch.max_steps for env in envs]
-    assert limits[0] == 3 and limits[1:] and set(limits[1:]) == {500}  # training env, then evaluations
+    assert [env.batch.max_steps for env in envs] == [3]
     assert lengths and max(lengths) == 3
+    assert evaluated and 3 < max(evaluated) <= 500  # an untrained agent wanders past 3 steps
 
 
 def test_the_live_cheese_rate_waits_for_a_full_window_and_every_env(monkeypatch):
-    monkeypatch.setattr(training, "CHEESE_WINDOW", 3)
+    monkeypatch.setattr(callback_module, "CHEESE_WINDOW", 3)
     callback = RunCallback(TINY, None, 0.0)
     shown = []
     callback.bar = SimpleNamespace(update=lambda n: None, set_postfix=lambda **kw: shown.append(kw["cheese"]))
@@ -269,7 +300,7 @@ def test_resuming_a_finished_run_says_how_to_train_on(tmp_path):
     run = tmp_path / "run"
     train(TINY, run)
     logs = sorted(p.name for p in run.glob("progress*.csv"))
-    with pytest.raises(ValueError, match="raise total_timesteps in its config.json"):
+    with pytest.raises(ValueError, match="pass a larger --total-timesteps"):
         resume(run)
     assert sorted(p.name for p in run.glob("progress*.csv")) == logs
 
@@ -297,7 +328,7 @@ def test_existing_run_directory_is_never_overwritten(tmp_path):
         (["--preset", "gpu-huge"], "unknown preset"),
         (["--env.world-size", "16"], "odd"),
         (["--ppo.batch-size", "1000"], "must divide"),
-        (["--resume", "x", "--seed", "3"], "--resume takes"),
+        (["--resume", "x"], "drop --run-dir"),
         (["--device", "gpu"], "device must be cpu, cuda, cuda:N or auto"),
         (["--device", "cuda:99"], "CUDA device(s) here"),
         (["--env.region", "anywhere"], "or 'none' for anywhere"),
@@ -311,66 +342,27 @@ def test_bad_flags_are_rejected_before_training(tmp_path, capsys, flags, message
     assert not run.exists()
 
 
+def test_resume_takes_the_budget_and_the_machines_flags_only(tmp_path, capsys):
+    from cheesemaze.scripts.train import parse
+
+    _, run, flags = parse(["--resume", "x", "--total-timesteps", "9", "--torch-threads", "2"], "cheesemaze train")
+    assert str(run) == "x" and flags == {"total_timesteps": 9, "torch_threads": 2}
+    assert cli(["train", "--resume", str(tmp_path), "--seed", "3"]) == 2
+    assert "--resume takes --total-timesteps, --torch-threads and --device only" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("text, region", [("none", None), ("None", None), ("3", 3)])
 def test_the_region_flag_takes_an_integer_or_none(text, region):
     from cheesemaze.scripts.train import parse
 
-    config, _ = parse(["--env.region", text], "cheesemaze train")
+    config, _, _ = parse(["--env.region", text], "cheesemaze train")
     assert config.env.region == region
-
-
-class RandomAgent:
-    """Uniform random moves: the same maze can end with or without the cheese on different plays."""
-
-    def __init__(self, config):
-        self.config = config
-
-    def act(self, obs, greedy, rng):
-        return rng.integers(5, size=len(obs))
-
-
-def test_evaluation_plays_each_counted_level_exactly_once(monkeypatch):
-    # 300 seeds on 256 envs: slots free up before every seed has finished, and a replay of a seed that
-    # ended first used to count for it, which favours quick cheese episodes.
-    dealt = []
-    build = training.make_vec_env
-
-    def spying_make_vec_env(*args, **kwargs):
-        env = build(*args, **kwargs)
-        deal = env._next_level_seed
-        env._next_level_seed = lambda: dealt.append(deal()) or dealt[-1]
-        return env
-
-    monkeypatch.setattr(training, "make_vec_env", spying_make_vec_env)
-    rates = training.evaluate_outcomes(RandomAgent(CPU_EASY), region=5, n=300, seed=0)
-    start = CPU_EASY.test_levels[0]
-    counted = [s for s in dealt if start <= s < start + 300]
-    assert sorted(counted) == list(range(start, start + 300))
-    assert len(dealt) > 300  # the envs did deal further seeds while the last counted ones ran
-    assert abs(sum(rates.values()) - 1) < 1e-9 and 0.2 < rates["cheese"] < 0.7  # random walk: ~0.40
-
-
-def test_evaluation_asks_the_agent_only_about_envs_playing_counted_levels():
-    # 40 counted seeds on 40 envs: once an env has finished its seed it idles on later ones, so the
-    # batches shrink to the episodes still running, and no uncounted level is ever shown to the agent.
-    class CountingAgent(RandomAgent):
-        batches: list[int] = []
-
-        def act(self, obs, greedy, rng):
-            self.batches.append(len(obs))
-            return super().act(obs, greedy, rng)
-
-    agent = CountingAgent(CPU_EASY)
-    outcomes = held_out_outcomes(agent, region=5, n=40, seed=0)
-    assert len(outcomes) == 40 and agent.batches[0] == 40
-    assert agent.batches == sorted(agent.batches, reverse=True)  # nothing new is dealt to the agent
-    assert agent.batches[-1] < 40 and len(agent.batches) <= 500
 
 
 def test_evaluation_refuses_more_levels_than_held_out():
     config = dataclasses.replace(CPU_EASY, test_levels=(10**9, 10**9 + 50))
     with pytest.raises(ValueError, match="held-out"):
-        evaluate_outcomes(RandomAgent(config), region=5, n=51, seed=0)
+        held_out_outcomes(None, config, region=5, n=51, seed=0)
 
 
 MMAP_COUNT = """
@@ -384,7 +376,7 @@ def mmapped():
         libc.fclose(stream)
         return int(re.search(rb'<total type="mmap" count="(\\d+)"', open(f.name, "rb").read()).group(1))
 if sys.argv[1] == "keep":  # the default case imports nothing that could raise glibc's threshold
-    from cheesemaze.agents.training import keep_freed_memory
+    from cheesemaze.agents.process import keep_freed_memory
     assert keep_freed_memory()
 before = mmapped()
 block = libc.malloc(24 << 20)
@@ -405,27 +397,15 @@ def test_allocator_setting_serves_large_blocks_from_the_heap():
     assert new_maps("keep") == 0
 
 
-class GreedyAgent:
-    """A shipped agent that always takes its most probable action, whatever it is asked for."""
-
-    def __init__(self, agent):
-        self.config = agent.config
-        self.distribution = agent.distribution
-
-    def act(self, obs, greedy, rng):
-        return self.distribution(obs)[0].argmax(axis=1)
-
-
 def test_the_training_log_evaluation_agrees_with_cheesemaze_evaluate_seed_by_seed():
-    # The periodic evaluation steps a VecEnv; `cheesemaze evaluate` runs the native batch rollout. With
-    # a deterministic policy both play the same game, so every held-out seed must end the same way.
+    # One evaluator: the training log's held-out rates and `cheesemaze evaluate` play the same episodes.
     from cheesemaze.analysis.evaluation import evaluate
 
-    agent = GreedyAgent(load_agent("r5"))
+    agent = load_agent("r5")
     n = 64
-    table = evaluate(agent, n, policies=("greedy",))
+    table = evaluate(agent, n, policies=("sampled",), seed=3)
     for distribution, region in (("train", agent.config.env.region), ("anywhere", None)):
         rows = table[table["distribution"] == distribution]
         expected = dict(zip(rows["level_seed"].tolist(), rows["outcome"].tolist()))
-        assert held_out_outcomes(agent, region=region, n=n, seed=0) == expected
+        assert held_out_outcomes(agent, agent.config, region=region, n=n, seed=3) == expected
         assert 0 < (rows["outcome"] == "cheese").mean() < 1

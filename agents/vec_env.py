@@ -1,0 +1,28 @@
+"""The env a run trains on: the config's backend as a stable-baselines3 ``VecEnv``."""
+
+from __future__ import annotations
+
+from stable_baselines3.common.vec_env.base_vec_env import VecEnv
+
+from cheesemaze.agents.config import TrainConfig
+
+
+def make_training_env(config: TrainConfig, seed: int) -> VecEnv:
+    """The config's training levels, cheese region and training time limit, levels sampled with ``seed``.
+
+    Held-out evaluations never step this env: they roll out generated mazes (``agents/rollout.py``).
+    """
+    env = config.env
+    if env.backend == "native":
+        from cheesemaze.envs.native import NativeMazeVecEnv
+
+        return NativeMazeVecEnv(
+            env.num_envs, env.world_size, env.region, range(*config.train_levels), True, env.obs_mode,
+            env.action_mode, max_steps=env.max_steps, seed=seed,
+        )
+    from cheesemaze.envs.procgen_env import ProcgenMazeVecEnv
+
+    return ProcgenMazeVecEnv(
+        num_envs=env.num_envs, distribution_mode={15: "easy", 25: "hard"}[env.world_size], region=env.region,
+        level_seeds=range(*config.train_levels), sample_levels=True, seed=seed,
+    )
