@@ -15,7 +15,7 @@ from typing import Any, Literal, get_args
 from cheesemaze.envs import maze
 from cheesemaze.envs.actions import check_action_mode
 from cheesemaze.envs.game import MAX_STEPS
-from cheesemaze.envs.maze import check_region, check_world_size
+from cheesemaze.envs.maze import Region, check_region, check_world_size
 from cheesemaze.envs.render import check_obs_mode
 
 LevelRange = tuple[int, int]
@@ -35,9 +35,9 @@ class EnvConfig:
     """native: the fast numpy maze (CPU); procgen: stock procgen with the cheese moved by state edits."""
     world_size: int = 15
     """World side in cells: 15 is procgen's easy, 25 its hard."""
-    region: int | None = 5
+    region: Region = 5
     """Cheese region: r places the cheese in the maze's top-right r x r square (0: the top-right cell);
-    None (``none`` on the command line) places it anywhere (stock procgen)."""
+    None (``anywhere`` on the command line) places it anywhere (stock procgen)."""
     obs_mode: Literal["grid", "rgb"] = "grid"
     """grid: uint8 wall/cheese/mouse channels over the world; rgb: 64x64 frame of the whole world."""
     action_mode: Literal["compact", "procgen"] = "compact"

@@ -19,13 +19,11 @@ import pandas as pd
 from cheesemaze.analysis.features import FEATURES, maze_features
 from cheesemaze.analysis.outputs import numbered_paths, staged_dir
 from cheesemaze.agents.rollout import OUTCOME_REGION, ROLLOUT_OUTCOMES, Episode, rollout
-from cheesemaze.envs.maze import Maze, generate_maze
+from cheesemaze.envs.maze import (
+    DISTRIBUTIONS, Distribution, Maze, Region, distribution_region, generate_maze, parse_region, region_text,
+)
 
-DISTRIBUTIONS = ("train", "anywhere")
-"""``train``: cheese in the agent's training region; ``anywhere``: cheese uniform over the maze."""
 POLICIES = ("sampled", "greedy")
-ANYWHERE = -1
-"""The ``region`` column's value for cheese-anywhere mazes."""
 
 EPISODES_FILE = "episodes.csv"
 SUMMARY_FILE = "summary.json"
@@ -36,12 +34,15 @@ BASE_COLUMNS = (
     "has_dsq", "dsq_r", "dsq_c", "outcome", "steps", "final_r", "final_c", "actions", "path",
 )
 COLUMNS = BASE_COLUMNS + tuple(f for f in FEATURES if f not in BASE_COLUMNS)
-"""Columns of the episode table, in order (every feature of ``FEATURES`` included; ``maze_size`` once). ``dsq`` is the decision square (-1 when there is none);
+"""Columns of the episode table, in order (every feature of ``FEATURES`` included; ``maze_size`` once). ``region`` is
+the region's text (``"5"``, ``"anywhere"``); ``dsq`` is the decision square (-1 when there is none);
 ``actions`` are letters U/D/L/R/.; ``path`` is ``"r,c;r,c;..."`` from the start to the final cell."""
 
-INT_COLUMNS = ("level_seed", "region", "world_size", "maze_size", "start_r", "start_c", "cheese_r",
+INT_COLUMNS = ("level_seed", "world_size", "maze_size", "start_r", "start_c", "cheese_r",
                "cheese_c", "top_right_r", "top_right_c", "dsq_r", "dsq_c", "steps", "final_r", "final_c")
-STR_COLUMNS = ("distribution", "policy", "outcome", "actions", "path")
+STR_COLUMNS = ("distribution", "region", "policy", "outcome", "actions", "path")
+LEGACY_ANYWHERE = "-1"
+"""How tables written before the region column was text spell cheese-anywhere (still read)."""
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -117,7 +118,7 @@ def evaluate(
     n: int,
     *,
     level_start: int | None = None,
-    distributions: Sequence[str] = DISTRIBUTIONS,
+    distributions: Sequence[Distribution] = DISTRIBUTIONS,
     policies: Sequence[str] = POLICIES,
     seed: int = 0,
     batch_size: int = 1024,
@@ -138,9 +139,9 @@ def evaluate(
     policies = check_choices(policies, POLICIES, "policies")
     env = config.env
     frames = []
-    played: dict[tuple[int | None, str], list[Episode]] = {}  # an agent trained anywhere: train is anywhere
+    played: dict[tuple[Region, str], list[Episode]] = {}  # an agent trained anywhere: train is anywhere
     for distribution in distributions:
-        region = env.region if distribution == "train" else None
+        region = distribution_region(distribution, env.region)
         mazes = [generate_maze(level, env.world_size, region) for level in levels]
         columns = pd.DataFrame([maze_columns(m) for m in mazes])
         for policy in policies:
@@ -155,7 +156,7 @@ def evaluate(
                 progress(len(episodes))  # the same mazes and action seed: the same episodes
             frame = columns.assign(
                 level_seed=list(levels), distribution=distribution,
-                region=ANYWHERE if region is None else region, policy=policy,
+                region=region_text(region), policy=policy,
             )
             frames.append(pd.concat([frame, pd.DataFrame([episode_row(e) for e in episodes])], axis=1))
     return pd.concat(frames, ignore_index=True)[list(COLUMNS)]
@@ -167,7 +168,7 @@ def summarize(df: pd.DataFrame) -> dict[str, Any]:
     groups = []
     for (distribution, policy), rows in df.groupby(["distribution", "policy"], sort=False):
         entry: dict[str, Any] = {"distribution": distribution, "policy": policy,
-                                 "region": int(rows["region"].iloc[0])}
+                                 "region": parse_region(rows["region"].iloc[0])}
         for name, subset in (("all", rows), ("with_dsq", rows[rows["has_dsq"]])):
             counts = subset["outcome"].value_counts()
             total = len(subset)
@@ -263,16 +264,22 @@ def read_episodes(path: Path | str) -> pd.DataFrame:
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
         raise ValueError(f"{path} is not an episode table: columns {missing} are missing")
+    df["region"] = df["region"].replace(LEGACY_ANYWHERE, region_text(None))
+    for text in df["region"].unique():
+        try:
+            parse_region(text)
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from None
     return df
 
 
 def episode_mazes(df: pd.DataFrame) -> list[Maze]:
-    """The maze of each row: ``generate_maze(level_seed, world_size, region or None)``."""
-    cache: dict[tuple[int, int, int], Maze] = {}
+    """The maze of each row: ``generate_maze(level_seed, world_size, region)``."""
+    cache: dict[tuple[int, int, str], Maze] = {}
     mazes = []
     for key in zip(df["level_seed"], df["world_size"], df["region"]):
-        key = (int(key[0]), int(key[1]), int(key[2]))
+        key = (int(key[0]), int(key[1]), key[2])
         if key not in cache:
-            cache[key] = generate_maze(key[0], key[1], None if key[2] == ANYWHERE else key[2])
+            cache[key] = generate_maze(key[0], key[1], parse_region(key[2]))
         mazes.append(cache[key])
     return mazes

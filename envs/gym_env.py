@@ -13,7 +13,7 @@ import gymnasium as gym
 import numpy as np
 
 from cheesemaze.envs.game import MazeBatch, action_space, observation_space
-from cheesemaze.envs.maze import TRAIN_LEVELS, Maze, check_region, check_world_size, generate_maze
+from cheesemaze.envs.maze import TRAIN_LEVELS, Maze, Region, check_region, check_world_size, generate_maze
 from cheesemaze.envs.render import check_obs_mode, grid_to_rgb
 
 
@@ -26,7 +26,7 @@ class CheeseMazeEnv(gym.Env):
     def __init__(
         self,
         world_size: int = 15,
-        region: int | None = 5,
+        region: Region = 5,
         level_seeds: range = TRAIN_LEVELS,
         obs_mode: str = "grid",
         action_mode: str = "compact",

@@ -18,6 +18,7 @@ Coordinates are ``(row, col)`` in world cells, row 0 at the top.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -47,7 +48,46 @@ def check_world_size(world_size: int) -> None:
         )
 
 
-def check_region(region: int | None, world_size: int) -> None:
+Region = int | None
+"""Where the cheese is placed: an integer ``r >= 0``, the maze's top-right ``r`` x ``r`` square
+(``0``: exactly the top-right cell); None, anywhere in the maze. As text (flags, the episodes
+table): ``"5"`` or ``"anywhere"`` (:func:`region_text`, :func:`parse_region`)."""
+
+Distribution = Literal["train", "anywhere"]
+DISTRIBUTIONS: tuple[Distribution, ...] = ("train", "anywhere")
+"""The cheese placements an agent is evaluated on: ``train``, its training region; ``anywhere``,
+uniform over the maze (see :func:`distribution_region`)."""
+
+
+def region_text(region: Region) -> str:
+    """The region as text: ``"5"``, or ``"anywhere"`` for None."""
+    return "anywhere" if region is None else str(int(region))
+
+
+def parse_region(text: str) -> Region:
+    """The region a text names: an integer >= 0, or ``anywhere`` (None); ``ValueError`` otherwise."""
+    if text.strip().lower() == "anywhere":
+        return None
+    try:
+        region = int(text)
+    except ValueError:
+        region = -1
+    if region < 0:
+        raise ValueError(f"region must be an integer >= 0, or 'anywhere'; got {text!r}")
+    return region
+
+
+def distribution_region(distribution: Distribution, trained_region: Region) -> Region:
+    """The cheese region of a distribution for an agent trained on ``trained_region``: ``train`` is
+    that region, ``anywhere`` is None."""
+    if distribution == "train":
+        return trained_region
+    if distribution == "anywhere":
+        return None
+    raise ValueError(f"distribution must be one of {DISTRIBUTIONS}; got {distribution!r}")
+
+
+def check_region(region: Region, world_size: int) -> None:
     """Raise ``ValueError`` unless ``region`` is None (cheese anywhere) or in 0..world_size."""
     if region is None:
         return
@@ -209,7 +249,7 @@ def carve_kruskal(size: int, rng: np.random.Generator) -> np.ndarray:
     return walls
 
 
-def generate_maze(level_seed: int, world_size: int = 15, region: int | None = None) -> Maze:
+def generate_maze(level_seed: int, world_size: int = 15, region: Region = None) -> Maze:
     """The maze of ``level_seed``: a pure function of its arguments.
 
     ``region=None`` places the cheese anywhere (stock procgen); an integer ``r`` places it in the
@@ -228,7 +268,7 @@ def generate_maze(level_seed: int, world_size: int = 15, region: int | None = No
     return Maze(walls, start, draw_cheese(walls, size, region, int(level_seed)), size, int(level_seed))
 
 
-def draw_cheese(walls: np.ndarray, size: int, region: int | None, level_seed: int) -> Cell:
+def draw_cheese(walls: np.ndarray, size: int, region: Region, level_seed: int) -> Cell:
     """The cheese cell of a level: uniform over the free cells other than the start, anywhere
     (``region=None``) or in the maze's top-right ``region`` x ``region`` square.
 

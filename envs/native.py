@@ -25,7 +25,7 @@ from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvStepRetu
 
 from cheesemaze.envs.actions import check_action_mode
 from cheesemaze.envs.game import MAX_STEPS, MazeBatch, action_space, observation_space
-from cheesemaze.envs.maze import TRAIN_LEVELS, Maze, check_region, check_world_size, generate_maze
+from cheesemaze.envs.maze import TRAIN_LEVELS, Maze, Region, check_region, check_world_size, generate_maze
 from cheesemaze.envs.render import check_obs_mode, grid_to_rgb
 
 
@@ -102,7 +102,7 @@ class NativeMazeVecEnv(MazeVecEnvBase):
         self,
         num_envs: int = 64,
         world_size: int = 15,
-        region: int | None = 5,
+        region: Region = 5,
         level_seeds: range = TRAIN_LEVELS,
         sample_levels: bool = True,
         obs_mode: str = "grid",

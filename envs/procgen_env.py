@@ -40,7 +40,7 @@ from stable_baselines3.common.vec_env.base_vec_env import VecEnvStepReturn
 
 from cheesemaze.envs.actions import COMPACT_STEPS, PROCGEN_TO_COMPACT
 from cheesemaze.envs.game import MazeBatch, action_space, observation_space
-from cheesemaze.envs.maze import TRAIN_LEVELS, WORLD_SIZES, Maze, check_region, draw_cheese
+from cheesemaze.envs.maze import TRAIN_LEVELS, WORLD_SIZES, Maze, Region, check_region, draw_cheese
 from cheesemaze.envs.native import MazeVecEnvBase
 from cheesemaze.envs.procgen_layout import procgen_level
 from cheesemaze.envs.procgen_state import (
@@ -136,7 +136,7 @@ class ProcgenMazeVecEnv(MazeVecEnvBase):
         self,
         num_envs: int = 64,
         distribution_mode: str = "hard",
-        region: int | None = 5,
+        region: Region = 5,
         level_seeds: Sequence[int] = TRAIN_LEVELS,
         sample_levels: bool = True,
         outcome_region: int = 5,

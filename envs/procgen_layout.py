@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cheesemaze.envs.maze import Maze, check_region, check_world_size, draw_cheese
+from cheesemaze.envs.maze import Maze, Region, check_region, check_world_size, draw_cheese
 from cheesemaze.envs.procgen_state import NUM_BACKGROUNDS
 
 
@@ -118,7 +118,7 @@ def procgen_level(level_seed: int, world_size: int = 25) -> ProcgenLevel:
     return ProcgenLevel(maze, background_index, bg_pct_x, rng.draws)
 
 
-def procgen_maze(level_seed: int, world_size: int = 25, region: int | None = None) -> Maze:
+def procgen_maze(level_seed: int, world_size: int = 25, region: Region = None) -> Maze:
     """The maze of procgen level ``level_seed``; with ``region`` the cheese is moved by the native
     rule (:func:`~cheesemaze.envs.maze.draw_cheese`), with ``None`` it stays where procgen put it."""
     check_region(region, world_size)

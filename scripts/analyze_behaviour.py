@@ -22,10 +22,10 @@ from cheesemaze.analysis.behaviour import (
     PUBLISHED_SOURCE, BehaviourStats, behaviour_statistics, decision_rows, markdown_table, published_comparison,
 )
 from cheesemaze.analysis.evaluation import (
-    DISTRIBUTIONS, POLICIES, checkpoint_label, default_name, episode_mazes, evaluation_of, read_episodes,
-    run_evaluation,
+    POLICIES, checkpoint_label, default_name, episode_mazes, evaluation_of, read_episodes, run_evaluation,
 )
 from cheesemaze.analysis.outputs import check_writable, fresh_path, staged_dir
+from cheesemaze.envs.maze import DISTRIBUTIONS
 from cheesemaze.scripts.evaluate import evaluation_dir, load_checked
 from cheesemaze.scripts.args import AgentArg
 

@@ -13,11 +13,10 @@ import tyro
 from tqdm import tqdm
 
 from cheesemaze.agents.loading import load_agent
-from cheesemaze.analysis.evaluation import (
-    DISTRIBUTIONS, POLICIES, check_levels, default_name, run_evaluation, summarize,
-)
+from cheesemaze.analysis.evaluation import POLICIES, check_levels, default_name, run_evaluation, summarize
 from cheesemaze.analysis.outputs import check_writable, fresh_path
 from cheesemaze.agents.rollout import ROLLOUT_OUTCOMES, SHUTDOWN
+from cheesemaze.envs.maze import DISTRIBUTIONS
 from cheesemaze.scripts.args import AgentArg
 
 EVALUATIONS_DIR = "evaluations"

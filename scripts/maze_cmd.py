@@ -9,7 +9,7 @@ from pathlib import Path
 import tyro
 
 from cheesemaze.envs.geometry import decision_square
-from cheesemaze.envs.maze import Maze, generate_maze
+from cheesemaze.envs.maze import Maze, Region, generate_maze
 from cheesemaze.envs.text import ALPHABET, format_maze
 from cheesemaze.scripts.args import RegionArg
 
@@ -23,12 +23,12 @@ class ShowConfig:
     world_size: int = 15
     """Side of the world in cells: 15 (procgen easy), 25 (hard), or another odd number from 3 to 63."""
     region: RegionArg = 5
-    """Where the cheese goes: the maze's top-right R x R square (0: the top-right cell), or none."""
+    """Where the cheese goes: the maze's top-right R x R square (0: the top-right cell), or anywhere."""
     png: Path | None = None
     """Also draw the maze into this PNG file."""
 
 
-def describe(maze: Maze, region: int | None) -> str:
+def describe(maze: Maze, region: Region) -> str:
     """The ASCII maze followed by its size and key cells, for a person to read."""
     first, last = maze.offset, maze.offset + maze.size - 1
     square = decision_square(maze)

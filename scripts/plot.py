@@ -15,6 +15,7 @@ from typing import Any, Literal
 import tyro
 
 from cheesemaze.analysis.evaluation import read_episodes
+from cheesemaze.envs.maze import Distribution
 from cheesemaze.scripts.args import AgentArg, EvaluationArg
 
 FIGURES_DIR = "figures"
@@ -160,7 +161,7 @@ class MazePlotConfig:
     """A run directory, or the name of a shipped agent (r5, control)."""
     level_seed: int
     """The maze's level seed."""
-    distribution: Literal["train", "anywhere"] = "anywhere"
+    distribution: Distribution = "anywhere"
     """Cheese in the agent's training region, or anywhere."""
     episodes: int = 16
     """Episodes to overlay, at most 200 (trajectories only)."""
@@ -177,14 +178,14 @@ def maze_plot(argv: list[str], prog: str, kind: str) -> int:
 
     def make() -> tuple[Any, Path]:
         from cheesemaze.agents.loading import load_agent
-        from cheesemaze.envs.maze import generate_maze
+        from cheesemaze.envs.maze import distribution_region, generate_maze
 
         if not 1 <= config.episodes <= MAX_TRAJECTORIES:
             raise ValueError(f"--episodes must be from 1 to {MAX_TRAJECTORIES} (more paths cannot be told apart "
                              f"on one maze); got {config.episodes}")
         agent = load_agent(config.agent)
         env = agent.config.env
-        maze = generate_maze(config.level_seed, env.world_size, env.region if config.distribution == "train" else None)
+        maze = generate_maze(config.level_seed, env.world_size, distribution_region(config.distribution, env.region))
         stem = output_stem(config.out, agent.run_dir, f"{kind}-{config.level_seed}-{config.distribution}")
         if kind == "vector-field":
             from cheesemaze.analysis.cell_maps import cell_map

@@ -44,5 +44,5 @@ def optional_ints(cls: type, prefix: str = "") -> list[str]:
 
 
 def test_the_region_is_the_only_optional_integer_the_train_flags_parse_as_a_region():
-    # scripts/args.py region_flags reads every int | None field as a region (R or none)
+    # scripts/args.py region_flags reads every int | None field as a region (R or anywhere)
     assert optional_ints(TrainConfig) == ["env.region"]

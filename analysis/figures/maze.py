@@ -28,7 +28,7 @@ from matplotlib.quiver import Quiver
 
 from cheesemaze.envs.actions import COMPACT_NAMES, COMPACT_STEPS
 from cheesemaze.envs.geometry import decision_square, region_box
-from cheesemaze.envs.maze import Cell, Maze
+from cheesemaze.envs.maze import Cell, Maze, Region
 from cheesemaze.envs.maze_io import write_atomic
 
 FLOOR_COLOUR = "#efe6d2"
@@ -57,7 +57,7 @@ def new_figure(n_cols: int = 1, n_rows: int = 1, panel_inches: float = 4.0) -> t
 def draw_maze(
     ax: Axes,
     maze: Maze,
-    region: int | None = 5,
+    region: Region = 5,
     decision: bool = True,
     show_mouse: bool = True,
 ) -> None:
@@ -162,7 +162,7 @@ def draw_legend(ax: Axes) -> None:
               fontsize=7, frameon=False, handlelength=1.2)
 
 
-def maze_figure(maze: Maze, region: int | None = 5, title: str | None = None) -> Figure:
+def maze_figure(maze: Maze, region: Region = 5, title: str | None = None) -> Figure:
     """One maze on its own figure, with a legend: what ``cheesemaze maze show --png`` writes."""
     fig, axes = new_figure(panel_inches=4.5)
     fig.set_size_inches(6.0, 4.5)  # room for the legend beside the square maze

@@ -12,7 +12,7 @@ from cheesemaze.analysis.cell_maps import CellMap
 from cheesemaze.analysis.figures.canvas import OUTCOME_COLOURS, paper_style
 from cheesemaze.analysis.figures.maze import draw_action_field, draw_heatmap, draw_legend, draw_maze, draw_trajectory, new_figure
 from cheesemaze.analysis.figures.outcomes import OUTCOME_LABELS
-from cheesemaze.envs.maze import Maze
+from cheesemaze.envs.maze import Maze, Region
 
 
 def label_and_zoom(ax: Axes, maze: Maze) -> None:
@@ -25,7 +25,7 @@ def label_and_zoom(ax: Axes, maze: Maze) -> None:
 
 
 @paper_style
-def actor_critic_figure(cell_map: CellMap, region: int | None = 5, title: str | None = None) -> Figure:
+def actor_critic_figure(cell_map: CellMap, region: Region = 5, title: str | None = None) -> Figure:
     """Left: with the mouse placed on each open cell, one arrow per move, as long as its probability.
     Right: the value head's estimate with the mouse on each open cell. Cheese, decision square and the
     top-right square are marked on both."""
@@ -46,7 +46,7 @@ def actor_critic_figure(cell_map: CellMap, region: int | None = 5, title: str | 
 
 
 @paper_style
-def trajectories_figure(maze: Maze, paths: Sequence[np.ndarray], outcomes: Sequence[str], region: int | None = 5,
+def trajectories_figure(maze: Maze, paths: Sequence[np.ndarray], outcomes: Sequence[str], region: Region = 5,
                         title: str | None = None) -> Figure:
     """Episodes on one maze, coloured by outcome; each path is nudged a little so overlapping ones show."""
     fig, axes = new_figure(1, 1, panel_inches=4.2)

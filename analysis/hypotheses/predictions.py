@@ -22,14 +22,14 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from cheesemaze.analysis.evaluation import ANYWHERE, EPISODES_FILE, episode_mazes, read_episodes
+from cheesemaze.analysis.evaluation import EPISODES_FILE, episode_mazes, read_episodes
 from cheesemaze.analysis.hypotheses.base import OUTCOMES, Hypothesis, outcome_indices
 from cheesemaze.analysis.hypotheses.compatible import CHEESE, CompatibleConfig, CompatibleGoal
 from cheesemaze.analysis.hypotheses.correlates import CorrelatesOfReinforcement
 from cheesemaze.analysis.hypotheses.intended import IntendedGoal
 from cheesemaze.analysis.hypotheses.utility import DiscountedUtility, UtilityConfig
 from cheesemaze.envs.geometry import decision_square
-from cheesemaze.envs.maze import Maze, generate_maze
+from cheesemaze.envs.maze import Maze, generate_maze, region_text
 from cheesemaze.envs.maze_io import write_atomic
 
 FORMAT = "cheesemaze-predictions/1"
@@ -77,7 +77,7 @@ def load_calibration(path: Path | str, world_size: int, config: PredictConfig) -
     path = Path(path)
     table = path / EPISODES_FILE if path.is_dir() else path
     df = read_episodes(table)
-    keep = (df["region"] == ANYWHERE) & (df["policy"] == config.calibration_policy) & (df["world_size"] == world_size)
+    keep = (df["region"] == region_text(None)) & (df["policy"] == config.calibration_policy) & (df["world_size"] == world_size)
     if config.decision_square_only:
         keep &= df["has_dsq"]
     rows = df[keep].reset_index(drop=True)
@@ -233,7 +233,7 @@ def align(document: dict[str, Any], episodes: pd.DataFrame, policy: str = "sampl
     Refuses an evaluation in another world size, any scored seed that was also a calibration seed,
     mazes whose cheese differs from the predicted one, repeated seeds, and outcomes outside the three.
     """
-    rows = episodes[(episodes["region"] == ANYWHERE) & (episodes["policy"] == policy)]
+    rows = episodes[(episodes["region"] == region_text(None)) & (episodes["policy"] == policy)]
     if rows.empty:
         raise ValueError(f"the evaluation has no cheese-anywhere episodes with policy {policy!r}")
     worlds = set(int(w) for w in rows["world_size"])

@@ -13,11 +13,12 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from cheesemaze.analysis.evaluation import ANYWHERE, COLUMNS, format_path, maze_columns
+from cheesemaze.analysis.evaluation import COLUMNS, format_path, maze_columns
 from cheesemaze.analysis.hypotheses.graph import GraphBatch
 from cheesemaze.agents.rollout import ACTION_LETTERS
 from cheesemaze.envs.actions import COMPACT_STEPS, NOOP
 from cheesemaze.envs.geometry import bfs_distances
+from cheesemaze.envs.maze import region_text
 from cheesemaze.envs.render import CHEESE, MOUSE, WALL
 
 
@@ -48,7 +49,7 @@ def play(batch: GraphBatch, policy: np.ndarray, seed: int, horizon: int = 500) -
         cells = flat_cells[paths[b, : steps + 1]]
         rows.append({
             **maze_columns(g.maze), "level_seed": g.maze.level_seed, "distribution": "anywhere",
-            "region": ANYWHERE, "policy": "sampled", "outcome": outcome, "steps": steps,
+            "region": region_text(None), "policy": "sampled", "outcome": outcome, "steps": steps,
             "final_r": int(cells[-1, 0]), "final_c": int(cells[-1, 1]),
             "actions": "".join(ACTION_LETTERS[actions[b, :steps]]), "path": format_path(cells),
         })

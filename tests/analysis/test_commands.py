@@ -15,7 +15,7 @@ from cheesemaze.agents.policy import build_policy
 from cheesemaze.agents.rundir import create_run_dir
 from cheesemaze.analysis import evaluation
 from cheesemaze.analysis.evaluation import EPISODES_FILE, SUMMARY_FILE, maze_columns, read_episodes, write_evaluation
-from cheesemaze.envs.maze import generate_maze
+from cheesemaze.envs.maze import generate_maze, region_text
 from cheesemaze.scripts.main import main
 
 TEST_START = CPU_EASY.test_levels[0]
@@ -117,7 +117,7 @@ def planted_evaluation(folder, n: int = 300) -> None:
         mazes = [generate_maze(TEST_START + i, 15, region) for i in range(n)]
         base = pd.DataFrame([maze_columns(m) for m in mazes]).assign(
             level_seed=[m.level_seed for m in mazes], distribution=distribution,
-            region=-1 if region is None else region, policy="sampled")
+            region=region_text(region), policy="sampled")
         p = 1 / (1 + np.exp(base["d_euclid_cheese_tr"] - 5))
         got = np.random.default_rng(0).random(n) < p
         frames.append(base.assign(

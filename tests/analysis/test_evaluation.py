@@ -12,7 +12,7 @@ import pytest
 from stand_ins import BfsToCheese, Fixed, stand_in_agent
 
 from cheesemaze.analysis.evaluation import (
-    ANYWHERE, COLUMNS, EPISODES_FILE, SUMMARY_FILE, episode_mazes, evaluate, parse_path, read_episodes,
+    COLUMNS, EPISODES_FILE, SUMMARY_FILE, episode_mazes, evaluate, parse_path, read_episodes,
     run_evaluation, summarize, wilson_interval,
 )
 from cheesemaze.analysis.features import FEATURES, maze_features
@@ -29,8 +29,8 @@ def test_table_has_the_documented_columns_and_one_row_per_episode():
     assert len(df) == 7 * 2 * 2
     counts = df.groupby(["distribution", "policy"]).size()
     assert counts.to_dict() == {(d, p): 7 for d in ("anywhere", "train") for p in ("greedy", "sampled")}
-    assert set(df.loc[df["distribution"] == "anywhere", "region"]) == {ANYWHERE}
-    assert set(df.loc[df["distribution"] == "train", "region"]) == {5}
+    assert set(df.loc[df["distribution"] == "anywhere", "region"]) == {"anywhere"}
+    assert set(df.loc[df["distribution"] == "train", "region"]) == {"5"}
     assert df["level_seed"].min() == 1000  # the stand-in's test range starts there
 
 
@@ -73,11 +73,29 @@ def test_csv_round_trip_keeps_values_and_types(tmp_path):
     summary = json.loads((tmp_path / "ev" / SUMMARY_FILE).read_text())
     assert summary["episodes"] == len(df) == 100
     assert summary["level_seeds"] == [1000, 1025]
+    assert {g["distribution"]: g["region"] for g in summary["groups"]} == {"train": 5, "anywhere": None}
+
+
+def test_a_table_from_before_the_region_text_still_reads(tmp_path):
+    # Evaluations written before the region column was text spell cheese-anywhere as -1.
+    agent = stand_in_agent(Fixed(UNIFORM))
+    df = run_evaluation(agent, tmp_path / "ev", 5, batch_size=8)
+    df.assign(region=df["region"].replace("anywhere", "-1")).to_csv(tmp_path / "old.csv", index=False)
+    back = read_episodes(tmp_path / "old.csv")
+    pd.testing.assert_frame_equal(back, df)
+    assert episode_mazes(back) == episode_mazes(df)
+
+
+def test_a_table_with_an_unknown_region_is_refused(tmp_path):
+    df = run_evaluation(stand_in_agent(Fixed(UNIFORM)), tmp_path / "ev", 2, batch_size=8)
+    df.assign(region="none").to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(ValueError, match="bad.csv: region must be an integer >= 0, or 'anywhere'"):
+        read_episodes(tmp_path / "bad.csv")
 
 
 def test_summary_counts_and_wilson_intervals():
     df = pd.DataFrame({
-        "distribution": ["anywhere"] * 10, "policy": ["sampled"] * 10, "region": [ANYWHERE] * 10,
+        "distribution": ["anywhere"] * 10, "policy": ["sampled"] * 10, "region": ["anywhere"] * 10,
         "has_dsq": [True] * 6 + [False] * 4, "steps": [10] * 10,
         "outcome": ["cheese"] * 5 + ["top_right"] * 3 + ["other"] * 2,
     })

@@ -21,7 +21,7 @@ from cheesemaze.analysis.figures.policy_maps import actor_critic_figure, traject
 from cheesemaze.analysis.figures.regression import regression_figure
 from cheesemaze.analysis.figures.training import read_progress, training_curves_figure
 from cheesemaze.agents.rollout import rollout
-from cheesemaze.envs.maze import generate_maze
+from cheesemaze.envs.maze import generate_maze, region_text
 from cheesemaze.envs.text import parse_maze
 
 FORK = """
@@ -41,8 +41,7 @@ def episodes() -> pd.DataFrame:
     frames = []
     for distribution, region in (("train", 5), ("anywhere", None)):
         mazes = [generate_maze(seed, 15, region) for seed in range(3000, 3600)]
-        base = pd.DataFrame([maze_columns(m) for m in mazes]).assign(distribution=distribution,
-                                                                      region=-1 if region is None else region)
+        base = pd.DataFrame([maze_columns(m) for m in mazes]).assign(distribution=distribution, region=region_text(region))
         for policy, shift in (("sampled", 0.0), ("greedy", -0.5)):
             p = 1 / (1 + np.exp(base["d_euclid_cheese_tr"] - 5 + shift))
             draw = np.random.default_rng(len(frames)).random(len(base))

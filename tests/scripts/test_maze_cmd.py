@@ -30,7 +30,7 @@ def test_show_prints_the_maze_and_its_key_cells(capsys):
 
 
 def test_region_none_and_the_default_world(capsys):
-    assert main(["maze", "show", "--level-seed", "12", "--region", "none"]) == 0
+    assert main(["maze", "show", "--level-seed", "12", "--region", "anywhere"]) == 0
     out = capsys.readouterr().out
     assert format_maze(generate_maze(12, 15, None)) in out and "cheese anywhere" in out
 
@@ -50,7 +50,6 @@ def test_png_is_written(tmp_path, capsys):
     [
         (["--world-size", "14"], "world_size must be an odd integer from 3 to 63"),
         (["--world-size", "99"], "world_size must be an odd integer from 3 to 63"),
-        (["--region", "-1"], "region must be None (cheese anywhere) or an integer from 0 to the world size 15"),
         (["--region", "16"], "region must be None (cheese anywhere) or an integer from 0 to the world size 15"),
         (["--png", "no/such/folder/m.png"], "folder no/such/folder does not exist"),
         (["--png", "maze.txt"], "must end in .png"),
@@ -78,6 +77,15 @@ def test_unparsable_or_missing_flags_exit_2_at_parse_time(flags, capsys):
         main(["maze", "show", *flags])
     assert exit_info.value.code == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("region", ["-1", "none", "corner"])
+def test_a_bad_region_is_refused_at_parse_time_saying_what_is_allowed(region, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["maze", "show", "--level-seed", "1", "--region", region])
+    assert exit_info.value.code == 2
+    err = " ".join(capsys.readouterr().err.replace("│", " ").split())
+    assert f"region must be an integer >= 0, or 'anywhere'; got '{region}'" in err and "R|anywhere" in err
 
 
 def test_console_script_end_to_end(tmp_path):
