@@ -15,16 +15,10 @@ from typing import Any
 
 import torch
 
-from cheesemaze.envs.maze_io import write_atomic
+from cheesemaze.envs.files import atomic_write_json, write_atomic
 
 CHECKPOINT_DIR = "checkpoints"
 """A run directory's folder of checkpoints: ``latest`` (periodic) and ``final`` (end of training)."""
-
-
-def atomic_write_json(path: Path, data: Any) -> None:
-    """Write ``data`` as indented JSON, atomically (creating the folder)."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, (json.dumps(data, indent=2, sort_keys=False) + "\n").encode())
 
 
 def sha256_file(path: Path) -> str:

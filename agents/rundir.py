@@ -20,8 +20,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from cheesemaze.agents.checkpoint import CHECKPOINT_DIR, atomic_write_json, read_manifest
+from cheesemaze.agents.checkpoint import CHECKPOINT_DIR, read_manifest
 from cheesemaze.agents.config import TrainConfig, config_from_dict, config_to_dict
+from cheesemaze.envs.files import atomic_write_json
 
 CONFIG_FILE = "config.json"
 BUDGET_FILE = "budget.json"

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from cheesemaze.envs.maze_io import current_umask
+from cheesemaze.envs.files import current_umask
 
 
 def numbered_paths(path: Path) -> Iterator[Path]:

@@ -1,4 +1,4 @@
-"""Mazes in JSON files, and the atomic write every file of the project goes through.
+"""Mazes in JSON files.
 
 A maze file holds one maze or several, always as a list::
 
@@ -14,45 +14,19 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from cheesemaze.envs.files import write_atomic
 from cheesemaze.envs.maze import Maze
 from cheesemaze.envs.text import OPEN_CHAR, WALL_CHAR
 
 FORMAT = "cheesemaze-mazes"
 VERSION = 1
 MAZE_FIELDS = ("walls", "mouse", "cheese", "size", "level_seed")
-
-
-def current_umask() -> int:
-    """The process's file-creation mask (read by setting it and putting it back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file, ``fsync`` and a rename, so readers never
-    see half a file. The file gets the permissions a plain ``open`` would give it (0o666 less the
-    umask), not the temporary file's owner-only ones."""
-    path = Path(path)
-    mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode) as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~current_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def maze_to_dict(maze: Maze) -> dict[str, Any]:

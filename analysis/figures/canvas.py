@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from cheesemaze.envs.maze_io import write_atomic
+from cheesemaze.envs.files import write_atomic
 
 # Sizes in inches for a paper: one column is about 3.4 in wide, a full page width about 7 in.
 COLUMN_WIDTH = 3.4

@@ -27,9 +27,9 @@ from matplotlib.patches import Circle, Rectangle, RegularPolygon
 from matplotlib.quiver import Quiver
 
 from cheesemaze.envs.actions import COMPACT_NAMES, COMPACT_STEPS
+from cheesemaze.envs.files import write_atomic
 from cheesemaze.envs.geometry import decision_square, region_box
 from cheesemaze.envs.maze import Cell, Maze, Region
-from cheesemaze.envs.maze_io import write_atomic
 
 FLOOR_COLOUR = "#efe6d2"
 WALL_COLOUR = "#2f5a3a"

@@ -28,9 +28,9 @@ from cheesemaze.analysis.hypotheses.compatible import CHEESE, CompatibleConfig, 
 from cheesemaze.analysis.hypotheses.correlates import CorrelatesOfReinforcement
 from cheesemaze.analysis.hypotheses.intended import IntendedGoal
 from cheesemaze.analysis.hypotheses.utility import DiscountedUtility, UtilityConfig
+from cheesemaze.envs.files import write_atomic
 from cheesemaze.envs.geometry import decision_square
 from cheesemaze.envs.maze import Maze, generate_maze, region_text
-from cheesemaze.envs.maze_io import write_atomic
 
 FORMAT = "cheesemaze-predictions/1"
 

@@ -1,10 +1,8 @@
-"""Maze files: JSON round trips, atomic writes, and clear errors for bad files."""
+"""Maze files: JSON round trips, and clear errors for bad files."""
 
 from __future__ import annotations
 
 import json
-import os
-import stat
 
 import hand_mazes as hm
 import pytest
@@ -17,7 +15,6 @@ from cheesemaze.envs.maze_io import (
     load_mazes,
     maze_to_dict,
     save_mazes,
-    write_atomic,
 )
 from cheesemaze.envs.text import parse_maze
 
@@ -53,25 +50,6 @@ def test_load_maze_refuses_a_file_of_several(tmp_path):
     save_mazes(tmp_path / "two.json", [generate_maze(0), generate_maze(1)])
     with pytest.raises(ValueError, match="holds 2 mazes, not one; use load_mazes"):
         load_maze(tmp_path / "two.json")
-
-
-def test_write_atomic_replaces_whole_and_leaves_no_temporary(tmp_path):
-    path = tmp_path / "f.txt"
-    write_atomic(path, "first")
-    write_atomic(path, b"second")
-    assert path.read_bytes() == b"second"
-    assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]
-
-
-def test_write_atomic_gives_the_permissions_of_a_plain_open(tmp_path):
-    previous = os.umask(0o022)
-    try:
-        write_atomic(tmp_path / "atomic.txt", "x")
-        (tmp_path / "plain.txt").write_text("x")
-    finally:
-        os.umask(previous)
-    assert stat.S_IMODE((tmp_path / "atomic.txt").stat().st_mode) == 0o644
-    assert stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode) == 0o644
 
 
 def test_a_failed_save_keeps_the_old_file(tmp_path):
