@@ -25,9 +25,10 @@ episodes to end are the short ones, which are the cheese-finding ones, so an ear
 class RunCallback(BaseCallback):
     """Progress bar with the live cheese rate, periodic held-out evaluation and checkpoints."""
 
-    def __init__(self, config: TrainConfig, run_dir: Path, wall_offset: float) -> None:
+    def __init__(self, config: TrainConfig, run_dir: Path, wall_offset: float, progress_bar: bool = True) -> None:
         super().__init__()
         self.config, self.run_dir, self.wall_offset = config, run_dir, wall_offset
+        self.progress_bar = progress_bar
         self.cheese = deque(maxlen=CHEESE_WINDOW)
         self.envs_ended: set[int] = set()
         self.next_eval = self.next_checkpoint = 0
@@ -41,7 +42,8 @@ class RunCallback(BaseCallback):
     def _on_training_start(self) -> None:
         step = self.num_timesteps
         self.bar = tqdm(total=self.config.total_timesteps, initial=step, unit="step", unit_scale=True,
-                        dynamic_ncols=True, desc="train", mininterval=1.0)
+                        dynamic_ncols=True, desc="train", mininterval=1.0,
+                        disable=not self.progress_bar)
         every = self.config.eval_every
         self.next_eval = (step // every + 1) * every if every else float("inf")
         self.next_checkpoint = (step // self.config.checkpoint_every + 1) * self.config.checkpoint_every

@@ -44,11 +44,12 @@ def check_device_available(config: TrainConfig) -> None:
                          "use --device cpu or auto")
 
 
-def _learn(model: PPO, config: TrainConfig, run_dir: Path, wall_offset: float, part: int) -> PPO:
+def _learn(model: PPO, config: TrainConfig, run_dir: Path, wall_offset: float, part: int,
+           progress_bar: bool) -> PPO:
     """Train to ``config.total_timesteps`` under :func:`stop_signals_interrupt`: a stop signal saves
     ``latest`` and returns; the end of training saves ``latest`` and ``final`` with the signals held
     off, then evaluates once more (a stop signal skips that evaluation only)."""
-    callback = RunCallback(config, run_dir, wall_offset)
+    callback = RunCallback(config, run_dir, wall_offset, progress_bar)
     try:
         model.set_logger(run_logger(run_dir, part))
         model.learn(config.total_timesteps - model.num_timesteps, callback=callback, reset_num_timesteps=False)
@@ -69,8 +70,8 @@ def _learn(model: PPO, config: TrainConfig, run_dir: Path, wall_offset: float, p
     return model
 
 
-def train(config: TrainConfig, run_dir: Path) -> PPO:
-    """Train a new agent into the new run directory ``run_dir``.
+def train(config: TrainConfig, run_dir: Path, *, progress_bar: bool = True) -> PPO:
+    """Train a new agent into the new run directory ``run_dir`` (``progress_bar``: show one).
 
     A checkpoint at step 0 is written before the first update, so a run killed at any later moment
     (even without a chance to save) resumes from a checkpoint. A stop signal during the setup before
@@ -89,11 +90,11 @@ def train(config: TrainConfig, run_dir: Path) -> PPO:
         except KeyboardInterrupt:
             shutil.rmtree(run_dir)
             raise InterruptedBeforeTraining(f"interrupted before the first step; removed {run_dir}") from None
-        return _learn(model, config, run_dir, 0.0, 0)
+        return _learn(model, config, run_dir, 0.0, 0, progress_bar)
 
 
 def resume(run_dir: Path, *, total_timesteps: int | None = None, torch_threads: int | None = None,
-           device: str | None = None) -> PPO:
+           device: str | None = None, progress_bar: bool = True) -> PPO:
     """Continue a run from ``checkpoints/latest.pt`` with its step counters.
 
     :param total_timesteps: a larger step budget, recorded in the run's ``budget.json``.
@@ -125,4 +126,4 @@ def resume(run_dir: Path, *, total_timesteps: int | None = None, torch_threads: 
             raise InterruptedBeforeTraining(f"interrupted before the first step; {run_dir} is as it was") from None
         model.num_timesteps, model._n_updates = meta["num_timesteps"], meta["n_updates"]
         part = len(list(run_dir.glob("progress*.csv")))
-        return _learn(model, config, run_dir, meta["wall_seconds"], part)
+        return _learn(model, config, run_dir, meta["wall_seconds"], part, progress_bar)

@@ -14,6 +14,7 @@ import sys
 COMMANDS: dict[str, str | dict[str, str]] = {
     "maze": {"show": "cheesemaze.scripts.maze_cmd:show"},
     "train": "cheesemaze.scripts.train:main",
+    "sweep": "cheesemaze.scripts.sweep:main",
     "evaluate": "cheesemaze.scripts.evaluate:main",
     "analyze": {
         "behaviour": "cheesemaze.scripts.analyze_behaviour:main",
@@ -35,6 +36,7 @@ COMMANDS: dict[str, str | dict[str, str]] = {
 HELP = {
     "maze": "show a maze to a person (ASCII, or a PNG)",
     "train": "train a PPO agent (presets cpu-easy, cpu-hard, procgen-hard)",
+    "sweep": "train a grid of agents (cheese region x seed x any field) on Ray, resumably",
     "evaluate": "roll an agent out on held-out mazes; one table row per episode",
     "analyze": "behavioural statistics (behaviour), hypotheses",
     "report": "the whole pipeline on an agent: evaluate, behavioural statistics, hypotheses, reports",

@@ -1,0 +1,80 @@
+"""``cheesemaze sweep``: train a grid of runs on Ray, resumably (``agents/sweep.py``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import tyro
+
+from cheesemaze.agents.config import PRESETS, TrainConfig
+from cheesemaze.scripts.args import region_flags
+
+DESCRIPTION = """Train every trial of a grid on Ray; rerun the same command to resume.
+
+  cheesemaze sweep SWEEP_DIR --grid 'FIELD=V1,V2 FIELD=A..B' [--grid ...] [OPTIONS] [CONFIG FLAGS]
+
+  --grid BLOCK       a Cartesian product of config fields, e.g. 'env.region=5,anywhere seed=0..4';
+                     several --grid blocks are a union. Trials are SWEEP_DIR/<r5|control|rN>/s<seed>
+  --preset NAME      the config every trial starts from (default cpu-easy)
+  --torch-threads N  threads (and Ray CPUs) per trial; a local Ray runs cpus / N trials at once
+  --address ADDR     join a running Ray cluster (ray start --head) instead of starting a local Ray
+  --cpus N           CPUs of the local Ray (default: all of this machine's)
+  --max-retries N    retries of a trial whose process dies or raises, each from its checkpoint (2)
+
+Finished trials are skipped and interrupted ones resume with their step counters; Ctrl-C stops every
+trial at a checkpoint. Config flags (below) set every trial's other fields; --total-timesteps is the
+budget of each trial, recorded in SWEEP_DIR/sweep.json (a rerun may raise it)."""
+
+
+def parse(argv: list[str], prog: str) -> tuple[argparse.Namespace, TrainConfig]:
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("sweep_dir", type=Path, nargs="?")
+    pre.add_argument("--grid", action="append", default=[])
+    pre.add_argument("--preset", default="cpu-easy")
+    pre.add_argument("--address")
+    pre.add_argument("--cpus", type=int)
+    pre.add_argument("--max-retries", type=int, default=2)
+    known, rest = pre.parse_known_args(argv)
+    if "-h" in rest or "--help" in rest:
+        tyro.cli(TrainConfig, args=["--help"], default=PRESETS["cpu-easy"], prog=prog, description=DESCRIPTION,
+                 registry=region_flags())
+    if known.sweep_dir is None:
+        raise ValueError("give the sweep directory: cheesemaze sweep SWEEP_DIR --grid ...")
+    if known.preset not in PRESETS:
+        raise ValueError(f"unknown preset {known.preset!r}; choose from {', '.join(PRESETS)}")
+    if known.max_retries < 0 or (known.cpus is not None and known.cpus < 1):
+        raise ValueError("--max-retries must be >= 0 and --cpus >= 1")
+    if known.address and known.cpus:
+        raise ValueError("--cpus sizes a local Ray; a cluster joined with --address has its own")
+    base = tyro.cli(TrainConfig, args=rest, default=PRESETS[known.preset], prog=prog, description=DESCRIPTION,
+                    registry=region_flags())
+    return known, base
+
+
+def main(argv: list[str], prog: str) -> int:
+    from cheesemaze.agents.grid import expand
+
+    try:
+        known, base = parse(argv, prog)
+        expand(base, known.grid)  # a bad grid is refused before Ray starts
+    except ValueError as err:
+        print(f"{prog}: {err}", file=sys.stderr)
+        return 2
+    except SystemExit as exit_:  # tyro has printed help, or why a flag was refused
+        return int(exit_.code or 0)
+    from cheesemaze.agents.sweep import run_sweep
+
+    try:
+        result = run_sweep(known.sweep_dir, base, known.grid, address=known.address, num_cpus=known.cpus,
+                           max_retries=known.max_retries)
+    except ValueError as err:
+        print(f"{prog}: {err}", file=sys.stderr)
+        return 2
+    print(f"{len(result.finished)} finished, {len(result.stopped)} stopped, {len(result.failed)} failed")
+    for name, why in result.failed.items():
+        print(f"  failed {name}: {why}  (log: {known.sweep_dir}/logs/{name.replace('/', '_')}.log)")
+    if result.interrupted:
+        return 130
+    return 1 if result.failed else 0
