@@ -15,8 +15,8 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import ShuffleSplit, StratifiedKFold, StratifiedShuffleSplit
 
-from cheesemaze.analysis.evaluation import wilson_interval
 from cheesemaze.analysis.features import FEATURE_LABELS, FEATURES
+from cheesemaze.analysis.stats import wilson_interval
 
 L1_GRID = np.logspace(-3, 1, 9)
 """Inverse regularization strengths tried for the L1 regression (chosen by 5-fold log-loss)."""
@@ -297,15 +297,3 @@ def published_comparison(stats: BehaviourStats) -> pd.DataFrame:
     names = ["quantity", "ours", "ours_interval", "published", "published_note"]
     # object columns keep counts as integers beside rates and coefficients
     return pd.DataFrame({n: pd.Series(list(col), dtype=object) for n, col in zip(names, zip(*rows))})
-
-
-def markdown_table(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
-    """A GitHub-flavoured Markdown table of ``df`` (no index); NaN shows as a dash."""
-    def cell(v: object) -> str:
-        if isinstance(v, (float, np.floating)):
-            return "-" if np.isnan(v) else format(v, floatfmt)
-        return str(v).replace("|", "\\|")
-
-    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join(lines) + "\n"

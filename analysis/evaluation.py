@@ -8,7 +8,6 @@ outcome rates with Wilson intervals are written together, atomically, into one f
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import pandas as pd
 
 from cheesemaze.analysis.features import FEATURES, maze_features
 from cheesemaze.analysis.outputs import numbered_paths, staged_dir
+from cheesemaze.analysis.stats import wilson_interval
 from cheesemaze.agents.rollout import OUTCOME_REGION, ROLLOUT_OUTCOMES, Episode, rollout
 from cheesemaze.envs.maze import (
     DISTRIBUTIONS, Distribution, Maze, Region, distribution_region, generate_maze, parse_region, region_text,
@@ -43,16 +43,6 @@ INT_COLUMNS = ("level_seed", "world_size", "maze_size", "start_r", "start_c", "c
 STR_COLUMNS = ("distribution", "region", "policy", "outcome", "actions", "path")
 LEGACY_ANYWHERE = "-1"
 """How tables written before the region column was text spell cheese-anywhere (still read)."""
-
-
-def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion (95% by default); (nan, nan) when n is 0."""
-    if n == 0:
-        return float("nan"), float("nan")
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def check_levels(level_start: int, n: int, train_levels: tuple[int, int]) -> range:

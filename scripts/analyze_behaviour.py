@@ -26,8 +26,8 @@ from cheesemaze.analysis.evaluation import (
 )
 from cheesemaze.analysis.outputs import check_writable, fresh_path, staged_dir
 from cheesemaze.envs.maze import DISTRIBUTIONS
-from cheesemaze.scripts.evaluate import evaluation_dir, load_checked
 from cheesemaze.scripts.args import AgentArg
+from cheesemaze.scripts.evaluate import evaluation_dir, load_checked
 
 ANALYSES_DIR = "analyses"
 

@@ -39,12 +39,12 @@ class ScoreArgs:
 def main(argv: list[str], prog: str) -> int:
     """Run ``cheesemaze score``; returns the exit code (2 for bad input)."""
     args = tyro.cli(ScoreArgs, args=argv, prog=prog)
-    from cheesemaze.analysis.behaviour import markdown_table
     from cheesemaze.analysis.evaluation import EPISODES_FILE, SUMMARY_FILE, read_episodes
     from cheesemaze.analysis.hypotheses.predictions import align, other_agent, read_predictions
     from cheesemaze.analysis.hypotheses.report import bayes_lines, comparison_table, winners, write_scores
     from cheesemaze.analysis.hypotheses.scoring import score
     from cheesemaze.analysis.outputs import fresh_path, staged_dir
+    from cheesemaze.analysis.tables import markdown_table
 
     try:
         if args.resamples < 1:

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from cheesemaze.analysis.evaluation import wilson_interval
 from cheesemaze.analysis.features import FEATURE_LABELS
 from cheesemaze.analysis.figures.canvas import PAGE_WIDTH, chart, paper_style
 from cheesemaze.analysis.figures.maze import draw_heatmap
+from cheesemaze.analysis.stats import wilson_interval
 
 BINNED_FEATURES = ("d_euclid_cheese_tr", "d_step_dsq_cheese")
 MIN_PER_BIN = 5

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from cheesemaze.analysis.evaluation import wilson_interval
 from cheesemaze.analysis.features import FEATURE_LABELS
 from cheesemaze.analysis.figures.canvas import OUTCOME_COLOURS, PAGE_WIDTH, chart, paper_style
-from cheesemaze.analysis.hypotheses.base import OUTCOMES
+from cheesemaze.analysis.stats import wilson_interval
+from cheesemaze.envs.game import OUTCOMES
 
 HYPOTHESIS_COLOURS = {"intended": "#e0a500", "compatible": "#1f6fd1", "correlates": "#2ca02c", "utility": "#9467bd"}
 LL_FEATURES = ("d_euclid_cheese_tr", "d_step_dsq_cheese")

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from cheesemaze.analysis.evaluation import wilson_interval
 from cheesemaze.analysis.figures.canvas import OUTCOME_COLOURS, PAGE_WIDTH, chart, paper_style
+from cheesemaze.analysis.stats import wilson_interval
 from cheesemaze.agents.rollout import ROLLOUT_OUTCOMES
 
 OUTCOME_LABELS = {"cheese": "cheese", "top_right": "top-right 5x5, no cheese", "other": "neither",

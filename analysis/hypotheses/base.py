@@ -11,8 +11,6 @@ import pandas as pd
 from cheesemaze.envs.game import OUTCOMES
 from cheesemaze.envs.maze import Maze
 
-__all__ = ["OUTCOMES", "Hypothesis", "outcome_indices"]
-
 
 class Hypothesis(Protocol):
     """A predictive model of an agent's episode outcomes on mazes."""

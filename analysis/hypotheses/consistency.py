@@ -30,6 +30,7 @@ from scipy.stats import chi2
 from cheesemaze.analysis.evaluation import parse_path
 from cheesemaze.analysis.hypotheses.graph import GraphBatch, batch_graphs, maze_graphs
 from cheesemaze.analysis.hypotheses.utility import DiscountedUtility, cell_values, soft_q, top_right_distances
+from cheesemaze.analysis.stats import bootstrap_draws
 from cheesemaze.envs.actions import LETTERS
 from cheesemaze.envs.maze import Maze
 
@@ -136,7 +137,7 @@ def dynamic_consistency(
     episodes = np.unique(held.episode)
     per_episode = np.bincount(held.episode, weights=ll_location - ll_fixed)[episodes]
     lengths = np.bincount(held.episode)[episodes]
-    draws = np.random.default_rng(seed).integers(0, len(episodes), size=(resamples, len(episodes)))
+    draws = bootstrap_draws(len(episodes), resamples, seed)
     per_step = per_episode[draws].sum(axis=1) / lengths[draws].sum(axis=1)
     low, high = np.quantile(per_step, [0.025, 0.975])
     summary = {

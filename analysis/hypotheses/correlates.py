@@ -25,7 +25,8 @@ from scipy.optimize import minimize
 from scipy.special import expit, log_expit
 
 from cheesemaze.analysis.features import maze_features
-from cheesemaze.analysis.hypotheses.base import OUTCOMES, outcome_indices
+from cheesemaze.analysis.hypotheses.base import outcome_indices
+from cheesemaze.envs.game import OUTCOMES
 from cheesemaze.envs.maze import Maze
 
 FEATURES = ("d_euclid_cheese_tr", "d_step_dsq_cheese")

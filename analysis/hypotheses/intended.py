@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cheesemaze.analysis.hypotheses.base import OUTCOMES
+from cheesemaze.envs.game import OUTCOMES
 from cheesemaze.envs.maze import Maze
 
 

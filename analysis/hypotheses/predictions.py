@@ -23,12 +23,13 @@ import numpy as np
 import pandas as pd
 
 from cheesemaze.analysis.evaluation import EPISODES_FILE, episode_mazes, read_episodes
-from cheesemaze.analysis.hypotheses.base import OUTCOMES, Hypothesis, outcome_indices
+from cheesemaze.analysis.hypotheses.base import Hypothesis, outcome_indices
 from cheesemaze.analysis.hypotheses.compatible import CHEESE, CompatibleConfig, CompatibleGoal
 from cheesemaze.analysis.hypotheses.correlates import CorrelatesOfReinforcement
 from cheesemaze.analysis.hypotheses.intended import IntendedGoal
 from cheesemaze.analysis.hypotheses.utility import DiscountedUtility, UtilityConfig
 from cheesemaze.envs.files import write_atomic
+from cheesemaze.envs.game import OUTCOMES
 from cheesemaze.envs.geometry import decision_square
 from cheesemaze.envs.maze import Maze, generate_maze, region_text
 

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cheesemaze.analysis.behaviour import markdown_table
 from cheesemaze.analysis.hypotheses.predictions import Alignment
 from cheesemaze.analysis.hypotheses.scoring import Scores, flat_table
+from cheesemaze.analysis.tables import markdown_table
 
 SCORES_CSV, SCORES_MD = "scores.csv", "scores.md"
 MEASURES = (

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cheesemaze.analysis.hypotheses.base import OUTCOMES
+from cheesemaze.analysis.stats import bootstrap_draws, bootstrap_means
+from cheesemaze.envs.game import OUTCOMES
 
 CALIBRATION_BINS = 10
 
@@ -62,17 +63,6 @@ def expected_calibration_error(table: pd.DataFrame) -> float:
     return float(np.mean(gaps)) if gaps else float("nan")
 
 
-def bootstrap_means(values: np.ndarray, draws: np.ndarray) -> tuple[float, float]:
-    """95% percentile interval of the mean of ``values`` over resampled index rows ``draws`` (R, n).
-
-    Percentiles are taken without interpolation, so infinite resample means stay well defined.
-    """
-    with np.errstate(invalid="ignore"):
-        means = values[draws].mean(axis=1)
-    low, high = np.quantile(means, [0.025, 0.975], method="inverted_cdf")
-    return float(low), float(high)
-
-
 @dataclass(frozen=True)
 class Scores:
     """Everything :func:`score` computes."""
@@ -97,7 +87,7 @@ def score(
     for name, probs in predictions.items():
         if probs.shape != (n, len(OUTCOMES)):
             raise ValueError(f"{name}: predictions of shape {probs.shape}, expected {(n, len(OUTCOMES))}")
-    draws = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+    draws = bootstrap_draws(n, resamples, seed)
     rows, calibrations, lls = [], [], {}
     for name, probs in predictions.items():
         ll = log_likelihoods(probs, observed)

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cheesemaze.analysis.evaluation import wilson_interval
 from cheesemaze.analysis.hypotheses.compatible import SHUTDOWN, CompatibleConfig, solve
+from cheesemaze.analysis.stats import wilson_interval
 from cheesemaze.agents.rollout import OUTCOME_REGION, rollout
 from cheesemaze.envs.geometry import shortest_path
 from cheesemaze.envs.maze import Cell, Maze, Region, generate_maze

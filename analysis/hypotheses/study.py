@@ -30,7 +30,7 @@ from cheesemaze.analysis.hypotheses.scoring import score
 from cheesemaze.analysis.hypotheses.shutdown import shutdown_study, shutdown_summary
 from cheesemaze.analysis.hypotheses.utility import DiscountedUtility
 from cheesemaze.analysis.outputs import staged_dir
-from cheesemaze.analysis.behaviour import markdown_table
+from cheesemaze.analysis.tables import markdown_table
 
 LL_PAIRS = (("correlates", "utility"), ("correlates", "compatible"))
 """Per-maze log-likelihood differences drawn against maze features."""

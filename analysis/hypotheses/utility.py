@@ -29,8 +29,8 @@ from scipy.sparse.linalg import spsolve
 
 from cheesemaze.analysis.hypotheses.base import outcome_indices
 from cheesemaze.analysis.hypotheses.graph import GraphBatch, batch_graphs, maze_graphs
-from cheesemaze.envs.maze import Maze
 from cheesemaze.envs.game import MAX_STEPS
+from cheesemaze.envs.maze import Maze
 
 GAMMA_RANGE = (0.5, 0.99)
 """Discounts the fit may choose from: below 0.5 the agent barely looks past its neighbours, above

@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 
 from cheesemaze.analysis.behaviour import (
-    PUBLISHED, behaviour_statistics, decision_rows, markdown_table, multiple_regression, published_comparison,
+    PUBLISHED, behaviour_statistics, decision_rows, multiple_regression, published_comparison,
     single_feature_accuracies, variance_inflation,
 )
 from cheesemaze.analysis.evaluation import maze_columns
+from cheesemaze.analysis.tables import markdown_table
 from cheesemaze.envs.maze import generate_maze
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cheesemaze.analysis.hypotheses.scoring import (
-    bootstrap_means, calibration_table, expected_calibration_error, flat_table, score,
-)
+from cheesemaze.analysis.hypotheses.scoring import calibration_table, expected_calibration_error, flat_table, score
 
 OBSERVED = np.array([0, 0, 1, 2])
 SHARP = np.array([[1.0, 0.0, 0.0]] * 4)
@@ -52,13 +50,6 @@ def test_calibration_bins_hold_every_maze_once_per_outcome():
     assert cheese["mazes"] == 2 and cheese["observed"] == 1.0 and cheese["predicted"] == 0.5
     perfect = calibration_table(np.eye(3)[OBSERVED], OBSERVED)
     assert expected_calibration_error(perfect) == 0.0
-
-
-def test_bootstrap_interval_without_interpolation_keeps_infinities_meaningful():
-    values = np.array([0.0, -np.inf, -1.0, -2.0])
-    draws = np.random.default_rng(0).integers(0, 4, size=(500, 4))
-    low, high = bootstrap_means(values, draws)
-    assert low == -np.inf and np.isfinite(high)
 
 
 def test_flat_table_splits_intervals():

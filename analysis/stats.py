@@ -1,0 +1,33 @@
+"""Intervals: Wilson's for a proportion, and bootstrap percentile intervals over resampled rows."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (95% by default); (nan, nan) when n is 0."""
+    if n == 0:
+        return float("nan"), float("nan")
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def bootstrap_draws(n: int, resamples: int, seed: int) -> np.ndarray:
+    """Index rows (resamples, n): each row draws ``n`` of ``0 .. n - 1`` with replacement."""
+    return np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+
+
+def bootstrap_means(values: np.ndarray, draws: np.ndarray) -> tuple[float, float]:
+    """95% percentile interval of the mean of ``values`` over resampled index rows ``draws`` (R, n).
+
+    Percentiles are taken without interpolation, so infinite resample means stay well defined.
+    """
+    with np.errstate(invalid="ignore"):
+        means = values[draws].mean(axis=1)
+    low, high = np.quantile(means, [0.025, 0.975], method="inverted_cdf")
+    return float(low), float(high)
