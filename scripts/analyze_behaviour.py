@@ -19,12 +19,13 @@ import tyro
 from tqdm import tqdm
 
 from cheesemaze.analysis.behaviour import (
-    PUBLISHED_SOURCE, BehaviourStats, behaviour_statistics, decision_rows, markdown_table, published_comparison,
+    PUBLISHED_SOURCE, BehaviourStats, behaviour_statistics, decision_rows, published_comparison,
 )
 from cheesemaze.analysis.evaluation import (
     POLICIES, checkpoint_label, default_name, episode_mazes, evaluation_of, read_episodes, run_evaluation,
 )
 from cheesemaze.analysis.outputs import check_writable, fresh_path, staged_dir
+from cheesemaze.analysis.tables import markdown_table
 from cheesemaze.envs.maze import DISTRIBUTIONS
 from cheesemaze.scripts.args import AgentArg
 from cheesemaze.scripts.evaluate import evaluation_dir, load_checked
