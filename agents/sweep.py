@@ -74,6 +74,7 @@ def open_sweep(sweep_dir: Path, base: TrainConfig, blocks: list[str]) -> list[Tr
     record = {"grid": list(blocks), "preset": base.preset, "total_timesteps": base.total_timesteps,
               "base_config": {**_identity(base), "total_timesteps": None},
               "trials": [t.name for t in trials]}
+    record = json.loads(json.dumps(record))  # as the manifest reads back (tuples as lists)
     if path.is_file():
         old = json.loads(path.read_text())
         for key in ("grid", "preset", "base_config"):
