@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from cheesemaze.agents.checkpoint import load_checkpoint
 from cheesemaze.agents.config import TrainConfig
 from cheesemaze.agents.policy import MazePolicy, build_policy, obs_to_tensor, runnable_precision
 from cheesemaze.agents.rundir import latest_checkpoint, read_config, resolve_agent_dir
+from cheesemaze.envs.maze import check_levels
 
 
 def choose_actions(probs: np.ndarray, uniforms: np.ndarray | None) -> np.ndarray:
@@ -75,3 +77,23 @@ def load_agent(spec: str | Path, checkpoint: Path | None = None) -> Agent:
     policy.set_training_mode(False)
     return Agent(config=config, policy=policy, run_dir=run_dir, checkpoint=path,
                  num_timesteps=meta.get("num_timesteps"))
+
+
+def load_checked(spec: str | Path, n: int, level_start: int | None, threads: int,
+                 checkpoint: Path | None = None) -> tuple[Agent, int]:
+    """The agent and the first held-out level seed, after checking ``n``, ``threads`` and that the
+    seeds avoid the training range; ``ValueError`` names the problem."""
+    if n < 1:
+        raise ValueError(f"--n must be at least 1; got {n}")
+    if threads < 1:
+        raise ValueError(f"--threads must be at least 1; got {threads}")
+    torch.set_num_threads(threads)
+    agent = load_agent(spec, checkpoint)
+    start = agent.config.test_levels[0] if level_start is None else level_start
+    levels = check_levels(start, n, tuple(agent.config.train_levels))
+    lo, hi = agent.config.test_levels
+    if not (lo <= levels.start and levels.stop <= hi):
+        print(f"note: level seeds {levels.start}..{levels.stop - 1} reach outside the agent's held-out range "
+              f"{lo}..{hi - 1}: they are not training seeds, but not the seeds its training log's "
+              "evaluations drew from either", file=sys.stderr)
+    return agent, start

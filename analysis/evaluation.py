@@ -20,11 +20,14 @@ from cheesemaze.analysis.outputs import numbered_paths, staged_dir
 from cheesemaze.analysis.stats import wilson_interval
 from cheesemaze.agents.rollout import OUTCOME_REGION, ROLLOUT_OUTCOMES, Episode, rollout
 from cheesemaze.envs.maze import (
-    DISTRIBUTIONS, Distribution, Maze, Region, distribution_region, generate_maze, parse_region, region_text,
+    DISTRIBUTIONS, Distribution, Maze, Region, check_levels, distribution_region, generate_maze, parse_region,
+    region_text,
 )
 
 POLICIES = ("sampled", "greedy")
 
+EVALUATIONS_DIR = "evaluations"
+"""A run directory's folder of evaluations."""
 EPISODES_FILE = "episodes.csv"
 SUMMARY_FILE = "summary.json"
 
@@ -43,22 +46,6 @@ INT_COLUMNS = ("level_seed", "world_size", "maze_size", "start_r", "start_c", "c
 STR_COLUMNS = ("distribution", "region", "policy", "outcome", "actions", "path")
 LEGACY_ANYWHERE = "-1"
 """How tables written before the region column was text spell cheese-anywhere (still read)."""
-
-
-def check_levels(level_start: int, n: int, train_levels: tuple[int, int]) -> range:
-    """The level seeds ``level_start .. level_start + n - 1``, or ``ValueError`` if any is a training seed."""
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"the number of mazes must be at least 1; got {n!r}")
-    if not isinstance(level_start, (int, np.integer)) or level_start < 0:
-        raise ValueError(f"the first level seed must be a non-negative integer; got {level_start!r}")
-    levels = range(int(level_start), int(level_start) + int(n))
-    lo, hi = train_levels
-    if levels.start < hi and lo < levels.stop:
-        raise ValueError(
-            f"level seeds {levels.start}..{levels.stop - 1} overlap the agent's training seeds "
-            f"{lo}..{hi - 1}; held-out evaluation must use seeds outside that range"
-        )
-    return levels
 
 
 def check_choices(values: Sequence[str], allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
@@ -183,6 +170,11 @@ def default_name(n: int, level_start: int, seed: int, distributions: Sequence[st
     dist = "both" if len(distributions) > 1 else distributions[0]
     pol = "both" if len(policies) > 1 else policies[0]
     return f"n{n}-levels{level_start}-seed{seed}-{dist}-{pol}"
+
+
+def evaluation_dir(run_dir: Path, name: str) -> Path:
+    """Where an evaluation of this name lives in a run directory."""
+    return Path(run_dir) / EVALUATIONS_DIR / name
 
 
 def checkpoint_label(agent: Any) -> str | None:

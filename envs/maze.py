@@ -34,6 +34,22 @@ TEST_LEVELS = range(1_000_000_000, 2_000_000_000)
 """Held-out level seeds: [1e9, 2e9), disjoint from ``TRAIN_LEVELS``; procgen accepts seeds below 2**31."""
 
 
+def check_levels(level_start: int, n: int, train_levels: tuple[int, int]) -> range:
+    """The level seeds ``level_start .. level_start + n - 1``, or ``ValueError`` if any is a training seed."""
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"the number of mazes must be at least 1; got {n!r}")
+    if not isinstance(level_start, (int, np.integer)) or level_start < 0:
+        raise ValueError(f"the first level seed must be a non-negative integer; got {level_start!r}")
+    levels = range(int(level_start), int(level_start) + int(n))
+    lo, hi = train_levels
+    if levels.start < hi and lo < levels.stop:
+        raise ValueError(
+            f"level seeds {levels.start}..{levels.stop - 1} overlap the agent's training seeds "
+            f"{lo}..{hi - 1}; held-out evaluation must use seeds outside that range"
+        )
+    return levels
+
+
 def check_world_size(world_size: int) -> None:
     """Raise ``ValueError`` unless ``world_size`` is an odd integer from 3 to ``MAX_WORLD_SIZE``."""
     if (

@@ -5,21 +5,18 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
-import torch
 import tyro
 from tqdm import tqdm
 
-from cheesemaze.agents.loading import load_agent
-from cheesemaze.analysis.evaluation import POLICIES, check_levels, default_name, run_evaluation, summarize
+from cheesemaze.agents.loading import load_checked
+from cheesemaze.analysis.evaluation import POLICIES, default_name, evaluation_dir, run_evaluation, summarize
 from cheesemaze.analysis.outputs import check_writable, fresh_path
 from cheesemaze.agents.rollout import ROLLOUT_OUTCOMES, SHUTDOWN
 from cheesemaze.envs.maze import DISTRIBUTIONS
 from cheesemaze.scripts.args import AgentArg
-
-EVALUATIONS_DIR = "evaluations"
 
 
 @dataclass(frozen=True)
@@ -69,31 +66,6 @@ def outcome_rates(df: pd.DataFrame) -> pd.DataFrame:
         rows.append({"distribution": group["distribution"], "policy": group["policy"], "n": every["episodes"],
                      **{o: rates[o]["rate"] for o in shown}, "cheese 95% CI": f"{low:.3f}-{high:.3f}"})
     return pd.DataFrame(rows)
-
-
-def evaluation_dir(run_dir: Path, name: str) -> Path:
-    """Where an evaluation of this name lives in a run directory."""
-    return Path(run_dir) / EVALUATIONS_DIR / name
-
-
-def load_checked(spec: str, n: int, level_start: int | None, threads: int,
-                 checkpoint: Path | None = None) -> tuple[Any, int]:
-    """The agent and the first held-out level seed, after checking ``n``, ``threads`` and that the
-    seeds avoid the training range; ``ValueError`` names the problem."""
-    if n < 1:
-        raise ValueError(f"--n must be at least 1; got {n}")
-    if threads < 1:
-        raise ValueError(f"--threads must be at least 1; got {threads}")
-    torch.set_num_threads(threads)
-    agent = load_agent(spec, checkpoint)
-    start = agent.config.test_levels[0] if level_start is None else level_start
-    levels = check_levels(start, n, tuple(agent.config.train_levels))
-    lo, hi = agent.config.test_levels
-    if not (lo <= levels.start and levels.stop <= hi):
-        print(f"note: level seeds {levels.start}..{levels.stop - 1} reach outside the agent's held-out range "
-              f"{lo}..{hi - 1}: they are not training seeds, but not the seeds its training log's "
-              "evaluations drew from either", file=sys.stderr)
-    return agent, start
 
 
 def main(argv: list[str], prog: str) -> int:

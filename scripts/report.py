@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import tyro
 
-from cheesemaze.scripts import analyze_behaviour, analyze_hypotheses
 from cheesemaze.scripts.args import AgentArg
+from cheesemaze.scripts.main import main as cheesemaze
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,9 @@ def main(argv: list[str], prog: str) -> int:
         print(f"{prog}: --threads must be at least 1; got {args.threads}", file=sys.stderr)
         return 2
     step_argv = [args.agent, "--threads", str(args.threads)]
-    steps = (("analyze behaviour", analyze_behaviour.main), ("analyze hypotheses", analyze_hypotheses.main))
-    for name, step in steps:
+    for name in ("analyze behaviour", "analyze hypotheses"):
         print(f"== cheesemaze {name} {' '.join(step_argv)}", flush=True)
-        code = step(list(step_argv), f"cheesemaze {name}")
+        code = cheesemaze([*name.split(), *step_argv])
         if code:
             print(f"{prog}: '{name}' failed with exit code {code}; stopping", file=sys.stderr)
             return code

@@ -149,6 +149,22 @@ def test_the_game_module_runs_without_sb3():
     assert out.split() == ["False", "False"]
 
 
+# What one script may import of another: the shared argument types, and the command table.
+SHARED_SCRIPT_MODULES = ("cheesemaze.scripts.args", "cheesemaze.scripts.main")
+
+
+@pytest.mark.parametrize("path", [p for p in modules() if layer_of(p) in ("analysis", "scripts")], ids=rel)
+def test_no_analysis_module_imports_a_script_and_no_script_another(path):
+    # A script is a parser and a call into analysis/; what two commands share lives below them.
+    for name in imported_names(path):
+        if not name.startswith("cheesemaze.scripts"):
+            continue
+        assert layer_of(path) == "scripts", f"{rel(path)} imports {name}; analysis/ may not import scripts"
+        assert name.startswith(tuple(f"{m}." for m in SHARED_SCRIPT_MODULES)), (
+            f"{rel(path)} imports {name}; a script may import only {', '.join(SHARED_SCRIPT_MODULES)}"
+        )
+
+
 @pytest.mark.parametrize("path", modules(), ids=rel)
 def test_procgen_only_in_procgen_modules(path):
     for name in imported_names(path):

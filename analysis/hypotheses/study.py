@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from cheesemaze.analysis.evaluation import check_levels, read_episodes, run_evaluation
+from cheesemaze.analysis.evaluation import read_episodes, run_evaluation
 from cheesemaze.analysis.figures.canvas import save_figure
 from cheesemaze.analysis.figures.hypotheses import (
     calibration_figure, consistency_figure, ll_difference_figure, predicted_observed_figure, shutdown_figure,
@@ -31,6 +31,7 @@ from cheesemaze.analysis.hypotheses.shutdown import shutdown_study, shutdown_sum
 from cheesemaze.analysis.hypotheses.utility import DiscountedUtility
 from cheesemaze.analysis.outputs import staged_dir
 from cheesemaze.analysis.tables import markdown_table
+from cheesemaze.envs.maze import check_levels
 
 LL_PAIRS = (("correlates", "utility"), ("correlates", "compatible"))
 """Per-maze log-likelihood differences drawn against maze features."""

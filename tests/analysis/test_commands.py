@@ -199,9 +199,9 @@ def test_report_refuses_zero_threads(run_dir, capsys):
 
 def test_analyze_behaviour_reuses_only_an_evaluation_of_the_same_checkpoint(run_dir, capsys):
     from cheesemaze.agents.loading import load_agent
-    from cheesemaze.scripts.analyze_behaviour import BehaviourConfig, episodes_for
+    from cheesemaze.analysis.behaviour_study import BehaviourStudyConfig, episodes_for
 
-    config = BehaviourConfig(agent=str(run_dir), n=6)
+    config = BehaviourStudyConfig(n=6)
     first = episodes_for(load_agent(run_dir), config, TEST_START)
     assert "running it" in capsys.readouterr().out
     again = episodes_for(load_agent(run_dir), config, TEST_START)
