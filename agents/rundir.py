@@ -104,10 +104,46 @@ def raise_budget(run_dir: Path, total_timesteps: int, at_step: int) -> TrainConf
 
 
 def shipped_agents() -> list[str]:
-    """Names of the trained agents shipped with the package."""
+    """Names of the trained agents shipped with the package: ``<condition>/s<seed>`` (the zoo), or a
+    condition's bare name for a single agent shipped without seeds."""
     if not TRAINED_DIR.is_dir():
         return []
-    return sorted(p.name for p in TRAINED_DIR.iterdir() if (p / CONFIG_FILE).is_file())
+    names = [p.relative_to(TRAINED_DIR).as_posix() for p in TRAINED_DIR.glob("*/*") if (p / CONFIG_FILE).is_file()]
+    names += [p.name for p in TRAINED_DIR.iterdir() if (p / CONFIG_FILE).is_file()]
+    return sorted(names, key=_agent_order)
+
+
+def _agent_order(name: str) -> tuple:
+    """Sort key: by condition, then by seed as a number (s2 before s10)."""
+    condition, _, seed = name.partition("/s")
+    return (condition, int(seed) if seed.isdigit() else -1)
+
+
+def shipped_name(spec: str) -> str | None:
+    """The shipped agent ``spec`` names: ``r5`` is seed 0 of the zoo's r5 (``r5/s0``); None if none."""
+    names = shipped_agents()
+    for name in (f"{spec}/s0", spec):
+        if name in names:
+            return name
+    return None
+
+
+def agent_group(spec: str | Path) -> list[str]:
+    """The agents a spec names: ``GROUP/*`` is every seed of a shipped condition (``r5/*``) or every
+    run directory in a folder (``runs/zoo/r5/*``), by seed; anything else is one agent."""
+    text = str(spec)
+    if not text.endswith("/*"):
+        return [text]
+    prefix = text[:-2]
+    shipped = [n for n in shipped_agents() if n.startswith(prefix + "/")]
+    if shipped and not Path(prefix).is_dir():
+        return shipped
+    runs = sorted((p for p in Path(prefix).glob("*") if (p / CONFIG_FILE).is_file()), key=lambda p: _agent_order("x/" + p.name))
+    if not runs:
+        conditions = sorted({n.split("/")[0] for n in shipped_agents() if "/" in n})
+        raise ValueError(f"{text!r} names no agents: give a shipped condition ({', '.join(conditions) or 'none shipped'})"
+                         f"/* or a folder of run directories/*")
+    return [str(p) for p in runs]
 
 
 def resolve_agent_dir(spec: str | Path, workspace: Path = Path("runs")) -> Path:
@@ -118,14 +154,15 @@ def resolve_agent_dir(spec: str | Path, workspace: Path = Path("runs")) -> Path:
     An existing directory by that name is used as it is.
     """
     path = Path(spec)
-    if str(spec) in shipped_agents() and not (path / CONFIG_FILE).is_file():
-        copy = Path(workspace) / str(spec)
+    name = shipped_name(str(spec))
+    if name is not None and not (path / CONFIG_FILE).is_file():
+        copy = Path(workspace) / name
         if not (copy / CONFIG_FILE).is_file():
-            shutil.copytree(TRAINED_DIR / str(spec), copy, dirs_exist_ok=True)
-            print(f"copied shipped agent {spec!r} to {copy}; results are written there")
-        elif not same_checkpoint(copy, TRAINED_DIR / str(spec)):
+            shutil.copytree(TRAINED_DIR / name, copy, dirs_exist_ok=True)
+            print(f"copied shipped agent {name!r} to {copy}; results are written there")
+        elif not same_checkpoint(copy, TRAINED_DIR / name):
             raise ValueError(
-                f"{copy} is not the shipped agent {str(spec)!r}: its checkpoint differs (a run trained or "
+                f"{copy} is not the shipped agent {name!r}: its checkpoint differs (a run trained or "
                 f"resumed there?). Pass ./{copy} to use that run, or move it away to use the shipped agent"
             )
         return copy
