@@ -18,6 +18,7 @@ import pandas as pd
 from cheesemaze.analysis.features import FEATURES, maze_features
 from cheesemaze.analysis.outputs import numbered_paths, staged_dir
 from cheesemaze.analysis.stats import wilson_interval
+from cheesemaze.agents.loading import Agent
 from cheesemaze.agents.rollout import OUTCOME_REGION, ROLLOUT_OUTCOMES, Episode, rollout
 from cheesemaze.envs.maze import (
     DISTRIBUTIONS, Distribution, Maze, Region, check_levels, distribution_region, generate_maze, parse_region,
@@ -91,7 +92,7 @@ def episode_row(episode: Episode) -> dict[str, Any]:
 
 
 def evaluate(
-    agent: Any,
+    agent: Agent,
     n: int,
     *,
     level_start: int | None = None,
@@ -177,7 +178,7 @@ def evaluation_dir(run_dir: Path, name: str) -> Path:
     return Path(run_dir) / EVALUATIONS_DIR / name
 
 
-def checkpoint_label(agent: Any) -> str | None:
+def checkpoint_label(agent: Agent) -> str | None:
     """The agent's checkpoint file, relative to its run directory when it lies inside it."""
     checkpoint = getattr(agent, "checkpoint", None)
     if checkpoint is None:
@@ -188,7 +189,7 @@ def checkpoint_label(agent: Any) -> str | None:
         return str(checkpoint)
 
 
-def evaluation_of(agent: Any, folder: Path) -> Path | None:
+def evaluation_of(agent: Agent, folder: Path) -> Path | None:
     """The first of ``folder``, ``folder-2``, ``folder-3``, ... whose summary records this agent's
     checkpoint and step count, or None (also for a summary from before they were recorded)."""
     want = {"checkpoint": checkpoint_label(agent), "num_timesteps": getattr(agent, "num_timesteps", None)}
@@ -201,7 +202,7 @@ def evaluation_of(agent: Any, folder: Path) -> Path | None:
             return candidate
 
 
-def run_evaluation(agent: Any, out_dir: Path, n: int, **options: Any) -> pd.DataFrame:
+def run_evaluation(agent: Agent, out_dir: Path, n: int, **options: Any) -> pd.DataFrame:
     """:func:`evaluate` (``options`` are its keyword arguments), then write the table and summary
     into the new folder ``out_dir``. Refuses an existing ``out_dir`` before any rollout; an
     interrupted run writes nothing.

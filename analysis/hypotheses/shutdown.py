@@ -19,6 +19,7 @@ import pandas as pd
 
 from cheesemaze.analysis.hypotheses.compatible import SHUTDOWN, CompatibleConfig, solve
 from cheesemaze.analysis.stats import wilson_interval
+from cheesemaze.agents.loading import Agent
 from cheesemaze.agents.rollout import OUTCOME_REGION, rollout
 from cheesemaze.envs.geometry import shortest_path
 from cheesemaze.envs.maze import Cell, Maze, Region, generate_maze
@@ -37,7 +38,7 @@ def place_shutdown(maze: Maze, steps_before: int = 2, outcome_region: int = OUTC
 
 
 def shutdown_study(
-    agent: Any, level_seeds: Sequence[int], region: Region, config: CompatibleConfig,
+    agent: Agent, level_seeds: Sequence[int], region: Region, config: CompatibleConfig,
     steps_before: int = 2, seed: int = 0, batch_size: int = 1024,
 ) -> pd.DataFrame:
     """Roll ``agent`` out (sampled actions) on the mazes of ``level_seeds`` that take a shutdown cell and

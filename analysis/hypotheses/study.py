@@ -26,11 +26,12 @@ from cheesemaze.analysis.hypotheses.predictions import (
     PredictConfig, align, load_calibration, make_predictions, predicted_mazes, write_predictions,
 )
 from cheesemaze.analysis.hypotheses.report import bayes_lines, comparison_table, json_safe, winners, write_scores
-from cheesemaze.analysis.hypotheses.scoring import score
+from cheesemaze.analysis.hypotheses.scoring import Scores, score
 from cheesemaze.analysis.hypotheses.shutdown import shutdown_study, shutdown_summary
 from cheesemaze.analysis.hypotheses.utility import DiscountedUtility
 from cheesemaze.analysis.outputs import staged_dir
 from cheesemaze.analysis.tables import markdown_table
+from cheesemaze.agents.loading import Agent
 from cheesemaze.envs.maze import check_levels
 
 LL_PAIRS = (("correlates", "utility"), ("correlates", "compatible"))
@@ -66,7 +67,7 @@ class StudyConfig:
             raise ValueError("n_shutdown must be >= 0 and shutdown_steps_before >= 1")
 
 
-def seed_blocks(agent: Any, config: StudyConfig) -> tuple[range, range, range]:
+def seed_blocks(agent: Agent, config: StudyConfig) -> tuple[range, range, range]:
     """Calibration, test and shutdown level seeds, checked against the agent's training range."""
     start = agent.config.test_levels[0] if config.level_start is None else config.level_start
     total = config.n_calibration + config.n_test + config.n_shutdown
@@ -82,12 +83,12 @@ MOVES_ONLY_CAVEAT = (
 )
 
 
-def moves_only(agent: Any) -> bool:
+def moves_only(agent: Agent) -> bool:
     """Whether the agent was trained with ``ppo.moves_only`` (its policy has no action that stays put)."""
     return bool(getattr(getattr(agent.config, "ppo", None), "moves_only", False))
 
 
-def run_study(agent: Any, out_dir: Path, config: StudyConfig, say: Callable[[str], None] = print) -> dict[str, Any]:
+def run_study(agent: Agent, out_dir: Path, config: StudyConfig, say: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the study into the new folder ``out_dir``; returns its summary."""
     calibration_seeds, test_seeds, shutdown_seeds = seed_blocks(agent, config)
     if moves_only(agent):
@@ -148,7 +149,8 @@ def run_study(agent: Any, out_dir: Path, config: StudyConfig, say: Callable[[str
     return summary
 
 
-def report_markdown(agent: Any, config: StudyConfig, document: dict[str, Any], scores, summary: dict[str, Any]) -> str:
+def report_markdown(agent: Agent, config: StudyConfig, document: dict[str, Any], scores: Scores,
+                    summary: dict[str, Any]) -> str:
     """A short report: what was done, the score table, who wins where, consistency and shutdown."""
     name = Path(getattr(agent, "run_dir", "agent")).name
     params = document["parameters"]
