@@ -228,29 +228,15 @@ class TrainConfig:
 
 CPU_EASY = TrainConfig(
     preset="cpu-easy",
-    # Training episodes end after 100 steps (evaluations keep the game's 500). With 500, most of a
-    # rollout was episodes stuck pushing into a wall far from the cheese; with 100 the held-out
-    # cheese rate ran 0.04-0.08 ahead from 0.75M steps on (0.87 at 3M against 0.78-0.84).
+    # Training episodes end after 100 steps (evaluations keep the game's 500): a mouse pushing into
+    # a wall no longer fills most of a rollout, and the held-out cheese rate rises sooner.
     env=EnvConfig(world_size=15, region=5, num_envs=64, max_steps=100),
-    # Many small, large-step updates and short-horizon advantages: on these sparse-reward mazes the
-    # per-sample signal is weak, and minibatch 512 / lr 1e-3 / lambda 0.95 / IMPALA x0.5 stayed at
-    # random-walk level for 3.75M steps. Clip 0.1 learned faster than 0.2 (0.79 vs 0.69 held-out
-    # cheese at 0.75M steps); gamma 0.995 beat 0.99 from about 1M steps on (0.86-0.88 vs 0.80 at
-    # 11-14 minutes on two cores). Both comparisons used the training log's evaluation from before its
-    # replay fix, which reads about 0.06 high; see docs/training_notes.md. Two epochs per rollout
-    # learned as much per env-step as four (seeds 0 and 1, to 3.5M and 1.5M steps) at 1.84x the
-    # env-steps per second, since the update is most of an iteration on two cores.
-    # One residual block at the grid's full resolution before the first max-pool (15x15 cells, not
-    # 8x8 pooled ones): the largest mazes are where the agent failed. Alone on two cores it reached
-    # 0.966 held-out cheese at 60 minutes (size 15: 0.83) against the plain IMPALA's 0.897 (size 15:
-    # 0.65), at about 1.3x the cost per training step (1.45x in benchmarks/bench_training.py;
-    # docs/training_notes.md).
-    # Each minibatch sample reflected across the start-to-top-right diagonal with probability 0.5 (a
-    # maze of the same training distribution; envs/symmetry.py), and the learning rate decayed
-    # linearly to 1e-3 over the first 2M steps (about 30 minutes on two cores without native
-    # bfloat16), then held: together 0.917 / 0.927 at 30 minutes and 0.963 / 0.974 at 60 (seeds 0 /
-    # 1, 700 held-out mazes), against 0.903 / 0.900 and 0.966 / 0.949 without them
-    # (docs/training_notes.md, which has every run since, on both machines the README reports).
+    # Small minibatches, a large learning rate and short-horizon advantages (lambda 0.8) get a signal
+    # out of the sparse reward; clip 0.1 and gamma 0.995 learned faster than 0.2 and 0.99. Two epochs
+    # learn as much per env-step as four, at 1.84x the speed. The full-resolution block reads walls
+    # before the first max-pool merges cells (the largest mazes' failures), at about 1.3x the cost.
+    # Reflected samples (envs/symmetry.py) and the rate's decay to 1e-3 over 2M steps help early.
+    # The runs behind each choice: docs/training_notes.md.
     ppo=PPOConfig(impala_scale=1.0, features_dim=256, full_res_blocks=1, batch_size=256, n_epochs=2,
                   learning_rate=3e-3, lr_final_fraction=0.33, lr_decay_steps=2_000_000, diagonal_flip=0.5,
                   gamma=0.995, gae_lambda=0.8, clip_range=0.1, precision="auto"),
