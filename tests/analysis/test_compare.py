@@ -1,0 +1,94 @@
+"""cheesemaze compare: paired by seed on the same mazes, exact McNemar, an interval across seeds."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pandas as pd
+import pytest
+
+from cheesemaze.agents.config import CPU_EASY, EnvConfig, PPOConfig
+from cheesemaze.agents.training import train
+from cheesemaze.analysis.compare import Played, across_seeds, exact_mcnemar, match_seeds, pair_row
+from cheesemaze.scripts.main import main as cli
+
+TINY = dataclasses.replace(
+    CPU_EASY,
+    env=EnvConfig(world_size=7, region=5, num_envs=8, max_steps=50),
+    ppo=PPOConfig(n_steps=16, batch_size=64, n_epochs=1, impala_scale=0.25, features_dim=16),
+    total_timesteps=128, eval_every=0, checkpoint_every=128,
+)
+
+
+def test_exact_mcnemar_matches_the_binomial_by_hand():
+    assert exact_mcnemar(0, 5) == pytest.approx(2 * 0.5**5)
+    assert exact_mcnemar(1, 6) == pytest.approx(2 * (1 + 7) / 2**7)
+    assert exact_mcnemar(3, 3) == 1.0 and exact_mcnemar(0, 0) == 1.0
+
+
+def played(name, seed, outcomes, dsq=None):
+    n = len(outcomes)
+    return Played(name, seed, pd.DataFrame({"level_seed": range(n), "outcome": outcomes,
+                                            "has_dsq": dsq if dsq is not None else [True] * n}))
+
+
+def test_pairs_count_only_decision_square_mazes_and_the_discordant_ones():
+    a = played("a", 0, ["cheese", "cheese", "other", "top_right", "cheese"], dsq=[True, True, True, True, False])
+    b = played("b", 0, ["cheese", "other", "cheese", "cheese", "other"])
+    row = pair_row(a, b)
+    assert row["paired_mazes"] == 4
+    assert (row["a_only_cheese"], row["b_only_cheese"]) == (1, 2)
+    assert row["diff_cheese"] == pytest.approx(2 / 4 - 3 / 4)
+    assert row["mcnemar_p_cheese"] == pytest.approx(exact_mcnemar(1, 2))
+
+
+def test_seeds_pair_by_training_seed_and_the_interval_is_over_seed_pairs():
+    a = [played("a0", 0, ["cheese"] * 2), played("a1", 1, ["cheese", "other"]), played("a2", 2, ["other"] * 2)]
+    b = [played("b1", 1, ["other"] * 2), played("b0", 0, ["cheese", "other"])]
+    pairs = match_seeds(a, b)
+    assert [(x.name, y.name) for x, y in pairs] == [("a0", "b0"), ("a1", "b1")]
+    across = across_seeds(pd.DataFrame([pair_row(x, y) for x, y in pairs])).set_index("measure")
+    # differences 0.5 and 0.5: mean 0.5, no spread, so the interval is the point
+    assert across.loc["cheese", "mean_diff"] == pytest.approx(0.5)
+    assert across.loc["cheese", "low"] == pytest.approx(0.5) and across.loc["cheese", "high"] == pytest.approx(0.5)
+    single = across_seeds(pd.DataFrame([pair_row(a[0], b[1])])).set_index("measure")
+    assert single.loc["cheese", "low"] != single.loc["cheese", "low"]  # NaN: one pair has no spread
+
+
+@pytest.fixture(scope="module")
+def groups(tmp_path_factory):
+    root = tmp_path_factory.mktemp("zoo")
+    for condition, region in (("r5", 5), ("control", None)):
+        for seed in (0, 1):
+            config = dataclasses.replace(TINY, seed=seed, env=dataclasses.replace(TINY.env, region=region))
+            train(config, root / condition / f"s{seed}", progress_bar=False)
+    return root
+
+
+def test_compare_two_groups_writes_every_table_and_a_figure(groups, tmp_path, capsys):
+    out = tmp_path / "cmp"
+    code = cli(["compare", f"{groups}/r5/*", f"{groups}/control/*", "--n", "60", "--out", str(out)])
+    assert code == 0
+    summary = json.loads((out / "compare.json").read_text())
+    assert [p["paired_mazes"] for p in summary["pairs"]] == [summary["agents_a"][0]["with_dsq"]] * 2
+    assert summary["across_seeds"][0]["seed_pairs"] == 2 and summary["world_size"] == 7
+    assert {"compare.md", "agents.csv", "pairs.csv", "across_seeds.csv", "compare.png", "compare.pdf"} <= {
+        p.name for p in out.iterdir()}
+    assert "Across 2 seed pairs" in (out / "compare.md").read_text()
+    # the same episodes are kept in each agent's run directory and reused by a second comparison
+    again = tmp_path / "cmp2"
+    assert cli(["compare", f"{groups}/r5/*", f"{groups}/control/*", "--n", "60", "--out", str(again)]) == 0
+    assert json.loads((again / "compare.json").read_text())["pairs"] == summary["pairs"]
+    assert len(list((groups / "r5" / "s0" / "evaluations").iterdir())) == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (["nowhere/*", "r5"], "names no agents"),
+    (["r5", "control", "--n", "0"], "--n must be at least 1"),
+])
+def test_bad_input_is_refused_with_a_line(args, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli(["compare", *args]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "results").exists()
