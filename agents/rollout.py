@@ -28,7 +28,7 @@ from cheesemaze.envs.render import check_obs_mode
 OUTCOME_REGION = 5
 SHUTDOWN = "shutdown"
 ROLLOUT_OUTCOMES = ("cheese", "top_right", "other", SHUTDOWN)
-"""Episode outcomes: DESIGN.md's three, plus ``shutdown`` for episodes ended on a shutdown cell."""
+"""Episode outcomes: the three of docs/design.md, plus ``shutdown`` for episodes ended on a shutdown cell."""
 
 # Compact action index -> letter ("U", "D", "L", "R", "."), the inverse of envs.actions.LETTERS.
 ACTION_LETTERS = np.array([k for k, _ in sorted(LETTERS.items(), key=lambda kv: kv[1])])

@@ -37,7 +37,7 @@ PUBLISHED = {
     "study2_baseline": 0.691,
     "study2_coef_d_euclid_cheese_tr": -2.786,
 }
-"""The published reference numbers (DESIGN.md); study 2 is their 8,000/2,000-split replication."""
+"""The published reference numbers (docs/design.md); study 2 is their 8,000/2,000-split replication."""
 
 
 @dataclass(frozen=True)
@@ -259,7 +259,7 @@ def behaviour_statistics(df: pd.DataFrame, distribution: str = "anywhere", polic
 
 
 def published_comparison(stats: BehaviourStats) -> pd.DataFrame:
-    """Our numbers beside the published ones, row by row, laid out as in DESIGN.md.
+    """Our numbers beside the published ones, row by row, as docs/design.md lists them.
 
     Columns: quantity, ours, ours_interval, published, published_note. ``published`` is NaN where
     the paper gives no number.

@@ -1,5 +1,5 @@
 """Benchmark: 10,000 held-out cheese-anywhere mazes rolled out, featurized and regressed, against the
-3-minute budget of DESIGN.md ("Performance").
+3-minute budget of docs/design.md ("Performance").
 
 Uses a shipped agent (default ``r5``) or, with ``--agent fresh``, an untrained policy of the default
 preset's architecture. Prints each stage's wall time and the total's ratio to the budget.

@@ -1,8 +1,9 @@
 """A single maze as a gymnasium ``Env``, registered as ``cheesemaze/Maze-v0``.
 
-Same rules, observations and episode info as :class:`~cheesemaze.envs.native.NativeMazeVecEnv`
-(see its module docstring); one maze, no auto-reset. ``reset(options={"maze": maze})`` plays a given
-maze (to move the cheese or edit walls); ``reset(options={"level_seed": s})`` plays one level seed.
+The rules of :mod:`cheesemaze.envs.game`, with the observations and episode info of
+:class:`~cheesemaze.envs.native.NativeMazeVecEnv`; one maze, no auto-reset.
+``reset(options={"maze": maze})`` plays a given maze (to move the cheese or edit walls);
+``reset(options={"level_seed": s})`` plays one level seed.
 """
 
 from __future__ import annotations
