@@ -229,7 +229,8 @@ def run_sweep(sweep_dir: Path, base: TrainConfig, blocks: list[str], *, address:
     if not todo:
         return result
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # a local Ray; a cluster sets its own
-    ray.init(address=address, num_cpus=None if address else (num_cpus or os.cpu_count()),
+    # "local" starts a new Ray even where a `ray start` cluster (or a stale record of one) exists.
+    ray.init(address=address or "local", num_cpus=None if address else (num_cpus or os.cpu_count()),
              include_dashboard=False, log_to_driver=False, logging_level="ERROR")
     # A fresh worker process per trial (max_calls=1): torch threads and allocator settings are per process.
     task = ray.remote(max_calls=1)(run_trial).options(num_cpus=base.torch_threads, max_retries=max_retries,
