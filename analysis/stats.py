@@ -1,10 +1,12 @@
-"""Intervals: Wilson's for a proportion, and bootstrap percentile intervals over resampled rows."""
+"""Intervals: Wilson's for a proportion, bootstrap percentile intervals over resampled rows, and Student's t
+for a mean over a few values (seeds)."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+from scipy import stats as scipy_stats
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -31,3 +33,13 @@ def bootstrap_means(values: np.ndarray, draws: np.ndarray) -> tuple[float, float
         means = values[draws].mean(axis=1)
     low, high = np.quantile(means, [0.025, 0.975], method="inverted_cdf")
     return float(low), float(high)
+
+
+def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean of ``values`` (one per seed, say) and its Student t interval; NaN bounds for fewer than two."""
+    values = np.asarray(values, dtype=float)
+    mean = float(values.mean()) if len(values) else float("nan")
+    if len(values) < 2:
+        return mean, float("nan"), float("nan")
+    half = scipy_stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    return mean, float(mean - half), float(mean + half)

@@ -1,15 +1,20 @@
 """Argument types the commands share: positionals named in their usage lines as the README names them,
-and the region flag (``R`` or ``anywhere``)."""
+and the region flag (``R`` or ``anywhere``); and how a command's work ends in an exit code."""
 
 from __future__ import annotations
 
+import sys
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import tyro
 
 from cheesemaze.envs.maze import Region, parse_region, region_text
+
+AgentsArg = Annotated[tuple[str, ...], tyro.conf.Positional, tyro.conf.arg(metavar="AGENT [AGENT ...]")]
+"""One or more agents (run directories, shipped names) or groups of them (``r5/*``, ``runs/zoo/r5/*``)."""
 
 AgentArg = Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="AGENT")]
 """A run directory, or the name of a shipped agent."""
@@ -46,3 +51,18 @@ def region_flags() -> tyro.constructors.ConstructorRegistry:
 
     return registry
 
+
+
+def exit_code(prog: str, work: Callable[[], str]) -> int:
+    """Run a command's ``work``, print what it returns, and give its exit code: 0, or 2 with the message
+    of a ``ValueError`` (bad input), or 130 on Ctrl-C (results are staged, so nothing was written)."""
+    try:
+        text = work()
+    except ValueError as err:
+        print(f"{prog}: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    print(text)
+    return 0

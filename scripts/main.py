@@ -24,6 +24,7 @@ COMMANDS: dict[str, str | dict[str, str]] = {
     "predict": "cheesemaze.scripts.predict:main",
     "report": "cheesemaze.scripts.report:main",
     "score": "cheesemaze.scripts.score:main",
+    "steer": "cheesemaze.scripts.steer:main",
     "plot": {
         "curves": "cheesemaze.scripts.plot:curves",
         "outcomes": "cheesemaze.scripts.plot:outcomes",
@@ -44,6 +45,7 @@ HELP = {
     "report": "the whole pipeline on an agent: evaluate, behavioural statistics, hypotheses, reports",
     "predict": "write every hypothesis's outcome probabilities for held-out seeds, before rolling out",
     "score": "score a prediction file against an evaluation (log-likelihood, accuracy, Brier, Bayes factors)",
+    "steer": "add a cheese or top-right steering vector while agents play; P(cheese) per coefficient",
     "plot": "one figure: training curves, outcomes, P(cheese), vector field, trajectories",
     "maze show": "print a level as ASCII with its decision square; --png draws it",
     "analyze behaviour": "logistic regressions of P(cheese) on maze features, beside the published ones",

@@ -1,0 +1,87 @@
+"""Steering figures: the dose-response of P(cheese) and P(top-right) to a vector's coefficient, and
+the actor's field on one maze before and after steering (drawn like the actor-critic figure)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from cheesemaze.analysis.cell_maps import CellMap
+from cheesemaze.analysis.figures.canvas import PAGE_WIDTH, chart, paper_style
+from cheesemaze.analysis.figures.maze import draw_action_field, draw_legend, draw_maze, new_figure
+from cheesemaze.analysis.figures.policy_maps import label_and_zoom
+
+KIND_COLOURS = {"maze": "#1f6fd1", "random": "#7f7f7f", "transfer": "#2ca02c"}
+KIND_LABELS = {"maze": "each maze's vector", "random": "random, same norm", "transfer": "one maze's vector"}
+MEASURE_LABELS = {"cheese": "P(cheese | decision square)", "top_right": "P(top-right | decision square)"}
+GROUP_STYLES = ("-", "--", ":", "-.")
+
+
+@paper_style
+def dose_response_figure(table: pd.DataFrame, vector: str) -> Figure:
+    """Rows: P(cheese) and P(top-right) on decision-square mazes; columns: layers. One line per kind
+    of vector and group (line style), through the unedited agent at coefficient 0, with intervals.
+
+    ``table`` has columns group, layer, kind, coeff, and for each measure ``p_<m>``, ``p_<m>_low``,
+    ``p_<m>_high``; the unedited rows have kind ``none``.
+    """
+    layers = [layer for layer in dict.fromkeys(table["layer"]) if layer != "-"]
+    groups = list(dict.fromkeys(table["group"]))
+    cols = max(len(layers), 1)
+    fig, axes = chart(cols, 2, width=min(PAGE_WIDTH, max(5.0, 2.2 * cols + 0.6)), height=4.8)
+    span = np.ptp(table["coeff"].to_numpy(float)) or 1.0
+    for row, measure in enumerate(("cheese", "top_right")):
+        for col, layer in enumerate(layers):
+            ax = axes[row, col]
+            for g, group in enumerate(groups):
+                mine = table[table["group"] == group]
+                base = mine[mine["kind"] == "none"]
+                for k, (kind, colour) in enumerate(KIND_COLOURS.items()):
+                    dodge = (k - 1) * 0.012 * span  # keep the three kinds' intervals apart
+                    part = pd.concat([base, mine[(mine["layer"] == layer) & (mine["kind"] == kind)]]).sort_values("coeff")
+                    p = part[f"p_{measure}"].to_numpy(float)
+                    err = np.clip(np.vstack([p - part[f"p_{measure}_low"], part[f"p_{measure}_high"] - p]), 0, None)
+                    ax.errorbar(part["coeff"] + dodge, p, yerr=np.nan_to_num(err), fmt="o", ms=3, capsize=2, lw=1,
+                                color=colour, ls=GROUP_STYLES[g % len(GROUP_STYLES)],
+                                label=f"{group}: {KIND_LABELS[kind]}" if row == col == 0 else None)
+            ax.axvline(0, color="0.8", lw=0.6, zorder=0)
+            ax.set_ylim(0, 1)
+            ax.grid(alpha=0.3)
+            if row == 0:
+                ax.set_title(layer)
+            else:
+                ax.set_xlabel(f"coefficient of the {vector} vector")
+            if col == 0:
+                ax.set_ylabel(MEASURE_LABELS[measure])
+    fig.legend(loc="outside lower center", ncol=3, fontsize=6)
+    fig.suptitle(f"The {vector} vector on held-out decision-square mazes (95% intervals)", fontsize=9)
+    return fig
+
+
+def draw_shift(ax, before: CellMap, after: CellMap) -> None:
+    """Arrows of the change in the expected step per cell (steered minus unedited)."""
+    shift = after.mean_step - before.mean_step
+    rows, cols = np.nonzero(np.isfinite(shift).all(axis=2))
+    d = shift[rows, cols]
+    ax.quiver(cols, rows, d[:, 1] * 0.5, d[:, 0] * 0.5, angles="xy", scale_units="xy", scale=1, color="#2ca02c",
+              width=0.005, headwidth=3.5, zorder=3)
+
+
+@paper_style
+def steering_field_figure(before: CellMap, after: CellMap, title: str) -> Figure:
+    """The actor on every open cell unedited and steered, and the change in its expected step."""
+    maze = before.maze
+    fig, axes = new_figure(3, 1, panel_inches=3.0)
+    for ax, cells, name in zip(axes[0], (before, after), ("unedited", "steered")):
+        draw_maze(ax, maze, show_mouse=False)
+        draw_action_field(ax, cells.probs[:, :, :4])
+        ax.set_title(f"{name}: P(move) per cell")
+    draw_maze(axes[0, 2], maze, show_mouse=False)
+    draw_shift(axes[0, 2], before, after)
+    axes[0, 2].set_title("steered minus unedited (expected step)")
+    for ax in axes[0]:
+        label_and_zoom(ax, maze)
+    draw_legend(axes[0, 2])
+    fig.suptitle(title, fontsize=9)
+    return fig

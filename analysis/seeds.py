@@ -1,0 +1,74 @@
+"""Agents in groups: commands take agents or groups (``r5/*``, ``control/*``, ``runs/zoo/r5/*``), run
+per agent, and report each agent and, per group, the mean over its seeds with a t interval.
+
+One agent per group gives a mean with no interval (one seed says nothing about seed-to-seed spread);
+the per-agent intervals (over mazes) still stand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from cheesemaze.agents.loading import Agent, load_checked
+from cheesemaze.agents.rundir import agent_group, shipped_name
+from cheesemaze.analysis.compare import group_label
+from cheesemaze.analysis.stats import t_interval
+
+
+@dataclass(frozen=True)
+class Member:
+    """One agent of a group."""
+
+    group: str
+    """The group's label: ``r5`` for ``r5/*``, or the agent's own name when given alone."""
+    name: str
+    seed: int
+    """The training seed (``config.seed``)."""
+    agent: Agent
+
+
+def load_members(specs: Sequence[str], n: int, level_start: int | None, threads: int) -> tuple[list[Member], int]:
+    """Every agent the specs name, and the first held-out level seed (the first agent's range start
+    unless given); ``ValueError`` names a bad spec, a bad count or agents of different worlds."""
+    if not specs:
+        raise ValueError("give at least one AGENT (a run directory, a shipped name, or a group like r5/*)")
+    members, start = [], level_start
+    for spec in specs:
+        names = agent_group(spec)
+        label = group_label(spec) if str(spec).endswith("/*") else (shipped_name(str(spec)) or str(spec))
+        for name in names:
+            agent, first = load_checked(name, n, start, threads)
+            start = first if start is None else start
+            members.append(Member(label, shipped_name(name) or name, int(agent.config.seed), agent))
+    worlds = {m.agent.config.env.world_size for m in members}
+    if len(worlds) > 1:
+        raise ValueError(f"the agents live in different worlds ({sorted(worlds)}); give agents of one world size")
+    return members, start
+
+
+def member_columns(member: Member) -> dict:
+    return {"group": member.group, "agent": member.name, "seed": member.seed}
+
+
+def across_seeds(per_agent: pd.DataFrame, by: Sequence[str], values: Sequence[str]) -> pd.DataFrame:
+    """Per group and ``by`` columns: the number of seeds, and for each value column its mean over the
+    group's agents with a 95% t interval (``<value>``, ``<value>_low``, ``<value>_high``)."""
+    rows = []
+    for keys, part in per_agent.groupby(["group", *by], sort=False, dropna=False):
+        row = dict(zip(["group", *by], keys))
+        row["seeds"] = len(part)
+        for value in values:
+            mean, low, high = t_interval(part[value].to_numpy(float))
+            row.update({value: mean, f"{value}_low": low, f"{value}_high": high})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def default_out(command: str, members: Sequence[Member], suffix: str) -> Path:
+    """``results/<command>/<groups>-<suffix>``: where a command's results go unless told."""
+    groups = "-vs-".join(dict.fromkeys(m.group for m in members)).replace("/", "_")
+    return Path("results") / command / f"{groups}-{suffix}"

@@ -1,0 +1,155 @@
+"""Steering vectors: which maze an observation shows, the paired passes, the controls, coefficient 0
+as the unedited agent, and ``cheesemaze steer`` end to end on untrained agents, alone and as a group."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.container import ErrorbarContainer
+from matplotlib.quiver import Quiver
+from networks import SMALL, one_torch_thread, untrained_agent  # noqa: F401 (a fixture)
+
+from cheesemaze.agents.activations import EditedAgent
+from cheesemaze.agents.checkpoint import save_checkpoint
+from cheesemaze.agents.rollout import rollout
+from cheesemaze.agents.rundir import create_run_dir
+from cheesemaze.analysis.cell_maps import cell_map, observations
+from cheesemaze.analysis.figures.steering import dose_response_figure, steering_field_figure
+from cheesemaze.analysis.interventions import decision_mazes, key_index, maze_keys, maze_rows
+from cheesemaze.analysis.steering import (
+    SteerConfig, field_coeff, open_top_right, per_maze_edit, random_like, steer_agent, steering_vectors,
+)
+from cheesemaze.envs.maze import generate_maze
+from cheesemaze.envs.render import grid_to_rgb
+from cheesemaze.scripts.main import main
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+LAYER = "stacks.1.res0.add"
+START = SMALL.test_levels[0]
+
+
+@pytest.mark.parametrize("obs_mode", ["grid", "rgb"])
+def test_an_observation_names_its_maze_wherever_the_mouse_stands(obs_mode):
+    mazes = decision_mazes(15, 6, START, SMALL.train_levels)
+    index = key_index(mazes, obs_mode)
+    picks = [mazes[i] for i in (3, 0, 5, 3)]
+    cells = np.array([m.free_cells()[k] for m, k in zip(picks, (0, 4, 2, 7))])
+    grid = observations(picks, cells)
+    obs = grid if obs_mode == "grid" else grid_to_rgb(grid)
+    assert maze_rows(obs, obs_mode, index).tolist() == [3, 0, 5, 3]
+    moved = mazes[0].with_cheese(tuple(mazes[0].free_cells()[-1]))
+    assert maze_keys(observations([moved], np.array([moved.mouse])), "grid")[0] not in index
+
+
+def test_the_top_right_corridor_reaches_the_world_corner_and_changes_nothing_else():
+    maze = next(m for m in (generate_maze(s, 15, None) for s in range(100)) if m.size == 7)
+    opened = open_top_right(maze)
+    top, right = maze.top_right
+    assert not opened.walls[:top + 1, right].any() and not opened.walls[0, right:].any()
+    inside = np.zeros_like(maze.walls)
+    inside[maze.offset:maze.offset + maze.size, maze.offset:maze.offset + maze.size] = True
+    assert np.array_equal(opened.walls[inside], maze.walls[inside])
+    assert (opened.mouse, opened.cheese) == (maze.mouse, maze.cheese)
+    full = next(m for m in (generate_maze(s, 15, None) for s in range(100)) if m.size == 15)
+    assert open_top_right(full) == full
+
+
+def test_random_vectors_keep_each_mazes_norm():
+    vectors = np.random.default_rng(0).standard_normal((4, 3, 2, 2)).astype(np.float32)
+    vectors[2] = 0
+    noise = random_like(vectors, seed=1)
+    np.testing.assert_allclose(np.linalg.norm(noise.reshape(4, -1), axis=1), np.linalg.norm(vectors.reshape(4, -1), axis=1),
+                               rtol=1e-5)
+    assert not np.allclose(noise, vectors) and np.array_equal(noise, random_like(vectors, seed=1))
+
+
+def test_paired_passes_differ_only_where_the_pair_differs():
+    agent = untrained_agent()
+    mazes = decision_mazes(7, 5, START, SMALL.train_levels)
+    cheese = steering_vectors(agent, mazes, "cheese", [LAYER])[LAYER]
+    assert cheese.shape == (5, 16, 2, 2) and (np.abs(cheese).reshape(5, -1).max(axis=1) > 0).all()
+    full = [m for m in mazes if m.size == 7]
+    if full:
+        assert not steering_vectors(agent, full, "top-right", [LAYER])[LAYER].any()  # nothing to open
+
+
+def test_steering_at_coefficient_zero_plays_the_unedited_agent_action_for_action():
+    agent = untrained_agent()
+    mazes = decision_mazes(7, 12, START, SMALL.train_levels)
+    vectors = steering_vectors(agent, mazes, "cheese", [LAYER])[LAYER]
+    index = key_index(mazes, "grid")
+    zero = EditedAgent(agent, [(LAYER, per_maze_edit(vectors, index, 0.0, "grid"))])
+    strong = EditedAgent(agent, [(LAYER, per_maze_edit(vectors, index, -5.0, "grid"))])
+    plain = rollout(agent, mazes, seed=2, max_steps=80)
+    assert [e.action_string for e in rollout(zero, mazes, seed=2, max_steps=80)] == [e.action_string for e in plain]
+    assert not np.array_equal(cell_map(strong, mazes[0]).probs, cell_map(agent, mazes[0]).probs)
+
+
+def test_steer_agent_plays_every_condition_on_the_same_mazes():
+    agent = untrained_agent()
+    config = SteerConfig(n=6, coeff=(-1.0, 0.0, 2.0), layer=(LAYER, "stacks.2.res1.add"))
+    result = steer_agent(agent, config, START)
+    assert len(result.summary) == 1 + 2 * 2 * 3
+    base = result.summary.iloc[0]
+    assert (base["kind"], base["effect"], base["mazes"]) == ("none", 0.0, 6)
+    assert result.rows.groupby(["layer", "kind", "coeff"])["level_seed"].apply(tuple).nunique() == 1
+    assert field_coeff("cheese", config.coeff) == -1.0 and field_coeff("top-right", config.coeff) == 2.0
+    before, after, layer, coeff = result.field
+    assert (layer, coeff) == (LAYER, -1.0) and before.maze == after.maze
+
+
+def test_the_dose_response_and_field_figures_show_what_they_are_given():
+    agent = untrained_agent()
+    result = steer_agent(agent, SteerConfig(n=4, coeff=(-1.0, 1.0)), START)
+    table = result.summary.assign(group="g")
+    fig = dose_response_figure(table, "cheese")
+    ax = fig.axes[0]
+    bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    assert len(bars) == 3  # one line per kind, each through coefficient 0
+    ys = sorted(np.round(np.concatenate([c.lines[0].get_ydata() for c in bars]), 9))
+    expected = [result.summary["p_cheese"].iloc[0]] * 3 + list(result.summary["p_cheese"].iloc[1:])
+    assert ys == sorted(np.round(expected, 9))
+    before, after, _, _ = result.field
+    field = steering_field_figure(before, after, "title")
+    assert sum(isinstance(c, Quiver) for a in field.axes for c in a.collections) >= 3
+
+
+@pytest.fixture
+def runs(tmp_path):
+    """Two run directories of untrained SMALL agents, training seeds 0 and 1."""
+    for seed in (0, 1):
+        config = dataclasses.replace(SMALL, seed=seed).with_precision("float32")
+        run = create_run_dir(tmp_path / "runs" / f"s{seed}", config)
+        save_checkpoint(run / "checkpoints" / "final.pt", {"policy": untrained_agent(seed=seed).policy.state_dict()},
+                        {"num_timesteps": 0})
+    return tmp_path / "runs"
+
+
+def test_steer_writes_per_agent_and_across_seed_results_for_a_group(runs, tmp_path, capsys):
+    out = tmp_path / "steer"
+    assert main(["steer", f"{runs}/*", "--n", "5", "--coeff", "-1", "0", "--out", str(out)]) == 0
+    across = pd.read_csv(out / "across_seeds.csv")
+    assert set(across["seeds"]) == {2} and across["p_cheese_low"].notna().all()
+    per_agent = pd.read_csv(out / "conditions.csv")
+    assert sorted(set(per_agent["seed"])) == [0, 1] and len(per_agent) == 2 * 4
+    assert {"report.md", "episodes.csv", "vectors.csv", "summary.json"} <= {p.name for p in out.iterdir()}
+    assert {"dose_response.png", "vector_field.png"} <= {p.name for p in (out / "figures").iterdir()}
+    assert "published" in (out / "report.md").read_text()
+    assert json.loads((out / "summary.json").read_text())["config"]["vector"] == "cheese"
+    assert main(["steer", f"{runs}/*", "--n", "5", "--out", str(out)]) == 2
+    assert "already exists" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--layer", "stacks.9.res0.add"], "choose from"),
+    (["--n", "0"], "at least 1"),
+    (["--level-start", "0"], "overlap the agent's training seeds"),
+])
+def test_steer_refuses_bad_requests_before_playing(runs, tmp_path, args, message, capsys):
+    assert main(["steer", str(runs / "s0"), *args, "--out", str(tmp_path / "x")]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
