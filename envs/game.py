@@ -10,7 +10,8 @@ Rewards
 Termination
     Reaching the cheese terminates; after ``max_steps`` (500) steps the episode is truncated.
 Outcomes
-    ``cheese``; ``top_right``: visited the top-right ``outcome_region`` square but not the cheese;
+    ``cheese``; ``top_right``: visited the top-right ``outcome_region`` square but not the cheese,
+    counted only on mazes whose start lies outside that square (``geometry.counts_top_right``);
     ``other``.
 
 Needs numpy and gymnasium only, so the rules and constants can be read without stable-baselines3.
@@ -24,13 +25,15 @@ import gymnasium as gym
 import numpy as np
 
 from cheesemaze.envs.actions import action_steps, check_action_mode
-from cheesemaze.envs.geometry import region_box
+from cheesemaze.envs.geometry import counts_top_right, region_box
 from cheesemaze.envs.maze import Maze, check_world_size
 from cheesemaze.envs.render import CHEESE, MOUSE, RGB_SIZE, WALL, check_obs_mode, grid_to_rgb
 
 CHEESE_REWARD = 10.0
 MAX_STEPS = 500
 OUTCOMES = ("cheese", "top_right", "other")
+NO_REGION = (0, -1, 0, -1)
+"""An empty box (top > bottom): no cell visits it, for mazes where the top-right square does not count."""
 
 
 def observation_space(obs_mode: str, world_size: int) -> gym.spaces.Box:
@@ -83,7 +86,8 @@ class MazeBatch:
         self.grid[i, MOUSE][maze.mouse] = 1
         self.mouse[i] = maze.mouse
         self.cheese[i] = maze.cheese
-        self.region_box[i] = region_box(maze, self.outcome_region)
+        counted = counts_top_right(maze, self.outcome_region)
+        self.region_box[i] = region_box(maze, self.outcome_region) if counted else NO_REGION
         self.steps[i] = 0
         self.visited_region[i] = self._in_region(self.mouse[i : i + 1], self.region_box[i : i + 1])[0]
 

@@ -115,6 +115,16 @@ def region_box(maze: Maze, region: int) -> tuple[int, int, int, int]:
     return top, top + side - 1, right - side + 1, right
 
 
+def counts_top_right(maze: Maze, region: int) -> bool:
+    """Whether visiting the top-right ``region`` square can be the outcome ``top_right`` on this maze.
+
+    Only where the mouse starts outside the square: in a maze no larger than the square (5x5 and
+    smaller for the usual 5) the start lies inside it, so "visited the top-right" would say no more
+    than "started", and a miss there is ``other``.
+    """
+    return not maze.in_region(maze.mouse, region)
+
+
 def euclidean_to_region(maze: Maze, cell: Cell, region: int) -> float:
     """Euclidean distance from ``cell`` to the nearest point of the top-right square (0 inside)."""
     top, bottom, left, right = region_box(maze, region)

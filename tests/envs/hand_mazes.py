@@ -46,6 +46,33 @@ FORK_STEPS_CHEESE_TO_TOP_RIGHT_2X2 = 8  # nearest free cell of the 2x2 square is
 FORK_EUCLID_CHEESE_TO_TOP_RIGHT = 5**0.5  # (3, 4) -> (1, 5)
 FORK_EUCLID_CHEESE_TO_TOP_RIGHT_2X2 = 1.0  # (3, 4) -> the square's row 2
 
+# A 7x7 maze whose only way out of the start is through the cheese: the top-right 5x5 square cannot
+# be reached without ending the episode, so no episode here can end top_right.
+BLOCKED = """
+#########
+#.......#
+#.#####.#
+#.#...#.#
+#.#.###.#
+#.#.....#
+#######.#
+#MC.....#
+#########
+"""
+
+# A 3x3 maze with a fork at the start: right to the cheese (2 steps), up and over to the top-right
+# cell (4 steps). Hand-computed for a uniform random walk over the five compact actions:
+# P(cheese within 3 steps) = 11/125, and with a 1x1 outcome square P(top-right within 4) = 1/625.
+FORK3 = """
+#####
+#...#
+#.###
+#M.C#
+#####
+"""
+FORK3_P_CHEESE_BY_3 = 11 / 125
+FORK3_P_TOP_RIGHT_BY_4 = 1 / 625
+
 # The cheese lies on the way to the top-right cell: no decision square.
 ON_THE_WAY = """
 #######

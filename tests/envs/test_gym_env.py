@@ -116,6 +116,16 @@ def test_going_to_the_top_right_then_waiting_times_out_as_top_right():
     assert info["outcome"] == "top_right" and info["final_cell"] == (1, 7)
 
 
+def test_the_top_right_square_does_not_count_where_the_start_lies_in_it():
+    # FORK is 5x5, all inside the top-right 5x5 square: reaching its top-right cell is no top-right outcome
+    actions = "UUUU RRRR" + "." * MAX_STEPS
+    total, terminated, truncated, steps, info, _ = replay(hm.FORK, actions)
+    assert (total, terminated, truncated, steps) == (0.0, False, True, MAX_STEPS)
+    assert info["outcome"] == "other" and info["final_cell"] == (1, 5)
+    # with a 1x1 square the start lies outside it, and the same walk counts
+    assert replay(hm.FORK, actions, outcome_region=1)[4]["outcome"] == "top_right"
+
+
 def test_waiting_at_the_start_times_out_as_other():
     total, terminated, truncated, steps, info, _ = replay(hm.DETOUR, "." * MAX_STEPS, outcome_region=1)
     assert (total, terminated, truncated, steps) == (0.0, False, True, MAX_STEPS)
