@@ -11,8 +11,16 @@ put, as in the game.
 
 Outcome probabilities are exact for the real game: the policy's Markov chain over (cell, whether the
 top-right square was visited) is run for the 500-step horizon with the cheese absorbing. The four
-parameters are fitted by maximum likelihood of the calibration outcomes (Nelder-Mead over log /
-logit transforms).
+parameters are fitted by maximum likelihood of the calibration outcomes: a coarse grid picks the
+basin, then bounded Nelder-Mead refines it, until it converges or its evaluation budget runs out.
+
+Fitting coordinates. Adding a constant to every cell's value, or multiplying values and ``beta`` by
+one factor, leaves the policy unchanged, so for a large ``scale`` only ``c * scale`` and
+``beta * scale`` matter (``exp(-d / scale) ~ 1 - d / scale``): the limit ``scale -> infinity`` is a
+linear decay, and the likelihood can keep rising along that ridge forever. The search therefore
+moves in ``(log c scale, log scale, gamma, log beta scale)``, with ``scale`` bounded by
+``SCALE_RANGE`` (at 1,000 cells an exponential decay is linear to within 1% over any 15x15 maze),
+so it converges; a parameter that ends on a bound is reported as such, with what the bound means.
 """
 
 from __future__ import annotations
@@ -35,13 +43,18 @@ from cheesemaze.envs.maze import Maze
 GAMMA_RANGE = (0.5, 0.99)
 """Discounts the fit may choose from: below 0.5 the agent barely looks past its neighbours, above
 0.99 soft value iteration needs thousands of sweeps."""
+SCALE_RANGE = (0.5, 1000.0)
+"""Distance scales the fit may choose from (see the module docstring for the upper end)."""
+SEARCH_BOUNDS = ((np.log(1e-4), np.log(1e4)), tuple(np.log(SCALE_RANGE)), GAMMA_RANGE, (np.log(1e-4), np.log(1e4)))
+"""Bounds of the fitting coordinates (log c scale, log scale, gamma, log beta scale)."""
+COORDINATES = ("cheese_bonus x scale", "scale", "gamma", "beta x scale")
 GRID_CHEESE = (0.2, 1.0, 5.0)
 GRID_SCALE = (2.0, 8.0)
 GRID_GAMMA = (0.85, 0.97)
 GRID_BETA = (0.03, 0.15, 0.7)
 """The coarse grid (36 points) the fit starts from; its best point seeds Nelder-Mead."""
-SIMPLEX_STEP = 0.5
-"""Initial Nelder-Mead step in each transformed coordinate (a factor of e^0.5 in the scale ones)."""
+SIMPLEX_STEP = np.array([0.5, 0.5, 0.03, 0.5])
+"""Initial Nelder-Mead step in each coordinate (a factor of e^0.5 in the logarithmic ones)."""
 
 
 @dataclass(frozen=True)
@@ -76,8 +89,8 @@ class UtilityConfig:
     """Steps per episode of the real game (the agent itself plans with discounting, no horizon)."""
     fit_mazes: int = 300
     """Calibration mazes used by the fit (the first ones), to keep it to a minute on a CPU."""
-    max_evaluations: int = 100
-    """Likelihood evaluations Nelder-Mead may spend after the coarse grid."""
+    max_evaluations: int = 400
+    """Likelihood evaluations Nelder-Mead may spend after the coarse grid (it usually converges in 150-300)."""
 
     def __post_init__(self) -> None:
         if self.decay not in ("exp", "inverse"):
@@ -209,18 +222,23 @@ class DiscountedUtility:
 
         # The likelihood surface is steep between "mostly cheese" and "mostly top-right" regimes, so a
         # coarse grid picks the basin before Nelder-Mead refines within it.
-        grid = [to_vector(UtilityParams(cheese_bonus=c, scale=s, gamma=g, beta=b))
-                for c in GRID_CHEESE for s in GRID_SCALE for g in GRID_GAMMA for b in GRID_BETA]
+        grid = [to_vector(UtilityParams(cheese_bonus=c, scale=sc, gamma=g, beta=b))
+                for c in GRID_CHEESE for sc in GRID_SCALE for g in GRID_GAMMA for b in GRID_BETA]
         scores = [negative_log_likelihood(x) for x in grid]
         x0 = grid[int(np.argmin(scores))]
-        simplex = np.vstack([x0, x0 + SIMPLEX_STEP * np.eye(len(x0))])
-        result = minimize(negative_log_likelihood, x0, method="Nelder-Mead",
+        upper = np.array([hi for _, hi in SEARCH_BOUNDS])
+        simplex = np.vstack([x0, x0 + np.diag(np.where(x0 + SIMPLEX_STEP > upper, -SIMPLEX_STEP, SIMPLEX_STEP))])
+        result = minimize(negative_log_likelihood, x0, method="Nelder-Mead", bounds=SEARCH_BOUNDS,
                           options={"maxfev": self.config.max_evaluations, "initial_simplex": simplex,
-                                   "xatol": 1e-2, "fatol": 1e-3})
-        result.nfev += len(grid)
+                                   "xatol": 1e-3, "fatol": 1e-3})
         self.params = from_vector(result.x)
-        self.fit_report = {"mazes": keep, "evaluations": int(result.nfev),
-                           "mean_log_likelihood": -float(result.fun) / keep, "converged": bool(result.success)}
+        at_bounds = [f"{name} at its {'lower' if abs(v - lo) < abs(v - hi) else 'upper'} bound"
+                     for name, v, (lo, hi) in zip(COORDINATES, result.x, SEARCH_BOUNDS)
+                     if min(abs(v - lo), abs(v - hi)) < 1e-3 * max(1.0, hi - lo)]
+        self.fit_report = {"method": "coarse grid, then bounded Nelder-Mead", "mazes": keep,
+                           "evaluations": int(result.nfev) + len(grid),
+                           "mean_log_likelihood": -float(result.fun) / keep, "converged": bool(result.success),
+                           "message": str(result.message), "at_bounds": at_bounds}
 
     def predict(self, mazes: Sequence[Maze]) -> np.ndarray:
         batch = batch_graphs(maze_graphs(mazes))
@@ -240,17 +258,13 @@ class DiscountedUtility:
 
 
 def to_vector(params: UtilityParams) -> np.ndarray:
-    """Unconstrained coordinates of the parameters: logs, and a logit of gamma within its range."""
-    lo, hi = GAMMA_RANGE
-    g = (params.gamma - lo) / (hi - lo)
-    g = min(max(g, 1e-6), 1 - 1e-6)
-    return np.array([np.log(max(params.cheese_bonus, 1e-6)), np.log(params.scale), np.log(g / (1 - g)),
-                     np.log(params.beta)])
+    """The fitting coordinates (log c scale, log scale, gamma, log beta scale) of the parameters."""
+    return np.array([np.log(max(params.cheese_bonus, 1e-12) * params.scale), np.log(params.scale), params.gamma,
+                     np.log(params.beta * params.scale)])
 
 
 def from_vector(x: np.ndarray) -> UtilityParams:
-    """The inverse of :func:`to_vector` (clipped so extreme steps stay finite)."""
-    lo, hi = GAMMA_RANGE
-    x = np.clip(x, -12, 12)
-    return UtilityParams(cheese_bonus=float(np.exp(x[0])), scale=float(np.exp(x[1])),
-                         gamma=float(lo + (hi - lo) / (1 + np.exp(-x[2]))), beta=float(np.exp(x[3])))
+    """The inverse of :func:`to_vector`."""
+    scale = float(np.exp(x[1]))
+    return UtilityParams(cheese_bonus=float(np.exp(x[0])) / scale, scale=scale,
+                         gamma=float(np.clip(x[2], *GAMMA_RANGE)), beta=float(np.exp(x[3])) / scale)
