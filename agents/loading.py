@@ -37,6 +37,8 @@ class Agent:
     """The checkpoint file the weights came from."""
     num_timesteps: int | None = None
     """Training env-steps at that checkpoint (from its manifest)."""
+    checkpoint_sha256: str | None = None
+    """SHA-256 of the checkpoint file (checked against its manifest when loaded)."""
 
     @torch.no_grad()
     def distribution(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -76,7 +78,7 @@ def load_agent(spec: str | Path, checkpoint: Path | None = None) -> Agent:
     load_policy_weights(policy, tensors["policy"], path)
     policy.set_training_mode(False)
     return Agent(config=config, policy=policy, run_dir=run_dir, checkpoint=path,
-                 num_timesteps=meta.get("num_timesteps"))
+                 num_timesteps=meta.get("num_timesteps"), checkpoint_sha256=meta.get("sha256"))
 
 
 def load_checked(spec: str | Path, n: int, level_start: int | None, threads: int,

@@ -189,6 +189,14 @@ def checkpoint_label(agent: Agent) -> str | None:
         return str(checkpoint)
 
 
+def agent_record(agent: Agent) -> dict[str, Any]:
+    """Which agent and checkpoint this is, as evaluation summaries and prediction files record it."""
+    run = getattr(agent, "run_dir", None)
+    return {"agent": Path(run).name if run else None, "checkpoint": checkpoint_label(agent),
+            "checkpoint_sha256": getattr(agent, "checkpoint_sha256", None),
+            "num_timesteps": getattr(agent, "num_timesteps", None)}
+
+
 def evaluation_of(agent: Agent, folder: Path) -> Path | None:
     """The first of ``folder``, ``folder-2``, ``folder-3``, ... whose summary records this agent's
     checkpoint and step count, or None (also for a summary from before they were recorded)."""
@@ -213,9 +221,7 @@ def run_evaluation(agent: Agent, out_dir: Path, n: int, **options: Any) -> pd.Da
     df = evaluate(agent, n, **options)
     start = int(df["level_seed"].min())
     summary = {
-        "agent": Path(agent.run_dir).name if getattr(agent, "run_dir", None) else None,
-        "checkpoint": checkpoint_label(agent),
-        "num_timesteps": getattr(agent, "num_timesteps", None),
+        **agent_record(agent),
         "level_seeds": [start, start + n], "seed": options.get("seed", 0),
         "distributions": sorted(set(df["distribution"])), "policies": sorted(set(df["policy"])),
         **summarize(df),

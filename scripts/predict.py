@@ -61,7 +61,8 @@ def parse_levels(text: str) -> range:
 def main(argv: list[str], prog: str) -> int:
     """Run ``cheesemaze predict``; returns the exit code (2 for bad input)."""
     args = tyro.cli(PredictArgs, args=argv, prog=prog)
-    from cheesemaze.agents.rundir import checkpoint_steps, read_config, resolve_agent_dir
+    from cheesemaze.agents.checkpoint import read_manifest
+    from cheesemaze.agents.rundir import latest_checkpoint, read_config, resolve_agent_dir
     from cheesemaze.analysis.hypotheses.compatible import CompatibleConfig
     from cheesemaze.analysis.hypotheses.predictions import (
         PredictConfig, load_calibration, make_predictions, write_predictions,
@@ -76,11 +77,17 @@ def main(argv: list[str], prog: str) -> int:
         config = PredictConfig(
             compatible=CompatibleConfig(samples=args.samples, prior=args.prior, discount=args.discount, seed=args.seed),
             decision_square_only=args.decision_square_only, calibration_policy=args.policy,
+            random_walk_actions=agent_config.env.action_mode,
         )
         world = agent_config.env.world_size
         calibration = None if args.calibration is None else load_calibration(args.calibration, world, config)
         print(f"predicting level seeds {levels.start}..{levels.stop - 1} ({len(levels)} seeds, {world}x{world} world)")
-        agent = {"agent": Path(run_dir).name, "num_timesteps": checkpoint_steps(run_dir)}
+        try:
+            manifest = read_manifest(latest_checkpoint(run_dir))
+        except ValueError:
+            manifest = {}  # a run without a checkpoint yet: predictions name no checkpoint
+        agent = {"agent": Path(run_dir).name, "num_timesteps": manifest.get("num_timesteps"),
+                 "checkpoint_sha256": manifest.get("sha256")}
         document = make_predictions(levels, world, config, calibration, tuple(agent_config.train_levels), agent)
     except ValueError as err:
         print(f"{prog}: {err}", file=sys.stderr)

@@ -1,6 +1,8 @@
 """``cheesemaze score PREDICTIONS EVALUATION``: score a prediction file against an evaluation.
 
-Refuses when a scored maze was also a calibration maze of the predictions. Writes the score tables
+Refuses when a scored maze was also a calibration maze of the predictions, and when the evaluation
+is of another agent or checkpoint than the one the predictions were made for (``--other-agent``
+scores it anyway, as a cross-agent score, and says so in the output). Writes the score tables
 (CSV and Markdown), Bayes factors, calibration bins and per-maze log-likelihoods into a new folder.
 """
 
@@ -32,6 +34,8 @@ class ScoreArgs:
     """Bootstrap resamples for the intervals."""
     seed: int = 0
     """Seed of the bootstrap."""
+    other_agent: bool = False
+    """Score an evaluation of another agent or checkpoint than the predicted one (a cross-agent score)."""
     out: Path | None = None
     """Output folder, which must not exist (default: a fresh scores-<hash> folder beside the episodes)."""
 
@@ -54,6 +58,10 @@ def main(argv: list[str], prog: str) -> int:
         document = read_predictions(args.predictions)
         table = args.evaluation / EPISODES_FILE if args.evaluation.is_dir() else args.evaluation
         alignment = align(document, read_episodes(table), args.policy)
+        summary_path = table.parent / SUMMARY_FILE
+        mismatch = other_agent(document, json.loads(summary_path.read_text()) if summary_path.is_file() else {})
+        if mismatch and not args.other_agent:
+            raise ValueError(f"{mismatch}; pass --other-agent to score it as a cross-agent prediction")
     except ValueError as err:
         print(f"{prog}: {err}", file=sys.stderr)
         return 2
@@ -61,7 +69,8 @@ def main(argv: list[str], prog: str) -> int:
     evaluated = datetime.fromtimestamp(table.stat().st_mtime, timezone.utc)
     before = datetime.fromisoformat(document["created"]) <= evaluated
     meta = {"predictions": str(args.predictions), "evaluation": str(table), "policy": args.policy,
-            "config_hash": document["config_hash"], "predicted_before_evaluation": before}
+            "config_hash": document["config_hash"], "predicted_before_evaluation": before,
+            "cross_agent": mismatch}
     out = args.out or fresh_path(table.parent / f"scores-{document['config_hash'][:12]}")
     with staged_dir(out) as stage:
         write_scores(stage, scores, alignment, meta)
@@ -69,10 +78,8 @@ def main(argv: list[str], prog: str) -> int:
     print("\n".join(winners(scores) + [""] + bayes_lines(scores)))
     if not before:
         print("note: the predictions were written after the evaluation table (not a pre-registered prediction)")
-    summary_path = table.parent / SUMMARY_FILE
-    mismatch = other_agent(document, json.loads(summary_path.read_text())) if summary_path.is_file() else None
     if mismatch:
-        print(f"note: {mismatch}")
+        print(f"note: a cross-agent score (--other-agent): {mismatch}")
     if alignment.predicted_not_evaluated:
         scored = len(alignment.observed)
         print(f"note: {alignment.predicted_not_evaluated} of the {scored + alignment.predicted_not_evaluated} "

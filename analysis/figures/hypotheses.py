@@ -15,7 +15,9 @@ from cheesemaze.analysis.figures.canvas import OUTCOME_COLOURS, PAGE_WIDTH, char
 from cheesemaze.analysis.stats import wilson_interval
 from cheesemaze.envs.game import OUTCOMES
 
-HYPOTHESIS_COLOURS = {"intended": "#e0a500", "compatible": "#1f6fd1", "correlates": "#2ca02c", "utility": "#9467bd"}
+HYPOTHESIS_COLOURS = {"intended": "#e0a500", "compatible": "#1f6fd1", "correlates": "#2ca02c", "utility": "#9467bd",
+                      "base-rate": "#9e9e9e", "random-walk": "#c7c7c7", "intended+noise": "#f2d17a"}
+"""The baselines in greys (and the intended goal's yellow, paler, for intended+noise)."""
 LL_FEATURES = ("d_euclid_cheese_tr", "d_step_dsq_cheese")
 CAP = 12.0
 """Per-maze log-likelihood differences beyond +-CAP (infinite ones included) are drawn at +-CAP."""

@@ -15,7 +15,8 @@ import numpy as np
 
 from cheesemaze.agents.rollout import OUTCOME_REGION
 from cheesemaze.envs.actions import COMPACT_STEPS
-from cheesemaze.envs.geometry import bfs_distances, region_box
+from cheesemaze.envs.game import OUTCOMES
+from cheesemaze.envs.geometry import bfs_distances, counts_top_right, region_box
 from cheesemaze.envs.maze import Cell, Maze
 
 
@@ -33,7 +34,8 @@ class MazeGraph:
     parent: np.ndarray
     """(n,) the neighbour one step closer to the start (the start is its own parent)."""
     in_region: np.ndarray
-    """(n,) whether the cell lies in the top-right outcome square."""
+    """(n,) whether the cell lies in the top-right outcome square (none where the square does not
+    count, as in the game: ``geometry.counts_top_right``)."""
 
     @property
     def n(self) -> int:
@@ -81,6 +83,14 @@ class MazeGraph:
             walker = self.parent[walker]
         return marks
 
+    def possible_outcomes(self) -> np.ndarray:
+        """(3,) which of ``OUTCOMES`` the game allows on this maze. The cheese (every open cell is
+        reachable) and ``other`` (the mouse may stay put) always; ``top_right`` where some cell of the
+        counted square is reachable without passing the cheese, which ends the episode."""
+        reach_region = self.in_region & ~self.ancestors()[:, self.cheese]
+        allowed = {"cheese": True, "top_right": bool(reach_region.any()), "other": True}
+        return np.array([allowed[o] for o in OUTCOMES])
+
     def path_touches_region(self) -> np.ndarray:
         """(n,) whether the path from the start to the cell (both included) enters the outcome square."""
         return (self.ancestors() & self.in_region[None, :]).any(axis=1) | self.in_region[self.start]
@@ -107,12 +117,18 @@ def maze_graph(maze: Maze, outcome_region: int = OUTCOME_REGION) -> MazeGraph:
     parent = np.where(closer.any(axis=1), moves[np.arange(len(cells)), closer.argmax(axis=1)], np.arange(len(cells)))
     top, bottom, left, right = region_box(maze, outcome_region)
     region = (cells[:, 0] >= top) & (cells[:, 0] <= bottom) & (cells[:, 1] >= left) & (cells[:, 1] <= right)
+    region &= counts_top_right(maze, outcome_region)
     return MazeGraph(maze, cells, moves, depth.astype(np.int64), parent, region)
 
 
 def maze_graphs(mazes: Sequence[Maze], outcome_region: int = OUTCOME_REGION) -> list[MazeGraph]:
     """:func:`maze_graph` of each maze."""
     return [maze_graph(m, outcome_region) for m in mazes]
+
+
+def possible_outcomes(mazes: Sequence[Maze], outcome_region: int = OUTCOME_REGION) -> np.ndarray:
+    """(n, 3) bool: which of ``OUTCOMES`` each maze allows (:meth:`MazeGraph.possible_outcomes`)."""
+    return np.array([g.possible_outcomes() for g in maze_graphs(mazes, outcome_region)]).reshape(-1, len(OUTCOMES))
 
 
 @dataclass(frozen=True, eq=False)

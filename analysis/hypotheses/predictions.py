@@ -3,9 +3,13 @@ any rollout on them, stamped with a hash of what produced them.
 
 A file is one JSON document. ``config_hash`` covers the recipe: the hypotheses' settings and fitted
 parameters, the calibration file's SHA-256 and level seeds, the predicted level seeds and the world
-size. ``content_hash`` covers everything else too (the probabilities), so an edited file is refused
-when read. Calibration episodes are the cheese-anywhere rows of an evaluation table; the predicted
-seeds may not overlap them, nor the agent's training seeds.
+size; not where the calibration file lay, so identical reruns get identical hashes. ``content_hash``
+covers everything else too (the probabilities, the creation time, the agent's checkpoint hash), so
+an edited file is refused when read. Calibration episodes are the cheese-anywhere rows of an
+evaluation table (and, for ``intended+noise``, its training-distribution rows); the predicted seeds
+may not overlap them, nor the agent's training seeds. No hypothesis may give probability to an
+outcome the maze makes impossible (:func:`graph.possible_outcomes`): making such a prediction is an
+error, not a score of -inf.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ import pandas as pd
 
 from cheesemaze.analysis.evaluation import EPISODES_FILE, episode_mazes, read_episodes
 from cheesemaze.analysis.hypotheses.base import Hypothesis, outcome_indices
+from cheesemaze.analysis.hypotheses.baselines import BaseRate, IntendedNoise, RandomWalk, random_action_probabilities
 from cheesemaze.analysis.hypotheses.compatible import CHEESE, CompatibleConfig, CompatibleGoal
 from cheesemaze.analysis.hypotheses.correlates import CorrelatesOfReinforcement
+from cheesemaze.analysis.hypotheses.graph import possible_outcomes
 from cheesemaze.analysis.hypotheses.intended import IntendedGoal
 from cheesemaze.analysis.hypotheses.utility import DiscountedUtility, UtilityConfig
 from cheesemaze.envs.files import write_atomic
@@ -48,10 +54,13 @@ class PredictConfig:
     """Predict (and calibrate on) only mazes with a decision square, as the behavioural statistics do."""
     calibration_policy: Literal["sampled", "greedy"] = "sampled"
     """Which episodes of the calibration table to fit on (and, by default, to score against)."""
+    random_walk_actions: Literal["compact", "procgen"] = "compact"
+    """The random-walk baseline presses the agent's buttons uniformly: its action mode."""
 
     def __post_init__(self) -> None:
         if self.calibration_policy not in ("sampled", "greedy"):
             raise ValueError(f"calibration_policy must be 'sampled' or 'greedy'; got {self.calibration_policy!r}")
+        random_action_probabilities(self.random_walk_actions)
 
 
 @dataclass(frozen=True)
@@ -59,9 +68,12 @@ class Calibration:
     """The calibration episodes a prediction is fitted on."""
 
     path: str
+    """Where the table was read (recorded, but not hashed)."""
     sha256: str
     rows: pd.DataFrame
     mazes: list[Maze]
+    training_outcomes: list[str]
+    """The policy's outcomes on the same seeds' training-distribution mazes (empty if not evaluated)."""
 
     @property
     def level_seeds(self) -> list[int]:
@@ -90,7 +102,9 @@ def load_calibration(path: Path | str, world_size: int, config: PredictConfig) -
         )
     if rows["level_seed"].duplicated().any():
         raise ValueError(f"{table} holds some level seed twice for the same policy; calibrate on one episode per maze")
-    return Calibration(str(table), file_sha256(table), rows, episode_mazes(rows))
+    training = df[(df["distribution"] == "train") & (df["policy"] == config.calibration_policy)
+                  & (df["world_size"] == world_size)]
+    return Calibration(str(table), file_sha256(table), rows, episode_mazes(rows), list(training["outcome"]))
 
 
 def stable_hash(document: Any) -> str:
@@ -118,9 +132,9 @@ def make_predictions(
     agent: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Fit the hypotheses on ``calibration`` (those that need it are left out without one) and predict
-    ``level_seeds``; the prediction document, hashes included. ``agent`` (``{"agent": run directory
-    name, "num_timesteps": its checkpoint's steps}``) names whose behaviour is predicted, so that
-    scoring can tell an evaluation of another agent."""
+    ``level_seeds``; the prediction document, hashes included. ``agent`` (``evaluation.agent_record``:
+    run directory name, checkpoint steps and SHA-256) names whose behaviour is predicted, so that
+    scoring can refuse an evaluation of another agent."""
     if train_levels is not None:
         lo, hi = train_levels
         trained = [s for s in level_seeds if lo <= s < hi]
@@ -132,14 +146,15 @@ def make_predictions(
     mazes = predicted_mazes(level_seeds, world_size, config.decision_square_only)
     if not mazes:
         raise ValueError("none of the level seeds gives a maze to predict (none has a decision square)")
-    hypotheses: list[Hypothesis] = [IntendedGoal(), CompatibleGoal(config.compatible)]
-    if calibration is not None:
-        hypotheses += [CorrelatesOfReinforcement(), DiscountedUtility(config.utility)]
+    hypotheses = chosen_hypotheses(config, calibration)
+    possible = possible_outcomes(mazes)
     entries = {}
     for h in hypotheses:
         if calibration is not None:
             h.fit(calibration.rows, calibration.mazes)
-        entries[h.name] = {"parameters": h.parameters(), "probabilities": h.predict(mazes).tolist()}
+        probs = h.predict(mazes)
+        check_possible(h.name, probs, possible, mazes)
+        entries[h.name] = {"parameters": h.parameters(), "probabilities": probs.tolist()}
     power = next(h for h in hypotheses if isinstance(h, CompatibleGoal)).result
     recipe = {
         "format": FORMAT,
@@ -147,8 +162,8 @@ def make_predictions(
         "level_seeds": [m.level_seed for m in mazes],
         "config": dataclasses.asdict(config),
         "calibration": None if calibration is None else {
-            "path": calibration.path, "sha256": calibration.sha256, "level_seeds": calibration.level_seeds,
-            "episodes": len(calibration.rows),
+            "sha256": calibration.sha256, "level_seeds": calibration.level_seeds,
+            "episodes": len(calibration.rows), "training_distribution_episodes": len(calibration.training_outcomes),
         },
         "parameters": {name: e["parameters"] for name, e in entries.items()},
     }
@@ -156,6 +171,7 @@ def make_predictions(
         **recipe,
         "config_hash": stable_hash(recipe),
         "created": datetime.now(timezone.utc).isoformat(),
+        "calibration_file": None if calibration is None else calibration.path,
         "agent": agent,
         "outcomes": list(OUTCOMES),
         "cheese": [list(m.cheese) for m in mazes],
@@ -167,6 +183,29 @@ def make_predictions(
     }
     document["content_hash"] = stable_hash(document)
     return document
+
+
+def chosen_hypotheses(config: PredictConfig, calibration: Calibration | None) -> list[Hypothesis]:
+    """The baselines, then the hypotheses; those that learn from a calibration only when there is one."""
+    fitted = calibration is not None
+    training = fitted and bool(calibration.training_outcomes)
+    return [
+        *([BaseRate()] if fitted else []),
+        RandomWalk(config.random_walk_actions),
+        *([IntendedNoise(calibration.training_outcomes)] if training else []),
+        IntendedGoal(),
+        CompatibleGoal(config.compatible),
+        *([CorrelatesOfReinforcement(), DiscountedUtility(config.utility)] if fitted else []),
+    ]
+
+
+def check_possible(name: str, probs: np.ndarray, possible: np.ndarray, mazes: Sequence[Maze]) -> None:
+    """``ValueError`` when a hypothesis gives probability to an outcome a maze makes impossible."""
+    bad = np.argwhere((probs > 0) & ~possible)
+    if len(bad):
+        i, k = bad[0]
+        raise ValueError(f"{name} gives {OUTCOMES[k]} probability {probs[i, k]:.3g} on {mazes[i]!r}, where the game "
+                         f"cannot end that way ({len(bad)} such predictions)")
 
 
 def write_predictions(path: Path, document: dict[str, Any]) -> Path:
@@ -198,15 +237,27 @@ def read_predictions(path: Path | str) -> dict[str, Any]:
     return document
 
 
+AGENT_KEYS = ("agent", "num_timesteps", "checkpoint_sha256")
+
+
 def other_agent(document: dict[str, Any], summary: dict[str, Any]) -> str | None:
     """A sentence when an evaluation's ``summary.json`` is of another agent or checkpoint than the one
-    the predictions name, else None (also when either does not say)."""
+    the predictions name, or does not say which checkpoint played although the predictions do; else None
+    (also when the predictions name no agent)."""
     predicted = document.get("agent") or {}
-    keys = [k for k in ("agent", "num_timesteps") if predicted.get(k) is not None and summary.get(k) is not None]
+    if predicted.get("checkpoint_sha256") and not summary.get("checkpoint_sha256"):
+        return (f"the predictions are for the checkpoint with SHA-256 {predicted['checkpoint_sha256'][:12]}; "
+                "the evaluation does not record which checkpoint played")
+    keys = [k for k in AGENT_KEYS if predicted.get(k) is not None and summary.get(k) is not None]
     if all(predicted[k] == summary[k] for k in keys):
         return None
-    return (f"the predictions are for agent {predicted.get('agent')!r} at {predicted.get('num_timesteps')} steps; "
-            f"the evaluation is of {summary.get('agent')!r} at {summary.get('num_timesteps')} steps")
+    return f"the predictions are for agent {describe_agent(predicted)}; the evaluation is of {describe_agent(summary)}"
+
+
+def describe_agent(record: dict[str, Any]) -> str:
+    """An agent record (``evaluation.agent_record``) in words."""
+    sha = record.get("checkpoint_sha256")
+    return f"{record.get('agent')!r} at {record.get('num_timesteps')} steps (checkpoint {sha[:12] if sha else 'unknown'})"
 
 
 def probabilities(document: dict[str, Any]) -> dict[str, np.ndarray]:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cheesemaze.analysis.hypotheses.baselines import BASELINES
 from cheesemaze.analysis.hypotheses.predictions import Alignment
 from cheesemaze.analysis.hypotheses.scoring import Scores, flat_table
 from cheesemaze.analysis.tables import markdown_table
@@ -23,21 +24,34 @@ MEASURES = (
 
 
 def comparison_table(scores: Scores) -> pd.DataFrame:
-    """The headline table: one row per hypothesis, intervals as 'low to high' text."""
+    """The headline table: one row per hypothesis (baselines first), intervals as 'low to high' text.
+
+    Only full-sample scores: the mean over the mazes a hypothesis did not rule out is selected by the
+    outcome, so it stays in ``scores.csv`` (``mean_ll_nonzero_only``) and out of this table."""
     t = scores.table
     return pd.DataFrame({
         "hypothesis": t["hypothesis"],
+        "kind": ["baseline" if h in BASELINES else "hypothesis" for h in t["hypothesis"]],
         "mazes": t["mazes"],
-        "mean log-lik.": t["mean_ll"],
-        "95% interval": [f"{lo:.3f} to {hi:.3f}" for lo, hi in t["mean_ll_ci"]],
+        "log-lik. per maze": t["mean_ll"],
+        "95% interval": [interval(lo, hi) for lo, hi in t["mean_ll_ci"]],
+        "gain over base rate (nats/maze)": t["gain"],
+        "gain 95%": [interval(lo, hi, signed=True) for lo, hi in t["gain_ci"]],
         "observed outcomes given P = 0": t["zero_probability"],
-        "mean log-lik. where P > 0 only": t["mean_ll_nonzero_only"],
         "accuracy": t["accuracy"],
-        "accuracy 95%": [f"{lo:.3f} to {hi:.3f}" for lo, hi in t["accuracy_ci"]],
+        "accuracy 95%": [interval(lo, hi) for lo, hi in t["accuracy_ci"]],
         "Brier": t["brier"],
-        "Brier 95%": [f"{lo:.3f} to {hi:.3f}" for lo, hi in t["brier_ci"]],
+        "Brier 95%": [interval(lo, hi) for lo, hi in t["brier_ci"]],
         "ECE": t["ece"],
     })
+
+
+def interval(low: float, high: float, signed: bool = False) -> str:
+    """'low to high' with three decimals (signs shown for gains); a dash when undefined."""
+    if np.isnan(low) or np.isnan(high):
+        return "-"
+    fmt = "+.3f" if signed else ".3f"
+    return f"{low:{fmt}} to {high:{fmt}}"
 
 
 def winners(scores: Scores) -> list[str]:
@@ -103,8 +117,8 @@ def bayes_lines(scores: Scores) -> list[str]:
             value = row["log_bayes_factor"]
             lo, hi = row["per_maze_ci"]
             if np.isnan(value):
-                text = (f"undefined (both give probability 0 to some observed outcome); over the "
-                        f"{row['mazes_both_nonzero']} mazes where both are nonzero: "
+                text = (f"undefined (both give probability 0 to some observed outcome); outcome-selected subset, "
+                        f"the {row['mazes_both_nonzero']} mazes where both gave the observed outcome P > 0: "
                         f"{row['log_bayes_factor_both_nonzero_only']:.1f}")
             else:
                 text = f"{value:.1f} (per maze {row['per_maze']:.3f}, 95% {lo:.3f} to {hi:.3f})"

@@ -2,7 +2,8 @@
 
 Per hypothesis: the mean log-likelihood per maze of the observed outcome (-inf as soon as one
 observed outcome had probability zero: no smoothing; the count of such mazes is reported beside it,
-and the mean over the other mazes separately, labelled as such), accuracy of the most probable
+and the mean over the other mazes separately, labelled as such), its gain over the ``base-rate``
+baseline in nats per maze (the mean per-maze difference), accuracy of the most probable
 outcome, the Brier score, and calibration (predicted against observed frequency per probability bin,
 one outcome against the rest, summarized as the expected calibration error). Intervals are 95%
 percentile intervals over mazes resampled with replacement.
@@ -25,6 +26,8 @@ from cheesemaze.analysis.stats import bootstrap_draws, bootstrap_means
 from cheesemaze.envs.game import OUTCOMES
 
 CALIBRATION_BINS = 10
+REFERENCE = "base-rate"
+"""The hypothesis every gain is measured against."""
 
 
 def log_likelihoods(probs: np.ndarray, observed: np.ndarray) -> np.ndarray:
@@ -78,9 +81,11 @@ class Scores:
 
 
 def score(
-    predictions: dict[str, np.ndarray], observed: np.ndarray, resamples: int = 1000, seed: int = 0
+    predictions: dict[str, np.ndarray], observed: np.ndarray, resamples: int = 1000, seed: int = 0,
+    reference: str = REFERENCE,
 ) -> Scores:
-    """Score each hypothesis's (n, 3) probabilities against the observed outcome indices (n,)."""
+    """Score each hypothesis's (n, 3) probabilities against the observed outcome indices (n,); gains are
+    over ``reference`` (NaN when it is not among the predictions)."""
     n = len(observed)
     if n == 0:
         raise ValueError("no mazes to score")
@@ -88,10 +93,10 @@ def score(
         if probs.shape != (n, len(OUTCOMES)):
             raise ValueError(f"{name}: predictions of shape {probs.shape}, expected {(n, len(OUTCOMES))}")
     draws = bootstrap_draws(n, resamples, seed)
-    rows, calibrations, lls = [], [], {}
+    lls = {name: log_likelihoods(probs, observed) for name, probs in predictions.items()}
+    rows, calibrations = [], []
     for name, probs in predictions.items():
-        ll = log_likelihoods(probs, observed)
-        lls[name] = ll
+        ll = lls[name]
         correct = (probs.argmax(axis=1) == observed).astype(np.float64)
         brier = brier_scores(probs, observed)
         table = calibration_table(probs, observed).assign(hypothesis=name)
@@ -102,6 +107,7 @@ def score(
             "mean_ll": float(ll.mean()), "mean_ll_ci": bootstrap_means(ll, draws),
             "zero_probability": int((~finite).sum()),
             "mean_ll_nonzero_only": float(ll[finite].mean()) if finite.any() else float("nan"),
+            **gain(ll, lls.get(reference), draws),
             "accuracy": float(correct.mean()), "accuracy_ci": bootstrap_means(correct, draws),
             "brier": float(brier.mean()), "brier_ci": bootstrap_means(brier, draws),
             "ece": expected_calibration_error(table),
@@ -118,6 +124,15 @@ def score(
     per_maze = pd.DataFrame({f"ll_{k}": v for k, v in lls.items()})
     per_maze.insert(0, "observed", [OUTCOMES[i] for i in observed])
     return Scores(pd.DataFrame(rows), pd.DataFrame(pairs), pd.concat(calibrations, ignore_index=True), per_maze)
+
+
+def gain(ll: np.ndarray, reference: np.ndarray | None, draws: np.ndarray) -> dict[str, object]:
+    """Mean per-maze log-likelihood gain over the reference's, in nats, with its bootstrap interval."""
+    if reference is None:
+        return {"gain": float("nan"), "gain_ci": (float("nan"), float("nan"))}
+    with np.errstate(invalid="ignore"):
+        diff = ll - reference
+    return {"gain": float(diff.mean()), "gain_ci": bootstrap_means(diff, draws)}
 
 
 def flat_table(table: pd.DataFrame) -> pd.DataFrame:

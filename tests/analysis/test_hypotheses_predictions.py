@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypotheses_synthetic import play
 
@@ -52,7 +54,8 @@ def document(folders):
 
 
 def test_document_holds_every_hypothesis_for_every_decision_square_maze(document):
-    assert set(document["probabilities"]) == {"intended", "compatible", "correlates", "utility"}
+    assert list(document["probabilities"]) == ["base-rate", "random-walk", "intended", "compatible", "correlates",
+                                               "utility"]
     n = len(predicted_mazes(TEST, 15, True))
     for probs in document["probabilities"].values():
         assert np.asarray(probs).shape == (n, 3)
@@ -60,9 +63,12 @@ def test_document_holds_every_hypothesis_for_every_decision_square_maze(document
     assert len(document["power_seeking"]["bound"]) == n
 
 
-def test_same_inputs_same_config_hash_and_predictions(folders, document):
+def test_same_inputs_same_config_hash_and_predictions(folders, document, tmp_path):
     root, _ = folders
-    again = make_predictions(TEST, 15, CONFIG, load_calibration(root / "calibration", 15, CONFIG))
+    # the same calibration table elsewhere (a rerun's fresh folder): the hash does not see the path
+    shutil.copytree(root / "calibration", tmp_path / "elsewhere")
+    again = make_predictions(TEST, 15, CONFIG, load_calibration(tmp_path / "elsewhere", 15, CONFIG))
+    assert again["calibration_file"] != document["calibration_file"]
     assert again["config_hash"] == document["config_hash"]
     assert again["probabilities"] == document["probabilities"]
     other = PredictConfig(compatible=CompatibleConfig(samples=16, seed=1), utility=CONFIG.utility)
@@ -119,7 +125,8 @@ def test_predict_then_score_commands(folders, capsys):
     assert "correlates" in printed and "log BF" in printed
     summary = json.loads((root / "scores" / "scores.json").read_text())
     assert summary["predicted_before_evaluation"] is True
-    assert {row["hypothesis"] for row in summary["scores"]} == {"intended", "compatible", "correlates", "utility"}
+    assert {row["hypothesis"] for row in summary["scores"]} == {"base-rate", "random-walk", "intended", "compatible",
+                                                                "correlates", "utility"}
     assert (root / "scores" / "scores.md").read_text().startswith("| hypothesis |")
 
 
@@ -168,4 +175,40 @@ def test_scoring_notes_an_evaluation_of_another_agent_or_checkpoint():
     assert "'control'" in other_agent(document, {"agent": "control", "num_timesteps": 3002368})
     assert "at 100 steps" in other_agent(document, {"agent": "r5", "num_timesteps": 100})
     assert other_agent({"agent": None}, {"agent": "control"}) is None  # a document from before the field
-    assert other_agent(document, {}) is None  # an evaluation table without its summary
+    assert other_agent(document, {}) is None  # names no checkpoint, and the evaluation says nothing
+    hashed = {"agent": {"agent": "s0", "num_timesteps": 100, "checkpoint_sha256": "a" * 64}}
+    assert other_agent(hashed, {"agent": "s0", "num_timesteps": 100, "checkpoint_sha256": "a" * 64}) is None
+    assert "checkpoint bbbbbbbbbbbb" in other_agent(hashed, {"agent": "s0", "num_timesteps": 100,
+                                                             "checkpoint_sha256": "b" * 64})
+    assert "does not record which checkpoint" in other_agent(hashed, {"agent": "s0"})
+
+
+def test_score_refuses_another_agents_evaluation_unless_told(folders, tmp_path, capsys):
+    root, _ = folders
+    calibration = load_calibration(root / "calibration", 15, CONFIG)
+    ours = {"agent": "s0", "num_timesteps": 100, "checkpoint_sha256": "a" * 64}
+    path = write_predictions(tmp_path / "p.json", make_predictions(TEST, 15, CONFIG, calibration, None, ours))
+    theirs = tmp_path / "theirs"
+    shutil.copytree(root / "test", theirs)
+    (theirs / "summary.json").write_text(json.dumps({**ours, "checkpoint_sha256": "b" * 64}))
+    assert main(["score", str(path), str(theirs), "--resamples", "20", "--out", str(tmp_path / "s1")]) == 2
+    assert "pass --other-agent" in capsys.readouterr().err and not (tmp_path / "s1").exists()
+    assert main(["score", str(path), str(theirs), "--resamples", "20", "--other-agent", "--out", str(tmp_path / "s2")]) == 0
+    assert "cross-agent score" in capsys.readouterr().out
+    assert "checkpoint bbbbbbbbbbbb" in json.loads((tmp_path / "s2" / "scores.json").read_text())["cross_agent"]
+    (theirs / "summary.json").write_text(json.dumps(ours))
+    assert main(["score", str(path), str(theirs), "--resamples", "20", "--out", str(tmp_path / "s3")]) == 0
+
+
+def test_a_training_distribution_calibration_adds_intended_plus_noise(folders, tmp_path):
+    from cheesemaze.analysis.evaluation import read_episodes
+
+    root, _ = folders
+    rows = read_episodes(root / "calibration")
+    both = pd.concat([rows, rows.assign(distribution="train", region="5", outcome="cheese")], ignore_index=True)
+    write_evaluation(tmp_path / "calibration", both, {})
+    calibration = load_calibration(tmp_path / "calibration", 15, CONFIG)
+    assert calibration.training_outcomes == ["cheese"] * len(rows)
+    document = make_predictions(TEST, 15, CONFIG, calibration)
+    assert "intended+noise" in document["probabilities"]
+    assert document["parameters"]["intended+noise"]["failure_rate"] == pytest.approx(0.5 / (len(rows) + 1))

@@ -63,3 +63,15 @@ def test_shape_mismatch_is_rejected():
         score({"bad": SOFT[:3]}, OBSERVED)
     with pytest.raises(ValueError, match="no mazes"):
         score({"soft": SOFT[:0]}, OBSERVED[:0])
+
+
+def test_gain_over_the_base_rate_is_the_mean_per_maze_difference():
+    base = np.array([[0.5, 0.25, 0.25]] * 4)
+    table = score({"base-rate": base, "soft": SOFT, "sharp": SHARP}, OBSERVED, resamples=200).table
+    t = table.set_index("hypothesis")
+    expected = np.mean(np.log([0.5, 0.5, 0.6, 0.8]) - np.log([0.5, 0.5, 0.25, 0.25]))
+    assert t.loc["soft", "gain"] == pytest.approx(expected)
+    low, high = t.loc["soft", "gain_ci"]
+    assert low <= expected <= high
+    assert t.loc["base-rate", "gain"] == 0.0 and t.loc["sharp", "gain"] == -np.inf
+    assert np.isnan(score({"soft": SOFT}, OBSERVED, resamples=20).table["gain"].iloc[0])  # no base rate, no gain
