@@ -14,6 +14,7 @@ from cheesemaze.agents.checkpoint import save_run_checkpoint
 from cheesemaze.agents.config import TrainConfig
 from cheesemaze.agents.loading import Agent
 from cheesemaze.agents.rollout import held_out_outcomes, outcome_rates
+from cheesemaze.envs.maze import DISTRIBUTIONS, distribution_region
 
 CHEESE_WINDOW = 500
 """Episodes behind the live cheese rate on the progress bar and in ``rollout/cheese_rate``. The rate
@@ -84,7 +85,8 @@ class RunCallback(BaseCallback):
         was_training = self.model.policy.training
         self.model.policy.set_training_mode(False)
         rates = {}
-        for name, region in (("train", self.config.env.region), ("anywhere", None)):
+        for name in DISTRIBUTIONS:
+            region = distribution_region(name, self.config.env.region)
             outcomes = held_out_outcomes(agent, self.config, region, self.config.eval_episodes, self.config.seed)
             result = outcome_rates(outcomes)
             rates[name] = result["cheese"]

@@ -30,11 +30,11 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from cheesemaze.agents.checkpoint import read_manifest
-from cheesemaze.envs.files import atomic_write_json
 from cheesemaze.agents.config import TrainConfig, config_from_dict, config_to_dict
 from cheesemaze.agents.grid import MACHINE_FIELDS, Trial, expand
 from cheesemaze.agents.rundir import CONFIG_FILE, code_version, package_versions, read_config
 from cheesemaze.agents.signals import stop_signals_interrupt
+from cheesemaze.envs.files import atomic_write_json
 
 MANIFEST = "sweep.json"
 LOG_DIR = "logs"

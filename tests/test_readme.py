@@ -23,7 +23,7 @@ def test_the_readme_command_for_a_shipped_agent_trains_its_config(name):
     readme = README.read_text()
     row = next(line for line in readme.splitlines() if line.startswith(f"| `{name}` |"))
     command = shlex.split(re.search(r"`(cheesemaze train [^`]*)`", row).group(1))
-    config, _ = parse(command[2:], "cheesemaze train")
+    config, _, _ = parse(command[2:], "cheesemaze train")
     shipped = config_from_dict(json.loads((TRAINED_DIR / name / "config.json").read_text())["config"])
     for part in ("env", "ppo", "seed", "train_levels", "test_levels"):
         assert getattr(config, part) == getattr(shipped, part), part

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pandas as pd
 import pytest
 
-from cheesemaze.agents.config import CPU_EASY, EnvConfig, PPOConfig
-from cheesemaze.agents.training import train
 from cheesemaze.analysis.compare import Played, across_seeds, exact_mcnemar, match_seeds, pair_row
 from cheesemaze.scripts.main import main as cli
-
-TINY = dataclasses.replace(
-    CPU_EASY,
-    env=EnvConfig(world_size=7, region=5, num_envs=8, max_steps=50),
-    ppo=PPOConfig(n_steps=16, batch_size=64, n_epochs=1, impala_scale=0.25, features_dim=16),
-    total_timesteps=128, eval_every=0, checkpoint_every=128,
-)
-
 
 def test_exact_mcnemar_matches_the_binomial_by_hand():
     assert exact_mcnemar(0, 5) == pytest.approx(2 * 0.5**5)
@@ -56,17 +45,8 @@ def test_seeds_pair_by_training_seed_and_the_interval_is_over_seed_pairs():
     assert single.loc["cheese", "low"] != single.loc["cheese", "low"]  # NaN: one pair has no spread
 
 
-@pytest.fixture(scope="module")
-def groups(tmp_path_factory):
-    root = tmp_path_factory.mktemp("zoo")
-    for condition, region in (("r5", 5), ("control", None)):
-        for seed in (0, 1):
-            config = dataclasses.replace(TINY, seed=seed, env=dataclasses.replace(TINY.env, region=region))
-            train(config, root / condition / f"s{seed}", progress_bar=False)
-    return root
-
-
-def test_compare_two_groups_writes_every_table_and_a_figure(groups, tmp_path, capsys):
+def test_compare_two_groups_writes_every_table_and_a_figure(tiny_zoo, tmp_path, capsys):
+    groups = tiny_zoo
     out = tmp_path / "cmp"
     code = cli(["compare", f"{groups}/r5/*", f"{groups}/control/*", "--n", "60", "--out", str(out)])
     assert code == 0
@@ -80,7 +60,7 @@ def test_compare_two_groups_writes_every_table_and_a_figure(groups, tmp_path, ca
     again = tmp_path / "cmp2"
     assert cli(["compare", f"{groups}/r5/*", f"{groups}/control/*", "--n", "60", "--out", str(again)]) == 0
     assert json.loads((again / "compare.json").read_text())["pairs"] == summary["pairs"]
-    assert len(list((groups / "r5" / "s0" / "evaluations").iterdir())) == 1
+    assert len(list((groups / "r5" / "s0" / "evaluations").glob("n60-*"))) == 1
 
 
 @pytest.mark.parametrize("args, message", [

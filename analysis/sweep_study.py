@@ -1,0 +1,202 @@
+"""A region sweep across seeds: what each training region does on held-out cheese-anywhere mazes.
+
+For every trial of a sweep (``<sweep>/<condition>/s<seed>``), the agent plays the same held-out
+level seeds with the cheese anywhere (``analysis/compare.py``'s ``play``) and on its own training
+distribution. Per region r: P(cheese | decision square) and P(top-right | decision square), one
+point per seed and the mean over seeds with a 95% t interval, and the behavioural regression's
+coefficients (``analysis/behaviour.py``) per seed and on average. The cheese-anywhere ``control``
+condition is the reference every region is read against.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats as scipy_stats
+
+from cheesemaze.analysis.behaviour import multiple_regression
+from cheesemaze.analysis.compare import agent_row, play
+from cheesemaze.analysis.evaluation import evaluate
+from cheesemaze.analysis.outputs import staged_dir
+from cheesemaze.agents.loading import Agent, load_agent
+from cheesemaze.agents.rundir import CONFIG_FILE
+
+KEY_FEATURES = ("d_euclid_cheese_tr", "d_step_dsq_cheese", "d_euclid_cheese_tr5", "d_euclid_dsq_cheese")
+"""The coefficients drawn against r: the published strongest ones (Turner et al.)."""
+
+PUBLISHED_TREND = ("Langosco et al. (procgen hard, 25x25) show in a figure, without numbers in the text, that "
+                   "agents trained on larger cheese regions go for the cheese more often when it is placed "
+                   "anywhere; there are no published values to plot beside ours.")
+
+_TRIAL = re.compile(r"^(control|r(\d+))(-.+)?/s(\d+)$")
+
+
+@dataclass(frozen=True)
+class SweepTrial:
+    """One trained agent of a sweep, named by its condition and seed."""
+
+    name: str
+    region: int | None
+    seed: int
+    run_dir: Path
+
+
+def sweep_trials(sweep_dir: Path) -> list[SweepTrial]:
+    """The trials of a sweep directory that hold a run (trained or still training), region by region."""
+    found = []
+    for run in sorted(Path(sweep_dir).glob("*/s*")):
+        name = run.relative_to(sweep_dir).as_posix()
+        match = _TRIAL.match(name)
+        if match and not match.group(3) and (run / CONFIG_FILE).is_file() and (run / "checkpoints").is_dir():
+            region = None if match.group(1) == "control" else int(match.group(2))
+            found.append(SweepTrial(name, region, int(match.group(4)), run))
+    if not found:
+        raise ValueError(f"{sweep_dir} holds no trained trials (<condition>/s<seed> run directories)")
+    return sorted(found, key=lambda t: (t.region is None, t.region or 0, t.seed))
+
+
+def t_interval(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean and 95% t interval (NaN bounds for fewer than two values)."""
+    values = np.asarray(values, float)
+    mean = float(values.mean())
+    if len(values) < 2:
+        return mean, float("nan"), float("nan")
+    half = float(scipy_stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
+    return mean, mean - half, mean + half
+
+
+def trial_row(trial: SweepTrial, agent: Agent, n: int, train_n: int, level_start: int, seed: int,
+              progress: Callable[[int], None] | None) -> tuple[dict, pd.DataFrame]:
+    """A trial's rates and regression coefficients on the shared mazes."""
+    played = play(agent, trial.name, n, level_start, seed, progress)
+    row = {**agent_row(played), "region": trial.region, "steps": agent.num_timesteps}
+    if train_n:
+        own = evaluate(agent, train_n, level_start=level_start, distributions=("train",), policies=("sampled",),
+                       seed=seed, progress=progress)
+        row["p_cheese_train"] = float((own["outcome"] == "cheese").mean())
+    dsq = played.episodes[played.episodes["has_dsq"]]
+    try:
+        table = multiple_regression(dsq, n_splits=5, n_boot=0, seed=seed).coefficients
+        coefs = table.set_index("feature")["coef"].rename(trial.name)
+    except ValueError:  # one outcome only: no regression to fit
+        coefs = pd.Series(dtype=float, name=trial.name)
+    return row, coefs
+
+
+def by_region(agents: pd.DataFrame) -> pd.DataFrame:
+    """Per condition: seeds, and mean with t interval of each rate."""
+    rows = []
+    for region, group in agents.groupby(agents["region"].fillna(-1), sort=True):
+        row = {"condition": "control" if region == -1 else f"r{int(region)}",
+               "region": None if region == -1 else int(region), "seeds": len(group)}
+        for column in ("p_cheese", "p_top_right", "p_cheese_train"):
+            if column in group:
+                mean, low, high = t_interval(group[column].to_numpy())
+                row.update({column: mean, f"{column}_low": low, f"{column}_high": high})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def trend(agents: pd.DataFrame, column: str = "p_cheese") -> dict:
+    """Least-squares slope of ``column`` on r over the region agents (one point per seed), with its
+    95% interval; the control is left out (it has no r)."""
+    rows = agents[agents["region"].notna()]
+    if rows["region"].nunique() < 2:
+        return {"slope": float("nan"), "low": float("nan"), "high": float("nan"), "agents": len(rows)}
+    fit = scipy_stats.linregress(rows["region"].astype(float), rows[column].astype(float))
+    half = scipy_stats.t.ppf(0.975, len(rows) - 2) * fit.stderr if len(rows) > 2 else float("nan")
+    return {"slope": float(fit.slope), "low": float(fit.slope - half), "high": float(fit.slope + half),
+            "agents": len(rows), "p": float(fit.pvalue)}
+
+
+def sweep_conclusion(table: pd.DataFrame, slope: dict) -> str:
+    """What the sweep supports, in plain words."""
+    if slope["slope"] != slope["slope"]:
+        return "Fewer than two regions have trained agents: no trend in r can be read yet."
+    if slope["low"] != slope["low"]:
+        return (f"P(cheese | decision square) changes by {slope['slope']:+.4f} per unit of r, from too few agents "
+                "for an interval; train more seeds before reading a trend.")
+    direction = "rises" if slope["low"] > 0 else "falls" if slope["high"] < 0 else None
+    span = f"{slope['slope']:+.4f} per unit of r (95% {slope['low']:+.4f} to {slope['high']:+.4f}, {slope['agents']} agents)"
+    if direction is None:
+        return f"No trend in r can be told from seed-to-seed variation: the slope of P(cheese | decision square) is {span}."
+    return f"P(cheese | decision square) {direction} with the training region r: {span}."
+
+
+def sweep_markdown(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFrame, slope: dict, n: int,
+                   level_start: int) -> str:
+    """The report: conclusion, the table by region, the agents, the coefficients, the published trend."""
+    def cell(row, column):
+        if column not in row or row[column] != row[column]:
+            return "n/a"
+        low, high = row.get(f"{column}_low"), row.get(f"{column}_high")
+        ci = "" if low is None or low != low else f" ({low:.3f}-{high:.3f})"
+        return f"{row[column]:.3f}{ci}"
+
+    lines = ["# Region sweep", "", sweep_conclusion(table, slope), "",
+             f"Every agent played one sampled episode on each of the held-out level seeds {level_start}.."
+             f"{level_start + n - 1} with the cheese anywhere; rates are over the mazes with a decision square. "
+             "Means are over seeds with 95% t intervals; an agent still training is counted at its latest "
+             "checkpoint (steps column).", "", "## By training region", "",
+             "| condition | seeds | P(cheese \\| dsq) | P(top-right \\| dsq) | P(cheese), own distribution |",
+             "|---|---|---|---|---|"]
+    for row in table.to_dict("records"):
+        lines.append(f"| {row['condition']} | {row['seeds']} | {cell(row, 'p_cheese')} | {cell(row, 'p_top_right')} | "
+                     f"{cell(row, 'p_cheese_train')} |")
+    lines += ["", "## Agents", "", "| agent | steps | with dsq | P(cheese \\| dsq) | P(top-right \\| dsq) | own distribution |",
+              "|---|---|---|---|---|---|"]
+    for row in agents.to_dict("records"):
+        own = f"{row['p_cheese_train']:.3f}" if "p_cheese_train" in row else "n/a"
+        lines.append(f"| {row['agent']} | {row['steps']:,} | {row['with_dsq']} | {row['p_cheese']:.3f} | "
+                     f"{row['p_top_right']:.3f} | {own} |")
+    shown = [f for f in KEY_FEATURES if f in coefs.columns]
+    if shown:
+        lines += ["", "## Behavioural regression coefficients (L1 logistic, z-scored features)", "",
+                  "| agent | " + " | ".join(shown) + " |", "|---" * (len(shown) + 1) + "|"]
+        for name, row in coefs[shown].iterrows():
+            lines.append(f"| {name} | " + " | ".join("0" if v == 0 else f"{v:+.2f}" for v in row) + " |")
+        lines.append("")
+        lines.append("Published (Turner et al., their r=5 network, procgen hard 25x25, not ours): "
+                     "d_euclid_cheese_tr -2.786, the strongest.")
+    lines += ["", "## Published trend", "", PUBLISHED_TREND]
+    return "\n".join(lines) + "\n"
+
+
+def analyze_sweep(sweep_dir: Path, out_dir: Path, n: int, train_n: int, seed: int = 0,
+                  progress: Callable[[int], None] | None = None) -> str:
+    """Play every trial of the sweep, then write sweep.md, the tables, sweep.json and the figure into
+    the new folder ``out_dir`` (at once); returns the Markdown."""
+    from cheesemaze.analysis.figures.canvas import save_figure
+    from cheesemaze.analysis.figures.sweep import sweep_figure
+
+    trials = sweep_trials(sweep_dir)
+    rows, coef_rows = [], []
+    level_start = None
+    for trial in trials:
+        agent = load_agent(trial.run_dir)
+        level_start = agent.config.test_levels[0] if level_start is None else level_start
+        row, coefs = trial_row(trial, agent, n, train_n, level_start, seed, progress)
+        rows.append(row)
+        coef_rows.append(coefs)
+    agents = pd.DataFrame(rows)
+    coefs = pd.DataFrame(coef_rows).fillna(0.0)  # a feature the L1 fit dropped has coefficient 0
+    table = by_region(agents)
+    slope = trend(agents)
+    markdown = sweep_markdown(agents, table, coefs, slope, n, level_start)
+    summary = {"sweep": str(sweep_dir), "n": n, "level_start": level_start, "seed": seed,
+               "agents": agents.to_dict("records"), "by_region": table.to_dict("records"),
+               "trend_p_cheese": slope, "conclusion": sweep_conclusion(table, slope)}
+    with staged_dir(Path(out_dir)) as staging:
+        (staging / "sweep.md").write_text(markdown)
+        (staging / "sweep.json").write_text(json.dumps(summary, indent=2, default=float) + "\n")
+        agents.to_csv(staging / "agents.csv", index=False)
+        table.to_csv(staging / "by_region.csv", index=False)
+        coefs.to_csv(staging / "coefficients.csv")
+        save_figure(sweep_figure(agents, table, coefs, KEY_FEATURES), staging / "sweep")
+    return markdown

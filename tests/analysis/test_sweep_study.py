@@ -1,0 +1,51 @@
+"""cheesemaze analyze sweep: rates and coefficients against the training region, across seeds."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as scipy_stats
+
+from cheesemaze.analysis.sweep_study import by_region, sweep_conclusion, sweep_trials, t_interval, trend
+from cheesemaze.scripts.main import main as cli
+
+
+def test_t_interval_and_the_trend_match_hand_computations():
+    mean, low, high = t_interval(np.array([0.2, 0.4, 0.6]))
+    half = scipy_stats.t.ppf(0.975, 2) * 0.2 / np.sqrt(3)
+    assert mean == pytest.approx(0.4) and (low, high) == pytest.approx((0.4 - half, 0.4 + half))
+    assert np.isnan(t_interval(np.array([0.3]))[1])
+    agents = pd.DataFrame({"region": [1, 1, 3, 3, None], "p_cheese": [0.1, 0.12, 0.3, 0.32, 0.9]})
+    slope = trend(agents)
+    assert slope["slope"] == pytest.approx(0.1) and slope["agents"] == 4  # the control has no r
+    assert "rises with the training region" in sweep_conclusion(by_region(agents), slope)
+    flat = trend(pd.DataFrame({"region": [1, 1, 3, 3], "p_cheese": [0.1, 0.5, 0.5, 0.1]}))
+    assert "No trend in r" in sweep_conclusion(None, flat)
+
+
+def test_by_region_groups_seeds_and_puts_the_control_last():
+    agents = pd.DataFrame({"region": [5, None, 5, 0], "p_cheese": [0.5, 0.7, 0.7, 0.2], "p_top_right": [0.3] * 4})
+    table = by_region(agents)
+    assert table["condition"].tolist() == ["control", "r0", "r5"] or table["condition"].tolist()[-1] == "control"
+    r5 = table.set_index("condition").loc["r5"]
+    assert r5["seeds"] == 2 and r5["p_cheese"] == pytest.approx(0.6)
+
+
+def test_analyze_sweep_plays_every_trial_and_writes_its_tables(tiny_zoo, tmp_path):
+    assert [t.name for t in sweep_trials(tiny_zoo)] == ["r1/s0", "r1/s1", "r5/s0", "r5/s1", "control/s0", "control/s1"]
+    out = tmp_path / "analysis"
+    assert cli(["analyze", "sweep", str(tiny_zoo), "--n", "40", "--train-n", "20", "--out", str(out)]) == 0
+    summary = json.loads((out / "sweep.json").read_text())
+    assert [r["seeds"] for r in summary["by_region"]] == [2, 2, 2]
+    assert len(summary["agents"]) == 6 and all(a["with_dsq"] > 0 for a in summary["agents"])
+    assert {"sweep.md", "agents.csv", "by_region.csv", "coefficients.csv", "sweep.png", "sweep.pdf"} <= {
+        p.name for p in out.iterdir()}
+    assert summary["conclusion"] in (out / "sweep.md").read_text()
+
+
+def test_a_folder_without_trials_is_refused(tmp_path, capsys):
+    assert cli(["analyze", "sweep", str(tmp_path)]) == 2
+    assert "holds no trained trials" in capsys.readouterr().err
