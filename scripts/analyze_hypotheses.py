@@ -1,8 +1,10 @@
-"""``cheesemaze analyze hypotheses AGENT``: calibrate, predict, roll out, score and report, in one folder.
+"""``cheesemaze analyze hypotheses AGENT [AGENT ...]``: calibrate, predict, roll out, score and report.
 
-Writes a new ``<run_dir>/analyses/hypotheses/`` holding the calibration and test evaluations, the
-prediction file (written before the test rollouts), score tables (CSV and Markdown), dynamic
-consistency, the shutdown variant, ``figures/`` and ``report.md``.
+One agent: a new ``<run_dir>/analyses/hypotheses/`` holding the calibration and test evaluations,
+the prediction file (written before the test rollouts), score tables (CSV and Markdown), dynamic
+consistency, the shutdown variant, ``figures/`` and ``report.md``. Several agents or groups
+(``r5/* control/*``): a new ``results/hypotheses/<labels>/`` with each agent's study in a folder and
+every fitted model scored on every other agent's test rollouts (``across.md``, ``report.md``).
 """
 
 from __future__ import annotations
@@ -13,17 +15,20 @@ from pathlib import Path
 
 import tyro
 
-from cheesemaze.scripts.args import AgentArg
+from cheesemaze.scripts.args import AgentsArg
 
 ANALYSIS_DIR = Path("analyses") / "hypotheses"
+GROUP_DIR = Path("results") / "hypotheses"
 
 
 @dataclass(frozen=True)
 class HypothesesArgs:
-    """Score the four hypotheses on an agent's held-out behaviour (a few minutes on a CPU)."""
+    """Score the four hypotheses and three baselines on an agent's held-out behaviour (a few minutes on a CPU);
+    given several agents, also each agent's fits on the others."""
 
-    agent: AgentArg
-    """A run directory, or the name of a shipped agent (r5, control)."""
+    agents: AgentsArg
+    """Run directories, shipped agents (r5, control, r5/s3) or groups (r5/*, runs/zoo/control/*); with
+    more than one agent, each agent's fitted models are also scored on the others' rollouts."""
     n_calibration: int = 300
     """Held-out level seeds rolled out to fit the hypotheses."""
     n_test: int = 600
@@ -31,7 +36,7 @@ class HypothesesArgs:
     n_shutdown: int = 300
     """Training-distribution level seeds for the shutdown-cell variant (0 skips it)."""
     level_start: int | None = None
-    """First level seed (default: the start of the agent's held-out range)."""
+    """First level seed (default: 100,000,000 seeds into the agent's held-out range, past what other commands play)."""
     samples: int = 256
     """Reward functions sampled per maze for the training-compatible goal."""
     prior: str = "uniform(0,1)"
@@ -42,13 +47,16 @@ class HypothesesArgs:
     """Torch threads for the policy network: 1 is robust on a busy machine (spinning threads can stall
     behind other processes); raise it on an idle multi-core machine."""
     out: Path | None = None
-    """Output folder, which must not exist (default: a fresh <run_dir>/analyses/hypotheses)."""
+    """Output folder, which must not exist (default: a fresh <run_dir>/analyses/hypotheses, or for several
+    agents results/hypotheses/<labels>)."""
 
 
 def main(argv: list[str], prog: str) -> int:
     """Run ``cheesemaze analyze hypotheses``; returns the exit code (2 for bad input, 130 when interrupted)."""
     args = tyro.cli(HypothesesArgs, args=argv, prog=prog)
     from cheesemaze.agents.loading import load_agent
+    from cheesemaze.agents.rundir import agent_group, shipped_name
+    from cheesemaze.analysis.hypotheses.across import run_group_study
     from cheesemaze.analysis.hypotheses.compatible import CompatibleConfig
     from cheesemaze.analysis.hypotheses.predictions import PredictConfig
     from cheesemaze.analysis.hypotheses.study import StudyConfig, run_study, seed_blocks
@@ -65,16 +73,26 @@ def main(argv: list[str], prog: str) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-        agent = load_agent(args.agent)
-        seed_blocks(agent, config)
+        specs = [one for spec in args.agents for one in agent_group(spec)]
+        agents = {shipped_name(one) or one: load_agent(one) for one in dict.fromkeys(specs)}
+        for agent in agents.values():
+            seed_blocks(agent, config)
     except ValueError as err:
         print(f"{prog}: {err}", file=sys.stderr)
         return 2
-    out = args.out or fresh_path(Path(agent.run_dir) / ANALYSIS_DIR)
     try:
-        run_study(agent, out, config)
+        if len(agents) == 1:
+            agent = next(iter(agents.values()))
+            out = args.out or fresh_path(Path(agent.run_dir) / ANALYSIS_DIR)
+            run_study(agent, out, config)
+        else:
+            out = args.out or fresh_path(GROUP_DIR / "+".join(agents).replace("/", "-"))
+            run_group_study(agents, out, config)
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; nothing was written", file=sys.stderr)
         return 130
+    except ValueError as err:
+        print(f"{prog}: {err}", file=sys.stderr)
+        return 2
     print(f"wrote {out} (see report.md)")
     return 0

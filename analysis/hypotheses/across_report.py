@@ -1,0 +1,97 @@
+"""The words and tables of prediction across agents: ``across.md`` and the group's ``report.md``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from cheesemaze.analysis.figures.across import across_figure
+from cheesemaze.analysis.figures.canvas import save_figure
+from cheesemaze.analysis.hypotheses.baselines import BASELINES
+from cheesemaze.analysis.hypotheses.report import interval
+from cheesemaze.analysis.hypotheses.scoring import REFERENCE
+from cheesemaze.analysis.tables import markdown_table
+
+FITTED = ("correlates", "utility", "intended+noise", REFERENCE)
+"""The models whose parameters come from an agent's rollouts: only their scores change with the source."""
+
+
+def target_table(table: pd.DataFrame, target: str) -> pd.DataFrame:
+    """Rows: models; columns: the gain over the target's base rate when fitted on each source agent."""
+    part = table[table["target"] == target]
+    out = pd.DataFrame({"model": list(dict.fromkeys(part["model"]))})
+    for source in dict.fromkeys(part["source"]):
+        rows = part[part["source"] == source].set_index("model").reindex(out["model"])
+        name = f"fitted on {source}" + (" (itself)" if source == target else "")
+        out[name] = [f"{g:+.3f} ({interval(lo, hi, signed=True)})" for g, lo, hi in
+                     zip(rows["gain"], rows["gain_low"], rows["gain_high"])]
+    return out
+
+
+def plain_words(table: pd.DataFrame) -> str:
+    """What carries over from one agent to another, in a sentence per target, and what stays undecided."""
+    words, undecided = [], []
+    for target in dict.fromkeys(table["target"]):
+        part = table[(table["target"] == target) & table["model"].isin(FITTED[:2])]
+        for model in FITTED[:2]:
+            rows = part[part["model"] == model].set_index("source")
+            if target not in rows.index:
+                continue
+            own = rows.loc[target]
+            others = rows.drop(index=target)
+            for source, row in others.iterrows():
+                words.append(f"`{model}` fitted on {source} and scored on {target} gains {row['gain']:+.3f} nats per "
+                             f"maze over {target}'s own base rate (95% {interval(row['gain_low'], row['gain_high'], True)}), "
+                             f"against {own['gain']:+.3f} ({interval(own['gain_low'], own['gain_high'], True)}) fitted on "
+                             f"{target} itself.")
+                if row["gain_low"] <= 0 <= row["gain_high"]:
+                    undecided.append(f"whether `{model}` fitted on {source} predicts {target} better than "
+                                     f"{target}'s base rate")
+    if undecided:
+        words.append("The data cannot decide " + "; nor ".join(undecided) + ".")
+    return " ".join(words)
+
+
+def write_across_report(folder: Path, table: pd.DataFrame, summary: pd.DataFrame, labels: list[str]) -> None:
+    """``across.md`` (a table per target agent), ``report.md`` and ``figures/across``."""
+    targets = list(dict.fromkeys(table["target"]))
+    sections = []
+    for target in targets:
+        sections += [f"### Scored on {target}'s test rollouts", "", markdown_table(target_table(table, target))]
+    (folder / "across.md").write_text("\n".join(sections))
+    figures = folder / "figures"
+    figures.mkdir(exist_ok=True)
+    save_figure(across_figure(table), figures / "across")
+    seeds = summary.assign(**{"gain (mean over targets)": summary["gain"],
+                              "95% t interval over targets": [interval(lo, hi, signed=True) for lo, hi in
+                                                              zip(summary["gain_low"], summary["gain_high"])]})
+    seeds = seeds[["relation", "model", "targets", "pairs", "gain (mean over targets)", "95% t interval over targets",
+                   "mean_ll", "accuracy"]]
+    lines = [
+        f"# Hypotheses across agents: {', '.join(labels)}",
+        "",
+        "## In plain words",
+        "",
+        plain_words(table),
+        "",
+        "Each agent's own study (its calibration, prediction file, test rollouts, scores and report) is in its "
+        "folder here. All prediction files were written before any agent's test rollout. A gain is the mean "
+        "per-maze log-likelihood minus that of the target agent's own `base-rate` (fitted on its own calibration), "
+        "with a paired 95% bootstrap interval over the target's mazes. Models with nothing fitted "
+        f"({', '.join(sorted(set(table['model']) - set(FITTED)))}) score the same whichever agent they come from. "
+        f"Baselines: {', '.join(BASELINES)}.",
+        "",
+        "## Across seeds",
+        "",
+        "Per relation and model: the mean over target agents of the gain (a target's value is the mean over its "
+        "source agents of that relation), with a Student t interval over target agents (none with fewer than two).",
+        "",
+        markdown_table(seeds),
+        "## Per target agent",
+        "",
+        *sections,
+        "Figure: `figures/across`; every number: `across.csv`, `across_seeds.csv`.",
+        "",
+    ]
+    (folder / "report.md").write_text("\n".join(lines))
