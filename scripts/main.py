@@ -15,6 +15,7 @@ COMMANDS: dict[str, str | dict[str, str]] = {
     "maze": {"show": "cheesemaze.scripts.maze_cmd:show"},
     "train": "cheesemaze.scripts.train:main",
     "sweep": "cheesemaze.scripts.sweep:main",
+    "ship": "cheesemaze.scripts.ship:main",
     "evaluate": "cheesemaze.scripts.evaluate:main",
     "analyze": {
         "behaviour": "cheesemaze.scripts.analyze_behaviour:main",
@@ -40,6 +41,7 @@ COMMANDS: dict[str, str | dict[str, str]] = {
 HELP = {
     "maze": "show a maze to a person (ASCII, or a PNG)",
     "train": "train a PPO agent (presets cpu-easy, cpu-hard, procgen-hard)",
+    "ship": "copy a sweep's finished trials into the package as the zoo (weights, config, log, evaluation)",
     "sweep": "train a grid of agents (cheese region x seed x any field) on Ray, resumably",
     "evaluate": "roll an agent out on held-out mazes; one table row per episode",
     "analyze": "behavioural statistics (behaviour), hypotheses",
