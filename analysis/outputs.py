@@ -60,3 +60,20 @@ def check_writable(path: Path) -> None:
         folder = folder.parent
     if not folder.is_dir() or not os.access(folder, os.W_OK):
         raise ValueError(f"cannot write {path}: {folder} is not a writable folder; pass --out elsewhere")
+
+
+def write_results(out_dir: Path, tables: dict, report: str, summary: dict, figures: dict) -> None:
+    """A study's folder, whole or not at all: ``<name>.csv`` per table (pandas DataFrames),
+    ``report.md``, ``summary.json`` and ``figures/<name>.png|pdf`` per figure."""
+    import json
+
+    from cheesemaze.analysis.figures.canvas import save_figure
+
+    with staged_dir(Path(out_dir)) as staging:
+        for name, table in tables.items():
+            table.to_csv(staging / f"{name}.csv", index=False)
+        (staging / "report.md").write_text(report)
+        (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=float) + "\n")
+        (staging / "figures").mkdir()
+        for name, fig in figures.items():
+            save_figure(fig, staging / "figures" / name)

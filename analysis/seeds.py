@@ -68,6 +68,19 @@ def across_seeds(per_agent: pd.DataFrame, by: Sequence[str], values: Sequence[st
     return pd.DataFrame(rows)
 
 
+def with_agent_intervals(across: pd.DataFrame, per_agent: pd.DataFrame, by: Sequence[str],
+                         values: Sequence[str]) -> pd.DataFrame:
+    """:func:`across_seeds`' table with, for a group of one agent, that agent's own interval (over
+    mazes) in place of the t interval one seed cannot give: what a figure draws."""
+    table = across.copy()
+    single = table["seeds"] < 2
+    if single.any():
+        keys = list(table.loc[single, ["group", *by]].itertuples(index=False, name=None))
+        bounds = [f"{v}_{b}" for v in values for b in ("low", "high")]
+        table.loc[single, bounds] = per_agent.set_index(["group", *by]).loc[keys, bounds].to_numpy()
+    return table
+
+
 def default_out(command: str, members: Sequence[Member], suffix: str) -> Path:
     """``results/<command>/<groups>-<suffix>``: where a command's results go unless told."""
     groups = "-vs-".join(dict.fromkeys(m.group for m in members)).replace("/", "_")

@@ -4,15 +4,14 @@ published effect, as Markdown, CSV, JSON and figures in one new folder."""
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from cheesemaze.analysis.outputs import staged_dir
-from cheesemaze.analysis.seeds import Member, across_seeds, member_columns
+from cheesemaze.analysis.outputs import write_results
+from cheesemaze.analysis.seeds import Member, across_seeds, member_columns, with_agent_intervals
 from cheesemaze.analysis.steering import DEFAULT_LAYER, PUBLISHED, PUBLISHED_SOURCE, SteerConfig, SteerResult, steer_agent
 from cheesemaze.analysis.tables import markdown_table
 
@@ -39,21 +38,6 @@ def shown(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
             out[name] = [with_ci(v, lo, hi) for v, lo, hi in zip(table[measure], table[low], table[high])]
     out["median P(cheese move)"] = table["cheese_move_median"].map("{:.3f}".format)
     return out
-
-
-def plotted(per_agent: pd.DataFrame, across: pd.DataFrame) -> pd.DataFrame:
-    """The dose-response table: the mean over seeds with its t interval, or for a group of one agent
-    that agent's rates with their Wilson intervals."""
-    table = across.copy()
-    single = table["seeds"] < 2
-    if single.any():
-        own = per_agent.set_index(["group", *CONDITION])
-        for measure in ("p_cheese", "p_top_right"):
-            for bound in ("low", "high"):
-                column = f"{measure}_{bound}"
-                keys = list(table.loc[single, ["group", *CONDITION]].itertuples(index=False, name=None))
-                table.loc[single, column] = own.loc[keys, column].to_numpy()
-    return table
 
 
 def published_rows(per_agent: pd.DataFrame, vector: str) -> pd.DataFrame:
@@ -93,6 +77,18 @@ def transfer_by_location(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def published_section(per_agent: pd.DataFrame, vector: str) -> list[str]:
+    """The published findings for this vector, with ours beside the one they give numbers for."""
+    if vector == "top-right":
+        return [f"## The published top-right vector\n\n{PUBLISHED_SOURCE}: adding their top-right vector (same site) "
+                "draws the agent to the top-right in a range of mazes, subtracting it has little effect, and a vector "
+                "from one maze transfers to others. They give no numbers for it; ours are in the tables below.\n"]
+    return [f"## Beside the published effect\n\nThe `published` row is {PUBLISHED_SOURCE}. They also report that adding "
+            "the cheese vector does little, that a maze's vector transfers only to mazes whose cheese lies within about "
+            "2 cells of the source's, and that a random vector of similar size makes the policy incoherent.\n",
+            markdown_table(published_rows(per_agent, vector))]
+
+
 def report(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFrame, rows: pd.DataFrame,
            norms: pd.DataFrame, level_start: int) -> str:
     what = ("cheese present minus cheese removed" if config.vector == "cheese" else
@@ -109,10 +105,7 @@ def report(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFrame, r
         "unedited agent on the same mazes (paired bootstrap 95%); `P(cheese move)` is the policy's probability of "
         "the move toward the cheese with the mouse on the decision square, the published measure (bootstrap 95% on "
         "the mean).\n",
-        f"## Beside the published effect\n\nThe `published` row is {PUBLISHED_SOURCE}. They also report that adding "
-        "the cheese vector does little, that a maze's vector transfers only to mazes whose cheese lies within about "
-        "2 cells of the source's, and that a random vector of similar size makes the policy incoherent.\n",
-        markdown_table(published_rows(per_agent, config.vector)),
+        *published_section(per_agent, config.vector),
         "## Per agent\n", markdown_table(shown(per_agent, ["group", "agent", *CONDITION])),
         "## Across seeds\n\nMean over each group's agents with a 95% t interval over seeds (none for one seed).\n",
         markdown_table(shown(across, ["group", "seeds", *CONDITION])),
@@ -128,7 +121,6 @@ def run_steering(members: Sequence[Member], config: SteerConfig, level_start: in
                  progress: Callable[[int], None] | None = None) -> str:
     """Steer every agent, then write the tables, report and figures into the new folder ``out_dir``;
     returns the report."""
-    from cheesemaze.analysis.figures.canvas import save_figure
     from cheesemaze.analysis.figures.steering import dose_response_figure, steering_field_figure
 
     results: dict[str, SteerResult] = {}
@@ -146,15 +138,9 @@ def run_steering(members: Sequence[Member], config: SteerConfig, level_start: in
                "agents": [member_columns(m) for m in members], "published": PUBLISHED,
                "published_source": PUBLISHED_SOURCE, "per_agent": per_agent.to_dict("records"),
                "across_seeds": across.to_dict("records")}
-    with staged_dir(Path(out_dir)) as staging:
-        per_agent.to_csv(staging / "conditions.csv", index=False)
-        across.to_csv(staging / "across_seeds.csv", index=False)
-        rows.to_csv(staging / "episodes.csv", index=False)
-        norms.to_csv(staging / "vectors.csv", index=False)
-        (staging / "report.md").write_text(text)
-        (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=float) + "\n")
-        (staging / "figures").mkdir()
-        save_figure(dose_response_figure(plotted(per_agent, across), config.vector), staging / "figures" / "dose_response")
-        title = (f"{members[0].name}, level {before.maze.level_seed}: {config.vector} vector x {coeff:g} at {layer}")
-        save_figure(steering_field_figure(before, after, title), staging / "figures" / "vector_field")
+    title = f"{members[0].name}, level {before.maze.level_seed}: {config.vector} vector x {coeff:g} at {layer}"
+    dose = dose_response_figure(with_agent_intervals(across, per_agent, CONDITION, ["p_cheese", "p_top_right"]),
+                                config.vector)
+    write_results(out_dir, {"conditions": per_agent, "across_seeds": across, "episodes": rows, "vectors": norms},
+                  text, summary, {"dose_response": dose, "vector_field": steering_field_figure(before, after, title)})
     return text

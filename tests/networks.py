@@ -1,4 +1,4 @@
-"""Agents built in a test: an untrained policy of a preset, with the config a run would record."""
+"""Agents built in a test: an untrained policy of a small preset, alone or saved as run directories."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 import torch
 
+from cheesemaze.agents.checkpoint import save_checkpoint
 from cheesemaze.agents.config import CPU_EASY, EnvConfig, TrainConfig
 from cheesemaze.agents.loading import Agent
 from cheesemaze.agents.policy import build_policy
+from cheesemaze.agents.rundir import create_run_dir
 
 
 SMALL = dataclasses.replace(CPU_EASY, env=EnvConfig(world_size=7, region=5, num_envs=8),
@@ -35,3 +37,13 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+def save_runs(folder: Path) -> Path:
+    """A folder of two run directories holding untrained SMALL agents, training seeds 0 and 1."""
+    for seed in (0, 1):
+        config = dataclasses.replace(SMALL, seed=seed).with_precision("float32")
+        run = create_run_dir(folder / f"s{seed}", config)
+        save_checkpoint(run / "checkpoints" / "final.pt", {"policy": untrained_agent(seed=seed).policy.state_dict()},
+                        {"num_timesteps": 0})
+    return folder

@@ -3,7 +3,6 @@ as the unedited agent, and ``cheesemaze steer`` end to end on untrained agents, 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import numpy as np
@@ -11,12 +10,10 @@ import pandas as pd
 import pytest
 from matplotlib.container import ErrorbarContainer
 from matplotlib.quiver import Quiver
-from networks import SMALL, one_torch_thread, untrained_agent  # noqa: F401 (a fixture)
+from networks import SMALL, one_torch_thread, save_runs, untrained_agent  # noqa: F401 (a fixture)
 
 from cheesemaze.agents.activations import EditedAgent
-from cheesemaze.agents.checkpoint import save_checkpoint
 from cheesemaze.agents.rollout import rollout
-from cheesemaze.agents.rundir import create_run_dir
 from cheesemaze.analysis.cell_maps import cell_map, observations
 from cheesemaze.analysis.figures.steering import dose_response_figure, steering_field_figure
 from cheesemaze.analysis.interventions import decision_mazes, key_index, maze_keys, maze_rows
@@ -28,6 +25,11 @@ from cheesemaze.envs.render import grid_to_rgb
 from cheesemaze.scripts.main import main
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+@pytest.fixture
+def runs(tmp_path):
+    return save_runs(tmp_path / "runs")
 LAYER = "stacks.1.res0.add"
 START = SMALL.test_levels[0]
 
@@ -116,17 +118,6 @@ def test_the_dose_response_and_field_figures_show_what_they_are_given():
     before, after, _, _ = result.field
     field = steering_field_figure(before, after, "title")
     assert sum(isinstance(c, Quiver) for a in field.axes for c in a.collections) >= 3
-
-
-@pytest.fixture
-def runs(tmp_path):
-    """Two run directories of untrained SMALL agents, training seeds 0 and 1."""
-    for seed in (0, 1):
-        config = dataclasses.replace(SMALL, seed=seed).with_precision("float32")
-        run = create_run_dir(tmp_path / "runs" / f"s{seed}", config)
-        save_checkpoint(run / "checkpoints" / "final.pt", {"policy": untrained_agent(seed=seed).policy.state_dict()},
-                        {"num_timesteps": 0})
-    return tmp_path / "runs"
 
 
 def test_steer_writes_per_agent_and_across_seed_results_for_a_group(runs, tmp_path, capsys):

@@ -1,0 +1,119 @@
+"""``cheesemaze probe``'s study of agents and groups: probe accuracy by layer against chance and
+shuffled labels, and the channels that track the cheese, per agent and across seeds, written as
+Markdown, CSV, JSON and figures into one new folder."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cheesemaze.agents.activations import check_hook_point, hook_points, record
+from cheesemaze.agents.loading import Agent
+from cheesemaze.analysis.outputs import write_results
+from cheesemaze.analysis.probes import (
+    ProbeConfig, TARGETS, cell_maps, channel_ranking, layer_probes, probe_mazes, probe_observations, target_cells,
+)
+from cheesemaze.analysis.seeds import Member, across_seeds, member_columns, with_agent_intervals
+from cheesemaze.analysis.tables import markdown_table
+from cheesemaze.envs.maze import Maze
+
+PUBLISHED_CHANNELS = ("Turner et al. (their r=5 network, procgen hard, IMPALA x4; not ours) found by eye 11 of the 128 "
+                      "channels at block2.res1 (our stacks.1.res0.add) that track the cheese equivariantly: 7, 8, 42, "
+                      "44, 55, 77, 82, 88, 89, 99, 113; channel 55 codes the cheese with values around +0.6 and is "
+                      "negative elsewhere.")
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """One agent probed: accuracy per layer and target, the ranked channels, and one maze to draw."""
+
+    accuracy: pd.DataFrame
+    channels: pd.DataFrame
+    maze: Maze
+    acts: np.ndarray
+    """The ranked layer's activations (C, H, W) on ``maze`` with the mouse at its start."""
+
+
+def probe_agent(agent: Agent, config: ProbeConfig, level_start: int) -> ProbeResult:
+    """Fit and score the probes at every residual addition; rank ``config.layer``'s channels."""
+    env = agent.config.env
+    layer = check_hook_point(agent.policy, config.layer)
+    mazes, cells = probe_mazes(env.world_size, config.n_fit + config.n_score, level_start,
+                               tuple(agent.config.train_levels), config.seed)
+    acts = record(agent.policy, probe_observations(mazes, cells, env.obs_mode), hook_points(agent.policy))
+    labels = {t: target_cells(mazes, t) for t in TARGETS}
+    accuracy = layer_probes({k: a[: config.n_fit] for k, a in acts.items()},
+                            {k: a[config.n_fit :] for k, a in acts.items()},
+                            {t: y[: config.n_fit] for t, y in labels.items()},
+                            {t: y[config.n_fit :] for t, y in labels.items()}, config.seed)
+    size = acts[layer].shape[-1]
+    cheese = cell_maps(np.array([m.cheese for m in mazes]), env.world_size, size, agent.config.ppo.upsample)
+    channels = channel_ranking(acts[layer], cheese)
+    maze = max(mazes[config.n_fit :], key=lambda m: m.size)  # the first scored maze of the largest size: room to see
+    example = record(agent.policy, probe_observations([maze], np.array([maze.mouse]), env.obs_mode), [layer])[layer][0]
+    return ProbeResult(accuracy, channels, maze, example)
+
+
+def shown(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Accuracy with its interval as text, beside chance and the shuffled-label control."""
+    out = table[list(columns)].copy()
+    out["accuracy"] = [f"{a:.3f}" if not np.isfinite(lo) else f"{a:.3f} ({lo:.3f} to {hi:.3f})"
+                       for a, lo, hi in zip(table["accuracy"], table["accuracy_low"], table["accuracy_high"])]
+    for column in ("chance", "shuffled"):
+        out[column] = table[column].map("{:.3f}".format)
+    return out
+
+
+def report(config: ProbeConfig, per_agent: pd.DataFrame, across: pd.DataFrame, channels: pd.DataFrame,
+           level_start: int) -> str:
+    top = channels.groupby("agent", sort=False).head(config.top)
+    parts = [
+        "# Linear probes and cheese channels\n",
+        f"Held-out cheese-anywhere mazes, level seeds from {level_start} on: probes fitted on the first "
+        f"{config.n_fit}, scored on the next {config.n_score}; each maze seen once with the mouse on a random free "
+        "cell. A probe is a ridge-regression classifier over one layer's standardized activations, one class per "
+        "world cell (penalty by leave-one-out on the fitting mazes). `chance`: always answering the fitting "
+        "mazes' most common cell; `shuffled`: the same probe fitted on shuffled labels. Accuracy intervals: "
+        "Wilson 95% over the scored mazes (one agent), t 95% over seeds (a group's mean). The top-right cell "
+        "moves with the maze's size, which the walls show.\n",
+        "## Probe accuracy per agent\n", markdown_table(shown(per_agent, ["group", "agent", "layer", "target", "features"])),
+        "## Across seeds\n", markdown_table(shown(across, ["group", "seeds", "layer", "target"])),
+        f"## Channels that track the cheese at {config.layer}\n\nRanked by the correlation of the channel's "
+        "activations with the cheese's position pooled to the layer's grid, over all probed mazes and positions. "
+        "`peak_at_cheese`: how often the channel's largest activation lies on the cheese; `peak_chance`: how often "
+        f"a random position does.\n\n{PUBLISHED_CHANNELS}\n",
+        markdown_table(top),
+    ]
+    return "\n".join(parts)
+
+
+def run_probes(members: Sequence[Member], config: ProbeConfig, level_start: int, out_dir: Path,
+               progress: Callable[[int], None] | None = None) -> str:
+    """Probe every agent and write the tables, report and figures into the new folder ``out_dir``."""
+    from cheesemaze.analysis.figures.probes import channel_maps_figure, probe_accuracy_figure
+
+    results = []
+    for member in members:
+        results.append(probe_agent(member.agent, config, level_start))
+        if progress is not None:
+            progress(1)
+    per_agent = pd.concat([r.accuracy.assign(**member_columns(m)) for m, r in zip(members, results)])
+    per_agent = per_agent[["group", "agent", "seed", *[c for c in per_agent if c not in ("group", "agent", "seed")]]]
+    channels = pd.concat([r.channels.assign(agent=m.name, layer=config.layer) for m, r in zip(members, results)])
+    across = across_seeds(per_agent, ["layer", "target"], ["accuracy", "chance", "shuffled"])
+    text = report(config, per_agent, across, channels, level_start)
+    summary = {"config": dataclasses.asdict(config), "level_start": level_start,
+               "agents": [member_columns(m) for m in members], "per_agent": per_agent.to_dict("records"),
+               "across_seeds": across.to_dict("records"),
+               "top_channels": {m.name: r.channels.head(config.top).to_dict("records") for m, r in zip(members, results)}}
+    first = results[0]
+    figures = {"probe_accuracy": probe_accuracy_figure(with_agent_intervals(across, per_agent, ["layer", "target"],
+                                                                            ["accuracy"])),
+               "channel_maps": channel_maps_figure(first.maze, first.acts, first.channels, config.layer, config.top)}
+    write_results(out_dir, {"probes": per_agent, "across_seeds": across, "channels": channels}, text, summary, figures)
+    return text

@@ -1,0 +1,165 @@
+"""Linear probes and channel maps: what the residual stream says about where the cheese is and where
+the maze's top-right cell is.
+
+Each maze is seen once, with the cheese anywhere and the mouse on a random free cell (so the probes
+cannot lean on the start). A probe reads one layer's activations (all channels and positions,
+standardized) and predicts the cell, one class per world cell; it is a ridge-regression classifier
+(one least-squares fit for all classes, its penalty chosen by leave-one-out on the fitting mazes),
+fitted on some held-out mazes and scored on others. Beside each accuracy: chance (the fitting
+mazes' most common cell) and the same probe fitted on shuffled labels (a control a probe that
+merely memorizes would pass).
+
+Channel maps: a channel tracks the cheese when its activation is high where the cheese is. The
+cheese's cell is pooled down to the layer's grid the way the network pools (3x3 windows, stride 2),
+and each channel is ranked by the correlation of its activations with that map over all mazes and
+positions; ``peak_at_cheese`` is how often the channel's largest activation sits on the cheese.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import RidgeClassifierCV
+from sklearn.preprocessing import StandardScaler
+
+from cheesemaze.agents.activations import record
+from cheesemaze.agents.loading import Agent
+from cheesemaze.analysis.cell_maps import observations
+from cheesemaze.analysis.stats import wilson_interval
+from cheesemaze.envs.maze import Maze, check_levels, generate_maze
+from cheesemaze.envs.render import grid_to_rgb
+
+TARGETS = ("cheese", "top_right")
+ALPHAS = np.logspace(-1, 4, 6)
+"""Ridge penalties tried (on standardized activations)."""
+
+
+@dataclass(frozen=True)
+class ProbeConfig:
+    """Which held-out mazes the probes are fitted and scored on, and which layer's channels are ranked."""
+
+    n_fit: int = 1000
+    """Held-out cheese-anywhere mazes the probes are fitted on."""
+    n_score: int = 500
+    """Further held-out mazes (the level seeds after the fitting ones) they are scored on."""
+    level_start: int | None = None
+    """First level seed (default: the start of the agent's held-out range)."""
+    seed: int = 0
+    """Seed of the mouse's placement and the shuffled labels."""
+    layer: str = "stacks.1.res0.add"
+    """The layer whose channels are ranked and drawn (the published cheese channels' site)."""
+    top: int = 8
+    """Channels drawn in the channel-map figure."""
+
+
+def probe_mazes(world_size: int, n: int, level_start: int, train_levels: tuple[int, int],
+                seed: int) -> tuple[list[Maze], np.ndarray]:
+    """``n`` cheese-anywhere mazes from ``level_start`` on, and a random free cell for the mouse in
+    each (never the cheese's)."""
+    check_levels(level_start, n, train_levels)
+    rng = np.random.default_rng([seed, 2])
+    mazes = [generate_maze(level, world_size, None) for level in range(level_start, level_start + n)]
+    cells = []
+    for maze in mazes:
+        free = maze.free_cells()
+        free = free[(free[:, 0] != maze.cheese[0]) | (free[:, 1] != maze.cheese[1])]
+        cells.append(free[rng.integers(len(free))])
+    return mazes, np.array(cells)
+
+
+def probe_observations(mazes: list[Maze], cells: np.ndarray, obs_mode: str) -> np.ndarray:
+    grid = observations(mazes, cells)
+    return grid if obs_mode == "grid" else grid_to_rgb(grid)
+
+
+def target_cells(mazes: list[Maze], target: str) -> np.ndarray:
+    """The probed cell of each maze as a class ``row * W + col``."""
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {TARGETS}; got {target!r}")
+    cells = [m.cheese if target == "cheese" else m.top_right for m in mazes]
+    return np.array([r * m.world_size + c for (r, c), m in zip(cells, mazes)])
+
+
+def probe_accuracy(x_fit: np.ndarray, y_fit: np.ndarray, x_score: np.ndarray, y_score: np.ndarray) -> float:
+    """Held-out accuracy of a ridge classifier on standardized features."""
+    if len(np.unique(y_fit)) < 2:
+        return float(np.mean(y_score == y_fit[0]))
+    scaler = StandardScaler().fit(x_fit)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # constant features (dead units) standardize to zero
+        probe = RidgeClassifierCV(alphas=ALPHAS).fit(scaler.transform(x_fit), y_fit)
+        return float(probe.score(scaler.transform(x_score), y_score))
+
+
+def chance(y_fit: np.ndarray, y_score: np.ndarray) -> float:
+    """Accuracy of always answering the fitting set's most common class."""
+    values, counts = np.unique(y_fit, return_counts=True)
+    return float(np.mean(y_score == values[np.argmax(counts)]))
+
+
+def layer_probes(fit: dict[str, np.ndarray], score: dict[str, np.ndarray], y_fit: dict[str, np.ndarray],
+                 y_score: dict[str, np.ndarray], seed: int) -> pd.DataFrame:
+    """Per layer and target: held-out accuracy (Wilson 95%), chance, and the shuffled-label control."""
+    rng = np.random.default_rng([seed, 3])
+    rows = []
+    for layer in fit:
+        x_fit, x_score = fit[layer].reshape(len(fit[layer]), -1), score[layer].reshape(len(score[layer]), -1)
+        for target in y_fit:
+            yf, ys = y_fit[target], y_score[target]
+            accuracy = probe_accuracy(x_fit, yf, x_score, ys)
+            low, high = wilson_interval(round(accuracy * len(ys)), len(ys))
+            rows.append({"layer": layer, "target": target, "features": x_fit.shape[1], "accuracy": accuracy,
+                         "accuracy_low": low, "accuracy_high": high, "chance": chance(yf, ys),
+                         "shuffled": probe_accuracy(x_fit, rng.permutation(yf), x_score, ys)})
+    return pd.DataFrame(rows)
+
+
+def pool_half(maps: np.ndarray) -> np.ndarray:
+    """One 3x3, stride-2, padding-1 max-pool over the last two axes (the network's pooling)."""
+    padded = np.pad(maps, [(0, 0)] * (maps.ndim - 2) + [(1, 1), (1, 1)], constant_values=-np.inf)
+    out_h, out_w = (maps.shape[-2] - 1) // 2 + 1, (maps.shape[-1] - 1) // 2 + 1
+    windows = [padded[..., dr : dr + 2 * out_h : 2, dc : dc + 2 * out_w : 2] for dr in range(3) for dc in range(3)]
+    return np.max(windows, axis=0)
+
+
+def cell_maps(cells: np.ndarray, world_size: int, size: int, upsample: int = 1) -> np.ndarray:
+    """One-hot maps (n, size, size) of ``cells`` (n, 2) pooled from the world (drawn ``upsample`` times
+    larger, as the network sees it) down to a layer's ``size``."""
+    side = world_size * upsample
+    maps = np.zeros((len(cells), side, side))
+    for i, (r, c) in enumerate(np.asarray(cells)):
+        maps[i, r * upsample : (r + 1) * upsample, c * upsample : (c + 1) * upsample] = 1
+    while maps.shape[-1] > size:
+        maps = pool_half(maps)
+    if maps.shape[-1] != size:
+        raise ValueError(f"a {side}x{side} input does not pool down to a {size}x{size} layer")
+    return maps
+
+
+def channel_ranking(acts: np.ndarray, cheese_maps: np.ndarray) -> pd.DataFrame:
+    """Each channel's correlation with the cheese map over all mazes and positions, how often its
+    largest activation lies on the cheese (``peak_chance``: how often a random position would), sorted
+    by the absolute correlation, largest first."""
+    n, channels = acts.shape[:2]
+    flat = acts.transpose(1, 0, 2, 3).reshape(channels, -1).astype(np.float64)
+    target = cheese_maps.reshape(-1)
+    centred = flat - flat.mean(axis=1, keepdims=True)
+    spread = np.sqrt((centred**2).sum(axis=1)) * np.sqrt(((target - target.mean()) ** 2).sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.where(spread > 0, centred @ (target - target.mean()) / spread, 0.0)
+    peaks = acts.reshape(n, channels, -1).argmax(axis=2)
+    on_cheese = np.take_along_axis(cheese_maps.reshape(n, 1, -1).repeat(channels, 1), peaks[..., None], axis=2)[..., 0]
+    table = pd.DataFrame({"channel": np.arange(channels), "corr": corr, "peak_at_cheese": (on_cheese > 0).mean(axis=0),
+                          "peak_chance": (cheese_maps > 0).mean()})
+    return table.reindex(table["corr"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+
+
+def cheese_channels(agent: Agent, layer: str, mazes: list[Maze], cells: np.ndarray) -> pd.DataFrame:
+    """:func:`channel_ranking` of ``layer`` over ``mazes`` with the mouse on ``cells``."""
+    env = agent.config.env
+    acts = record(agent.policy, probe_observations(mazes, cells, env.obs_mode), [layer])[layer]
+    cheese = cell_maps(np.array([m.cheese for m in mazes]), env.world_size, acts.shape[-1], agent.config.ppo.upsample)
+    return channel_ranking(acts, cheese)
