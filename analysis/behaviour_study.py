@@ -19,7 +19,8 @@ from tqdm import tqdm
 
 from cheesemaze.agents.loading import Agent
 from cheesemaze.analysis.behaviour import (
-    PUBLISHED_SOURCE, BehaviourStats, behaviour_statistics, decision_rows, published_comparison,
+    PUBLISHED, PUBLISHED_SOURCE, PUBLISHED_WORLD, BehaviourStats, behaviour_statistics, decision_rows,
+    published_comparison,
 )
 from cheesemaze.analysis.evaluation import (
     POLICIES, checkpoint_label, default_name, episode_mazes, evaluation_dir, evaluation_of, read_episodes,
@@ -84,15 +85,37 @@ def tables(stats: BehaviourStats) -> dict[str, pd.DataFrame]:
     }
 
 
-def report(agent_name: str, stats: BehaviourStats, named: dict[str, pd.DataFrame], fork: dict[str, Any] | None) -> str:
+def replication(stats: BehaviourStats, world_size: int) -> str:
+    """In words: which published effects this agent reproduces and which it does not."""
+    low, high = stats.cheese_ci
+    rate = PUBLISHED["cheese_rate"]
+    words = [f"Ours come from a {world_size}x{world_size} world, theirs from a {PUBLISHED_WORLD}x{PUBLISHED_WORLD} "
+             "one: maze sizes and distances differ in range, so only signs and rankings compare directly."]
+    words.append(f"P(cheese | decision square): the published {rate:.3f} lies "
+                 + ("inside" if low <= rate <= high else "outside") + f" our Wilson 95% interval ({low:.3f}-{high:.3f}).")
+    coefs = stats.multiple.coefficients.set_index("feature")
+    if "d_euclid_cheese_tr" in coefs.index:
+        c = coefs.loc["d_euclid_cheese_tr"]
+        rank = int((coefs["coef"].abs() > abs(c["coef"])).sum()) + 1
+        holds = c["coef"] < 0 and c["high"] < 0 and rank == 1
+        words.append("Their strongest effect, a cheese farther from the top-right cell lowering P(cheese) "
+                     "(d_Euclid(cheese, top-right), the largest standardized coefficient): "
+                     + ("replicates" if holds else "does not replicate") + f" here (coefficient {c['coef']:.3f}, "
+                     f"bootstrap 95% {c['low']:.3f} to {c['high']:.3f}, rank {rank} by size).")
+    return " ".join(words)
+
+
+def report(agent_name: str, stats: BehaviourStats, named: dict[str, pd.DataFrame], fork: dict[str, Any] | None,
+           world_size: int) -> str:
     """``report.md``: the tables with a line on what each is."""
     m = stats.multiple
     parts = [
-        f"# Behavioural statistics: {agent_name}\n",
+        f"# Behavioural statistics: {agent_name} ({world_size}x{world_size} world)\n",
         f"{stats.episodes} held-out cheese-anywhere episodes, {stats.with_dsq} with a decision square; "
         f"the agent reached the cheese in {stats.cheese} of those ({stats.cheese_rate:.3f}, Wilson 95% "
         f"{stats.cheese_ci[0]:.3f}-{stats.cheese_ci[1]:.3f}).\n",
-        f"## Ours beside the published numbers\n\nThe `published` column is {PUBLISHED_SOURCE}.\n",
+        f"## Ours beside the published numbers\n\nThe `ours` column is this agent in a {world_size}x{world_size} "
+        f"world; the `published` column is {PUBLISHED_SOURCE}. {replication(stats, world_size)}\n",
         markdown_table(named["comparison"]),
         "## Single-feature logistic regressions\n\nHeld-out accuracy over random 80/20 splits; `coef` is "
         "the standardized coefficient (log-odds of cheese per sd of the feature).\n",
@@ -183,7 +206,8 @@ def run_behaviour_study(agent: Agent, out_dir: Path, config: BehaviourStudyConfi
         if fork_table is not None:
             fork_table.to_csv(staging / "fork_comparison.csv", index=False)
         (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-        (staging / "report.md").write_text(report(Path(agent.run_dir).name, stats, named, fork))
+        (staging / "report.md").write_text(report(Path(agent.run_dir).name, stats, named, fork,
+                                                          agent.config.env.world_size))
         write_figures(staging / "figures", agent, df, rows, stats, config.policy, config.seed, say)
     say(markdown_table(named["comparison"]))
     return summary

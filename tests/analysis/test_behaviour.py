@@ -115,3 +115,13 @@ def test_the_fewest_accepted_of_an_outcome_still_fit(planted):
     thin = pd.concat([rows[rows["outcome"] == "cheese"].head(40), rows[rows["outcome"] != "cheese"].head(10)])
     stats = behaviour_statistics(thin, n_splits=6, n_boot=5)
     assert 0 <= stats.multiple.accuracy <= 1 and stats.with_dsq == 50
+
+
+def test_the_report_says_in_words_that_the_published_strongest_effect_does_not_replicate(planted):
+    from cheesemaze.analysis.behaviour_study import replication
+
+    # the planted dependence is on d_step(decision square, cheese), so d_Euclid(cheese, top-right) is not strongest
+    stats = behaviour_statistics(planted, n_splits=4, n_boot=20)
+    text = replication(stats, 15)
+    assert "a 15x15 world, theirs from a 25x25 one" in text
+    assert "(d_Euclid(cheese, top-right), the largest standardized coefficient): does not replicate here" in text
