@@ -90,7 +90,7 @@ def load_calibration(path: Path | str, world_size: int, config: PredictConfig) -
     path = Path(path)
     table = path / EPISODES_FILE if path.is_dir() else path
     df = read_episodes(table)
-    keep = (df["region"] == region_text(None)) & (df["policy"] == config.calibration_policy) & (df["world_size"] == world_size)
+    keep = cheese_anywhere(df) & (df["policy"] == config.calibration_policy) & (df["world_size"] == world_size)
     if config.decision_square_only:
         keep &= df["has_dsq"]
     rows = df[keep].reset_index(drop=True)
@@ -105,6 +105,12 @@ def load_calibration(path: Path | str, world_size: int, config: PredictConfig) -
     training = df[(df["distribution"] == "train") & (df["policy"] == config.calibration_policy)
                   & (df["world_size"] == world_size)]
     return Calibration(str(table), file_sha256(table), rows, episode_mazes(rows), list(training["outcome"]))
+
+
+def cheese_anywhere(df: pd.DataFrame) -> pd.Series:
+    """The rows of the cheese-anywhere distribution. Not every row whose region is anywhere: an agent
+    trained with the cheese anywhere has its training-distribution rows there too, the same episodes."""
+    return (df["distribution"] == "anywhere") & (df["region"] == region_text(None))
 
 
 def stable_hash(document: Any) -> str:
@@ -285,7 +291,7 @@ def align(document: dict[str, Any], episodes: pd.DataFrame, policy: str = "sampl
     Refuses an evaluation in another world size, any scored seed that was also a calibration seed,
     mazes whose cheese differs from the predicted one, repeated seeds, and outcomes outside the three.
     """
-    rows = episodes[(episodes["region"] == region_text(None)) & (episodes["policy"] == policy)]
+    rows = episodes[cheese_anywhere(episodes) & (episodes["policy"] == policy)]
     if rows.empty:
         raise ValueError(f"the evaluation has no cheese-anywhere episodes with policy {policy!r}")
     worlds = set(int(w) for w in rows["world_size"])

@@ -39,7 +39,8 @@ def test_across_seeds_averages_sources_per_target_then_gives_a_t_interval_over_t
 
 @pytest.mark.slow
 def test_group_study_fits_on_each_agent_and_scores_on_every_agent(tmp_path):
-    agents = {"far/s0": stand_in(TwoMotivations(reach=8.0)), "near/s0": stand_in(TwoMotivations(reach=2.0))}
+    # "near" stands for a control: trained with the cheese anywhere, so its training distribution is anywhere
+    agents = {"far/s0": stand_in(TwoMotivations(reach=8.0)), "near/s0": stand_in(TwoMotivations(reach=2.0), region=None)}
     out = tmp_path / "group"
     table = run_group_study(agents, out, GROUP, say=lambda _: None)
     for folder in ("far-s0", "near-s0"):

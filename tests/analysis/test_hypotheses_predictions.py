@@ -212,3 +212,10 @@ def test_a_training_distribution_calibration_adds_intended_plus_noise(folders, t
     document = make_predictions(TEST, 15, CONFIG, calibration)
     assert "intended+noise" in document["probabilities"]
     assert document["parameters"]["intended+noise"]["failure_rate"] == pytest.approx(0.5 / (len(rows) + 1))
+    # an agent trained with the cheese anywhere: its training-distribution rows are cheese-anywhere mazes too
+    write_evaluation(tmp_path / "control", pd.concat([rows, rows.assign(distribution="train")]), {})
+    control = load_calibration(tmp_path / "control", 15, CONFIG)
+    assert len(control.rows) == len(rows) and control.training_outcomes == list(rows["outcome"])
+    test_rows = read_episodes(root / "test")
+    both_test = pd.concat([test_rows, test_rows.assign(distribution="train")], ignore_index=True)
+    assert len(align(document, both_test).rows) == len(document["level_seeds"])
