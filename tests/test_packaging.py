@@ -1,4 +1,5 @@
-"""Every folder of Python code under the four layers is a package that a (non-editable) install ships.
+"""Every folder of Python code under the four layers is a package that a (non-editable) install ships,
+and the repository root is the package ``cheesemaze`` itself, whose import registers the gymnasium env.
 
 An editable install finds any subfolder, so a subpackage missing from ``pyproject.toml`` only breaks
 ``pip install .``; this catches it in the default suite.
@@ -6,6 +7,8 @@ An editable install finds any subfolder, so a subpackage missing from ``pyprojec
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -25,4 +28,18 @@ def test_every_code_folder_is_a_listed_package():
         name = ".".join(["cheesemaze", *relative.parts])
         assert (folder / "__init__.py").exists(), f"{relative}/ holds modules but no __init__.py"
         assert name in listed, f"{name} ({relative}/) is missing from [tool.setuptools] packages in pyproject.toml"
-    assert setuptools["package-dir"] == {f"cheesemaze.{layer}": layer for layer in LAYERS}
+    assert "cheesemaze" in listed
+    assert setuptools["package-dir"] == {"cheesemaze": ".", **{f"cheesemaze.{layer}": layer for layer in LAYERS}}
+
+
+def test_the_root_package_holds_one_module():
+    # the root maps to the package cheesemaze, so any other .py file here would ship as cheesemaze.<name>
+    assert sorted(p.name for p in ROOT.glob("*.py")) == ["__init__.py"]
+
+
+def test_importing_cheesemaze_registers_the_env():
+    # a fresh interpreter: this test process has long since imported cheesemaze.envs
+    code = "import gymnasium, cheesemaze; env = gymnasium.make(cheesemaze.ENV_ID); print(env.spec.id)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["cheesemaze/Maze-v0"]
