@@ -109,5 +109,5 @@ def test_every_env_trains_on_the_configs_training_levels_by_default():
     assert train.stop <= test.start  # disjoint
     env = NativeMazeVecEnv(num_envs=2)
     assert env.level_seeds == train
-    assert CheeseMazeEnv().level_seeds == train
+    assert CheeseMazeEnv(levels="train").level_seeds == train  # the gymnasium env draws only when told which
     assert TrainConfig().train_levels == TRAIN_LEVELS and TrainConfig().test_levels == TEST_LEVELS

@@ -19,7 +19,7 @@ from cheesemaze.envs import ENV_ID
 from cheesemaze.envs.actions import parse_actions
 from cheesemaze.envs.game import CHEESE_REWARD, MAX_STEPS
 from cheesemaze.envs.gym_env import CheeseMazeEnv
-from cheesemaze.envs.maze import generate_maze
+from cheesemaze.envs.maze import TEST_LEVELS, TRAIN_LEVELS, generate_maze
 from cheesemaze.envs.render import CHEESE, MOUSE, WALL, grid_to_rgb
 from cheesemaze.envs.text import parse_maze
 
@@ -32,7 +32,7 @@ def test_the_game_constants_are_procgens():
 
 @pytest.mark.parametrize("obs_mode, action_mode", MODES)
 def test_gymnasium_check_env_on_the_registered_id(obs_mode, action_mode):
-    env = gymnasium.make(ENV_ID, obs_mode=obs_mode, action_mode=action_mode)
+    env = gymnasium.make(ENV_ID, levels="train", obs_mode=obs_mode, action_mode=action_mode)
     gymnasium_check_env(env.unwrapped, skip_render_check=False)
     assert env.action_space.n == (5 if action_mode == "compact" else 15)
 
@@ -41,7 +41,7 @@ def test_gymnasium_check_env_on_the_registered_id(obs_mode, action_mode):
 def test_sb3_check_env(obs_mode, action_mode):
     # SB3 warns that the 0/1 grid is not a 0..255 image; the env means it (the agents' CNN reads it).
     with pytest.warns(UserWarning) if obs_mode == "grid" else nullcontext():
-        sb3_check_env(CheeseMazeEnv(obs_mode=obs_mode, action_mode=action_mode, world_size=25))
+        sb3_check_env(CheeseMazeEnv(levels="train", obs_mode=obs_mode, action_mode=action_mode, world_size=25))
 
 
 def rollout(env: gymnasium.Env, seed: int, n_steps: int) -> list:
@@ -63,7 +63,7 @@ def traces_equal(a: list, b: list) -> bool:
 
 @pytest.mark.parametrize("obs_mode, action_mode", MODES)
 def test_same_seed_same_rollout(obs_mode, action_mode):
-    make = lambda: gymnasium.make(ENV_ID, obs_mode=obs_mode, action_mode=action_mode)  # noqa: E731
+    make = lambda: gymnasium.make(ENV_ID, levels="train", obs_mode=obs_mode, action_mode=action_mode)  # noqa: E731
     assert traces_equal(rollout(make(), 7, 300), rollout(make(), 7, 300))
     assert not traces_equal(rollout(make(), 7, 300), rollout(make(), 8, 300))
 
@@ -171,6 +171,39 @@ def test_reset_with_a_level_seed_plays_that_level():
     env = CheeseMazeEnv(world_size=25, region=5)
     _, info = env.reset(options={"level_seed": 42})
     assert info["level_seed"] == 42 and env.maze.level_seed == 42
+    assert env.maze == generate_maze(42, 25, 5)
+
+
+@pytest.mark.parametrize("levels, drawn", [("train", TRAIN_LEVELS), ("test", TEST_LEVELS), (range(7, 9), range(7, 9))])
+def test_reset_draws_its_level_seed_from_the_envs_levels_whatever_the_seed(levels, drawn):
+    env = CheeseMazeEnv(levels=levels)
+    for seed in (0, 1, 999_999_999, 1_000_000_000, 1_500_000_000, 2**32 - 1):
+        assert env.reset(seed=seed)[1]["level_seed"] in drawn
+    assert env.reset()[1]["level_seed"] in drawn
+
+
+def test_an_env_without_levels_refuses_to_draw_one():
+    # the friction this guards: reset(seed=1000000000) once played a training level (seed != level seed)
+    env = gymnasium.make(ENV_ID)
+    with pytest.raises(ValueError, match=r"reset\(seed=1000000000\) seeds that draw; it does not choose the level"):
+        env.reset(seed=1_000_000_000)
+    with pytest.raises(ValueError, match="levels=None"):
+        env.reset()
+    assert env.reset(options={"level_seed": 1_000_000_000})[1]["level_seed"] == 1_000_000_000
+
+
+def test_a_held_out_env_never_plays_a_training_level():
+    env = CheeseMazeEnv(levels="test")
+    with pytest.raises(ValueError, match="level seed 5 lies outside this env's levels 1000000000..1999999999"):
+        env.reset(options={"level_seed": 5})
+    with pytest.raises(ValueError, match="lies outside"):
+        CheeseMazeEnv(levels="train").reset(options={"level_seed": 1_000_000_000})
+
+
+@pytest.mark.parametrize("levels", ["held-out", range(5, 5), range(-3, 4), [1, 2]])
+def test_bad_levels_are_rejected(levels):
+    with pytest.raises(ValueError, match="levels must be"):
+        CheeseMazeEnv(levels=levels)
 
 
 @pytest.mark.parametrize(
