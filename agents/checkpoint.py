@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -65,11 +66,20 @@ def load_checkpoint(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
         raise ValueError(f"checkpoint {path} is truncated or altered: {size} bytes, manifest says {manifest.get('bytes')}")
     if sha256_file(path) != manifest.get("sha256"):
         raise ValueError(f"checkpoint {path} does not match its manifest's SHA-256: it was altered")
+    return read_tensors(path), manifest
+
+
+def read_tensors(path: Path) -> dict[str, Any]:
+    """The tensors of a checkpoint file, never running code from it; ``ValueError`` in one line of our own
+    when torch cannot read it (torch's own message runs to a page and advises ``weights_only=False``)."""
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"checkpoint {path} is not a torch file, though it matches its manifest (both were "
+                         "written so): restore it or train again")
     try:
-        tensors = torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises several types for unreadable or unsafe files
-        raise ValueError(f"checkpoint {path} cannot be read as tensors only: {err}") from err
-    return tensors, manifest
+        raise ValueError(f"checkpoint {path} cannot be read as tensors only (torch: {type(err).__name__}): it is "
+                         "damaged, or holds code, which loading never runs") from err
 
 
 def save_run_checkpoint(model: Any, run_dir: Path, name: str, wall_seconds: float) -> Path:

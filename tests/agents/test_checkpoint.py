@@ -6,7 +6,7 @@ import json
 import pytest
 import torch
 
-from cheesemaze.agents.checkpoint import load_checkpoint, save_checkpoint
+from cheesemaze.agents.checkpoint import load_checkpoint, save_checkpoint, sha256_file
 from cheesemaze.agents.config import CPU_EASY
 from cheesemaze.agents.loading import load_agent
 from cheesemaze.agents.policy import build_policy, resolve_precision
@@ -60,6 +60,26 @@ def test_pickled_code_is_never_run(tmp_path):
     path.with_suffix(".json").write_text(json.dumps(manifest))
     with pytest.raises(ValueError, match="tensors only"):
         load_checkpoint(path)
+
+
+@pytest.mark.parametrize("damage", ["not a zip", "inside the zip"])
+def test_a_damaged_checkpoint_whose_manifest_matches_is_refused_in_one_line(run_dir, damage):
+    path = run_dir / CHECKPOINT_DIR / "final.pt"
+    data = bytearray(path.read_bytes())
+    if damage == "not a zip":
+        data = bytearray(b"\x00" * len(data))
+    else:
+        start = data.index(b"data.pkl") + 40  # the pickle's bytes, after its zip header
+        data[start:start + 40] = b"\xff" * 40
+    path.write_bytes(bytes(data))
+    manifest = json.loads(path.with_suffix(".json").read_text())
+    manifest.update(sha256=sha256_file(path), bytes=len(data))
+    path.with_suffix(".json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError) as refused:
+        load_agent(run_dir)
+    message = str(refused.value)
+    assert "\n" not in message and "weights_only" not in message and len(message) < 300
+    assert message.startswith(f"checkpoint {path} ")
 
 
 def test_checkpoint_of_another_architecture_is_refused(tmp_path):
