@@ -65,6 +65,16 @@ def key_index(mazes: Sequence[Maze], obs_mode: str) -> dict[bytes, int]:
     return index
 
 
+def first_alike(mazes: Sequence[Maze], obs_mode: str) -> np.ndarray:
+    """For each maze, the index of the first maze that looks the same (itself if none before it).
+
+    A policy cannot tell such mazes apart (small mazes repeat often), so an edit gives them one
+    maze's setting: whatever is drawn per maze (a target, a random vector) is drawn for the first
+    and copied to the others, and what is recorded is what was applied.
+    """
+    return maze_rows(start_observations(mazes, obs_mode), obs_mode, key_index(mazes, obs_mode))
+
+
 def maze_rows(obs: np.ndarray, obs_mode: str, index: dict[bytes, int]) -> np.ndarray:
     """The index of the maze each observation shows; ``KeyError`` for a maze not in ``index``."""
     return np.array([index[key] for key in maze_keys(obs, obs_mode)], dtype=np.int64)

@@ -28,7 +28,7 @@ from cheesemaze.agents.activations import Edit, EditedAgent, check_hook_point, h
 from cheesemaze.agents.loading import Agent
 from cheesemaze.analysis.cell_maps import CellMap, cell_map
 from cheesemaze.analysis.interventions import (
-    branch_moves, condition_summary, decision_mazes, key_index, maze_rows, measure, start_observations,
+    branch_moves, condition_summary, decision_mazes, first_alike, key_index, maze_rows, measure, start_observations,
 )
 from cheesemaze.envs.maze import Maze, generate_maze
 
@@ -156,6 +156,7 @@ def steer_agent(agent: Agent, config: SteerConfig, level_start: int,
     mazes = decision_mazes(env.world_size, config.n, level_start, tuple(agent.config.train_levels))
     moves = branch_moves(mazes)
     index = key_index(mazes, env.obs_mode)
+    alike = first_alike(mazes, env.obs_mode)
     vectors = steering_vectors(agent, mazes, config.vector, layers)
     if config.source_level is None:
         defined = np.all([np.abs(v).reshape(len(mazes), -1).max(axis=1) > 0 for v in vectors.values()], axis=0)
@@ -173,7 +174,7 @@ def steer_agent(agent: Agent, config: SteerConfig, level_start: int,
     frames = [play(agent, layer="-", kind="none", coeff=0.0)]
     norms = []
     for layer in layers:
-        own, noise = vectors[layer], random_like(vectors[layer], config.seed)
+        own, noise = vectors[layer], random_like(vectors[layer], config.seed)[alike]
         flat = own.reshape(len(mazes), -1)
         norms.append({"layer": layer, "vector_norm_mean": float(np.linalg.norm(flat, axis=1).mean()),
                       "zero_vectors": int((np.abs(flat).max(axis=1) == 0).sum()),

@@ -3,9 +3,11 @@ and the region flag (``R`` or ``anywhere``); and how a command's work ends in an
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import typing
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -66,3 +68,43 @@ def exit_code(prog: str, work: Callable[[], str]) -> int:
         return 130
     print(text)
     return 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentsOptions:
+    """What every command over agents and groups takes beside its study's config."""
+
+    agents: AgentsArg
+    """Agents (run directories, shipped names: r5, r5/s3) or groups (r5/*, control/*, runs/zoo/r5/*)."""
+    out: Path | None = None
+    """Output folder, which must not exist (default: a fresh folder under results/COMMAND/)."""
+    threads: int = 1
+    """Torch threads for the policy networks."""
+
+
+def run_over_agents(prog: str, command: AgentsOptions, config_type: type, name: str, mazes: Callable[[typing.Any], int],
+                    suffix: Callable[[typing.Any], str], steps: Callable[[typing.Any, list], int],
+                    run: Callable[..., str]) -> int:
+    """A study over agents: take ``config_type``'s fields from ``command``, load its agents (each
+    checked for ``mazes(config)`` held-out level seeds), ask ``steps(config, members)`` for the
+    progress bar's length (it raises ``ValueError`` on a bad request, before anything is played), and
+    call ``run(members, config, level_start, out, progress=...)`` into a fresh
+    ``results/<name>/<groups>-<suffix(config)>`` unless ``--out`` names the folder."""
+    def work() -> str:
+        from tqdm import tqdm
+
+        from cheesemaze.analysis.outputs import check_writable, fresh_path
+        from cheesemaze.analysis.seeds import default_out, load_members
+
+        config = config_type(**{f.name: getattr(command, f.name) for f in dataclasses.fields(config_type)})
+        if command.out is not None and command.out.exists():
+            raise ValueError(f"--out {command.out} already exists; results are never overwritten")
+        members, start = load_members(command.agents, mazes(config), config.level_start, command.threads)
+        total = steps(config, members)
+        out = command.out or fresh_path(default_out(name, members, suffix(config)))
+        check_writable(out)
+        with tqdm(total=total, desc=name, unit="step") as bar:
+            text = run(members, config, start, out, progress=bar.update)
+        return f"{text}\nwrote {out}"
+
+    return exit_code(prog, work)

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str | dict[str, str]] = {
     "predict": "cheesemaze.scripts.predict:main",
     "probe": "cheesemaze.scripts.probe:main",
     "report": "cheesemaze.scripts.report:main",
+    "retarget": "cheesemaze.scripts.retarget:main",
     "score": "cheesemaze.scripts.score:main",
     "steer": "cheesemaze.scripts.steer:main",
     "plot": {
@@ -48,6 +49,7 @@ HELP = {
     "compare": "two agents or groups (r5/* against control/*) on the same mazes, per seed and across seeds",
     "report": "the whole pipeline on an agent: evaluate, behavioural statistics, hypotheses, reports",
     "probe": "linear probes for the cheese and the top-right at every residual addition; cheese channels",
+    "retarget": "point the cheese channels at a random target; how often the mouse goes there, against random channels",
     "predict": "write every hypothesis's outcome probabilities for held-out seeds, before rolling out",
     "score": "score a prediction file against an evaluation (log-likelihood, accuracy, Brier, Bayes factors)",
     "steer": "add a cheese or top-right steering vector while agents play; P(cheese) per coefficient",

@@ -16,6 +16,7 @@ KIND_COLOURS = {"maze": "#1f6fd1", "random": "#7f7f7f", "transfer": "#2ca02c"}
 KIND_LABELS = {"maze": "each maze's vector", "random": "random, same norm", "transfer": "one maze's vector"}
 MEASURE_LABELS = {"cheese": "P(cheese | decision square)", "top_right": "P(top-right | decision square)"}
 GROUP_STYLES = ("-", "--", ":", "-.")
+TARGET_COLOUR = "#e377c2"
 
 
 @paper_style
@@ -69,19 +70,24 @@ def draw_shift(ax, before: CellMap, after: CellMap) -> None:
 
 
 @paper_style
-def steering_field_figure(before: CellMap, after: CellMap, title: str) -> Figure:
-    """The actor on every open cell unedited and steered, and the change in its expected step."""
+def steering_field_figure(before: CellMap, after: CellMap, title: str, mark: tuple[int, int] | None = None,
+                          name: str = "steered") -> Figure:
+    """The actor on every open cell unedited and edited (``name``), and the change in its expected
+    step; ``mark`` circles a cell (a retargeting target) on every panel."""
     maze = before.maze
     fig, axes = new_figure(3, 1, panel_inches=3.0)
-    for ax, cells, name in zip(axes[0], (before, after), ("unedited", "steered")):
+    for ax, cells, label in zip(axes[0], (before, after), ("unedited", name)):
         draw_maze(ax, maze, show_mouse=False)
         draw_action_field(ax, cells.probs[:, :, :4])
-        ax.set_title(f"{name}: P(move) per cell")
+        ax.set_title(f"{label}: P(move) per cell")
     draw_maze(axes[0, 2], maze, show_mouse=False)
     draw_shift(axes[0, 2], before, after)
-    axes[0, 2].set_title("steered minus unedited (expected step)")
+    axes[0, 2].set_title(f"{name} minus unedited (expected step)")
     for ax in axes[0]:
         label_and_zoom(ax, maze)
+        if mark is not None:
+            ax.plot(mark[1], mark[0], marker="o", ms=11, mfc="none", mec=TARGET_COLOUR, mew=2, ls="none",
+                    label="target" if ax is axes[0, 2] else None)
     draw_legend(axes[0, 2])
     fig.suptitle(title, fontsize=9)
     return fig

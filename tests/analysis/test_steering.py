@@ -16,7 +16,7 @@ from cheesemaze.agents.activations import EditedAgent
 from cheesemaze.agents.rollout import rollout
 from cheesemaze.analysis.cell_maps import cell_map, observations
 from cheesemaze.analysis.figures.steering import dose_response_figure, steering_field_figure
-from cheesemaze.analysis.interventions import decision_mazes, key_index, maze_keys, maze_rows
+from cheesemaze.analysis.interventions import decision_mazes, first_alike, key_index, maze_keys, maze_rows
 from cheesemaze.analysis.steering import (
     SteerConfig, field_coeff, open_top_right, per_maze_edit, random_like, steer_agent, steering_vectors,
 )
@@ -144,3 +144,13 @@ def test_steer_refuses_bad_requests_before_playing(runs, tmp_path, args, message
     assert main(["steer", str(runs / "s0"), *args, "--out", str(tmp_path / "x")]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_mazes_that_look_alike_share_the_first_ones_index():
+    mazes = [generate_maze(s, 15, None) for s in range(400)]
+    alike = first_alike(mazes, "grid")
+    twins = [i for i in range(len(mazes)) if alike[i] != i]
+    assert twins, "small mazes repeat: some should look alike"
+    for i in twins:
+        first = mazes[alike[i]]
+        assert alike[i] < i and np.array_equal(first.walls, mazes[i].walls) and first.cheese == mazes[i].cheese
