@@ -18,7 +18,7 @@ import tyro
 from cheesemaze.agents.loading import load_checked
 from cheesemaze.analysis.behaviour_study import BehaviourStudyConfig, run_behaviour_study
 from cheesemaze.analysis.outputs import check_writable, fresh_path
-from cheesemaze.scripts.args import AgentArg
+from cheesemaze.scripts.args import AgentArg, refuse
 
 ANALYSIS_DIR = Path("analyses") / "behaviour"
 
@@ -51,8 +51,7 @@ def main(argv: list[str], prog: str) -> int:
         check_writable(out)
         run_behaviour_study(agent, out, config)
     except ValueError as err:
-        print(f"{prog}: {err}", file=sys.stderr)
-        return 2
+        return refuse(prog, err, BehaviourConfig)
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; nothing was written", file=sys.stderr)
         return 130

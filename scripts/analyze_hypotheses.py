@@ -15,7 +15,7 @@ from pathlib import Path
 
 import tyro
 
-from cheesemaze.scripts.args import AgentsArg
+from cheesemaze.scripts.args import AgentsArg, refuse
 
 ANALYSIS_DIR = Path("analyses") / "hypotheses"
 GROUP_DIR = Path("results") / "hypotheses"
@@ -78,8 +78,7 @@ def main(argv: list[str], prog: str) -> int:
         for agent in agents.values():
             seed_blocks(agent, config)
     except ValueError as err:
-        print(f"{prog}: {err}", file=sys.stderr)
-        return 2
+        return refuse(prog, err, HypothesesArgs)
     try:
         if len(agents) == 1:
             agent = next(iter(agents.values()))
@@ -92,7 +91,6 @@ def main(argv: list[str], prog: str) -> int:
         print(f"{prog}: interrupted; nothing was written", file=sys.stderr)
         return 130
     except ValueError as err:
-        print(f"{prog}: {err}", file=sys.stderr)
-        return 2
+        return refuse(prog, err, HypothesesArgs)
     print(f"wrote {out} (see report.md)")
     return 0

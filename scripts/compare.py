@@ -10,7 +10,7 @@ from typing import Annotated
 import tyro
 from tqdm import tqdm
 
-from cheesemaze.scripts.args import AgentArg
+from cheesemaze.scripts.args import AgentArg, refuse
 
 GroupArg = Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="B")]
 
@@ -61,8 +61,7 @@ def main(argv: list[str], prog: str) -> int:
             raise ValueError(f"--out {out} already exists; results are never overwritten")
         check_writable(out)
     except ValueError as err:
-        print(f"{prog}: {err}", file=sys.stderr)
-        return 2
+        return refuse(prog, err, CompareConfig)
     try:
         with tqdm(total=config.n * sum(map(len, groups)), desc="episodes", unit="ep") as bar:
             result = compare_groups(groups[0], groups[1], label_a, label_b, config.n, start, config.seed, out,
@@ -71,8 +70,7 @@ def main(argv: list[str], prog: str) -> int:
         print(f"{prog}: interrupted; nothing was written", file=sys.stderr)
         return 130
     except ValueError as err:
-        print(f"{prog}: {err}", file=sys.stderr)
-        return 2
+        return refuse(prog, err, CompareConfig)
     print(result.markdown)
     print(f"wrote {out}")
     return 0

@@ -16,7 +16,7 @@ from cheesemaze.analysis.evaluation import POLICIES, default_name, evaluation_di
 from cheesemaze.analysis.outputs import check_writable, fresh_path
 from cheesemaze.agents.rollout import ROLLOUT_OUTCOMES, SHUTDOWN
 from cheesemaze.envs.maze import DISTRIBUTIONS
-from cheesemaze.scripts.args import AgentArg
+from cheesemaze.scripts.args import AgentArg, refuse
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,7 @@ def main(argv: list[str], prog: str) -> int:
         out = config.out or fresh_path(evaluation_dir(agent.run_dir, name))
         check_writable(out)
     except ValueError as err:
-        print(f"{prog}: {err}", file=sys.stderr)
-        return 2
+        return refuse(prog, err, EvaluateConfig)
     total = config.n * len(distributions) * len(policies)
     try:
         with tqdm(total=total, desc="episodes", unit="ep") as bar:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import textwrap
 
 # name -> "module:function", or name -> {subname -> "module:function"} for command groups.
 COMMANDS: dict[str, str | dict[str, str]] = {
@@ -40,12 +41,10 @@ COMMANDS: dict[str, str | dict[str, str]] = {
 }
 
 HELP = {
-    "maze": "show a maze to a person (ASCII, or a PNG)",
     "train": "train a PPO agent (presets cpu-easy, cpu-hard, procgen-hard)",
     "ship": "copy a sweep's finished trials into the package as the zoo (weights, config, log, evaluation)",
     "sweep": "train a grid of agents (cheese region x seed x any field) on Ray, resumably",
     "evaluate": "roll an agent out on held-out mazes; one table row per episode",
-    "analyze": "behavioural statistics (behaviour), hypotheses",
     "compare": "two agents or groups (r5/* against control/*) on the same mazes, per seed and across seeds",
     "report": "the whole pipeline on an agent: evaluate, behavioural statistics, hypotheses, reports",
     "probe": "linear probes for the cheese and the top-right at every residual addition; cheese channels",
@@ -53,7 +52,6 @@ HELP = {
     "predict": "write every hypothesis's outcome probabilities for held-out seeds, before rolling out",
     "score": "score a prediction file against an evaluation (log-likelihood, accuracy, Brier, Bayes factors)",
     "steer": "add a cheese or top-right steering vector while agents play; P(cheese) per coefficient",
-    "plot": "one figure: training curves, outcomes, P(cheese), vector field, trajectories",
     "maze show": "print a level as ASCII with its decision square; --png draws it",
     "analyze behaviour": "logistic regressions of P(cheese) on maze features, beside the published ones",
     "analyze sweep": "a region sweep across seeds: P(cheese), P(top-right) and coefficients against r",
@@ -67,14 +65,26 @@ HELP = {
 }
 
 
+WIDTH = 100
+"""Characters per line of the command list."""
+
+
+def leaves(commands: dict) -> list[str]:
+    """Every command a table runs, a group's as ``group sub`` (``analyze sweep``)."""
+    return [f"{name} {sub}".strip() for name, target in commands.items()
+            for sub in (leaves(target) if isinstance(target, dict) else [""])]
+
+
 def usage(commands: dict, prog: str) -> str:
+    """The list of every command under ``prog`` with its line of help, wrapped to ``WIDTH``."""
     lines = [f"usage: {prog} COMMAND [ARGS]", "", "commands:"]
     group = prog.removeprefix("cheesemaze").strip()
-    for name in commands:
-        target = commands[name]
-        subs = f" {{{','.join(target)}}}" if isinstance(target, dict) else ""
-        key = f"{group} {name}".strip()
-        lines.append(f"  {name + subs:<32} {HELP.get(key, '')}")
+    names = leaves(commands)
+    column = max(map(len, names)) + 4
+    for name in names:
+        text = textwrap.wrap(HELP[f"{group} {name}".strip()], WIDTH - column) or [""]
+        lines.append(f"  {name:<{column - 2}}{text[0]}")
+        lines += [" " * column + more for more in text[1:]]
     lines.append("")
     lines.append(f"Run '{prog} COMMAND --help' for a command's flags.")
     return "\n".join(lines)
@@ -94,7 +104,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         prog, table = f"{prog} {name}", table[name]
     module_name, function = table.split(":")
-    result = getattr(importlib.import_module(module_name), function)(argv, prog)
+    from cheesemaze.scripts.args import readable_help  # here, so that the command list costs no tyro
+
+    with readable_help():
+        result = getattr(importlib.import_module(module_name), function)(argv, prog)
     return int(result or 0)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import tyro
 from cheesemaze.envs.geometry import decision_square
 from cheesemaze.envs.maze import Maze, Region, generate_maze
 from cheesemaze.envs.text import ALPHABET, format_maze
-from cheesemaze.scripts.args import RegionArg
+from cheesemaze.scripts.args import RegionArg, refuse
 
 
 @dataclass(frozen=True)
@@ -58,9 +57,8 @@ def show(argv: list[str], prog: str) -> int:
             if not config.png.parent.is_dir():
                 raise ValueError(f"cannot write --png {config.png}: folder {config.png.parent} does not exist")
         maze = generate_maze(config.level_seed, config.world_size, config.region)
-    except ValueError as e:
-        print(f"{prog}: {e}", file=sys.stderr)
-        return 2
+    except ValueError as err:
+        return refuse(prog, err, ShowConfig)
     print(describe(maze, config.region))
     if config.png is not None:
         # Imported here so that printing a maze never pays for matplotlib.

@@ -7,14 +7,13 @@ file's hash and the seeds.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import tyro
 
-from cheesemaze.scripts.args import AgentArg
+from cheesemaze.scripts.args import AgentArg, refuse
 
 PREDICTIONS_DIR = "predictions"
 
@@ -90,8 +89,7 @@ def main(argv: list[str], prog: str) -> int:
                  "checkpoint_sha256": manifest.get("sha256")}
         document = make_predictions(levels, world, config, calibration, tuple(agent_config.train_levels), agent)
     except ValueError as err:
-        print(f"{prog}: {err}", file=sys.stderr)
-        return 2
+        return refuse(prog, err, PredictArgs)
     name = f"levels{levels.start}-{levels.stop}-{document['config_hash'][:12]}.json"
     path = write_predictions(args.out or Path(run_dir) / PREDICTIONS_DIR / name, document)
     print(f"predicted {len(document['level_seeds'])} mazes with {', '.join(document['probabilities'])}")

@@ -9,7 +9,6 @@ scores it anyway, as a cross-agent score, and says so in the output). Writes the
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Literal
 
 import tyro
 
-from cheesemaze.scripts.args import EvaluationArg, PredictionsArg
+from cheesemaze.scripts.args import EvaluationArg, PredictionsArg, refuse
 
 
 @dataclass(frozen=True)
@@ -63,8 +62,7 @@ def main(argv: list[str], prog: str) -> int:
         if mismatch and not args.other_agent:
             raise ValueError(f"{mismatch}; pass --other-agent to score it as a cross-agent prediction")
     except ValueError as err:
-        print(f"{prog}: {err}", file=sys.stderr)
-        return 2
+        return refuse(prog, err, ScoreArgs)
     scores = score(alignment.probabilities, alignment.observed, args.resamples, args.seed)
     evaluated = datetime.fromtimestamp(table.stat().st_mtime, timezone.utc)
     before = datetime.fromisoformat(document["created"]) <= evaluated

@@ -48,8 +48,8 @@ def test_png_is_written(tmp_path, capsys):
 @pytest.mark.parametrize(
     "flags, message",
     [
-        (["--world-size", "14"], "world_size must be an odd integer from 3 to 63"),
-        (["--world-size", "99"], "world_size must be an odd integer from 3 to 63"),
+        (["--world-size", "14"], "--world-size must be an odd integer from 3 to 63"),
+        (["--world-size", "99"], "--world-size must be an odd integer from 3 to 63"),
         (["--region", "16"], "region must be None (cheese anywhere) or an integer from 0 to the world size 15"),
         (["--png", "no/such/folder/m.png"], "folder no/such/folder does not exist"),
         (["--png", "maze.txt"], "must end in .png"),
@@ -65,7 +65,7 @@ def test_bad_values_give_one_line_and_exit_code_2(flags, message, capsys, tmp_pa
 
 def test_negative_level_seed_is_refused(capsys):
     assert main(["maze", "show", "--level-seed=-4"]) == 2
-    assert "level_seed must be a non-negative integer" in capsys.readouterr().err
+    assert "--level-seed must be a non-negative integer" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -96,4 +96,4 @@ def test_console_script_end_to_end(tmp_path):
     assert format_maze(generate_maze(9, 15, 5)) in done.stdout and png.exists()
     bad = subprocess.run(command[:-2] + ["--world-size", "16"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
-    assert "world_size must be an odd integer" in bad.stderr
+    assert "--world-size must be an odd integer" in bad.stderr
