@@ -19,6 +19,8 @@ HYPOTHESIS_COLOURS = {"intended": "#e0a500", "compatible": "#1f6fd1", "correlate
                       "base-rate": "#9e9e9e", "random-walk": "#c7c7c7", "intended+noise": "#f2d17a"}
 """The baselines in greys (and the intended goal's yellow, paler, for intended+noise)."""
 LL_FEATURES = ("d_euclid_cheese_tr", "d_step_dsq_cheese")
+CONSISTENCY_LINES = {"location": {"color": "#9467bd", "marker": "o"}, "fixed": {"color": "#2ca02c", "marker": "s"},
+                     "frequency": {"color": "#555555", "linestyle": "--"}, "uniform": {"color": "#aaaaaa", "linestyle": ":"}}
 CAP = 12.0
 """Per-maze log-likelihood differences beyond +-CAP (infinite ones included) are drawn at +-CAP."""
 
@@ -107,24 +109,22 @@ def ll_difference_figure(per_maze: pd.DataFrame, features: pd.DataFrame,
 
 @paper_style
 def consistency_figure(test_steps: pd.DataFrame, max_distance: int = 40) -> Figure:
-    """Mean per-step log-likelihood gain of the location-dependent model over the fixed one, by the
-    mouse's step distance to the cheese, with the number of steps per distance."""
-    fig, axes = chart(1, 1, width=PAGE_WIDTH * 0.6, height=2.4)
-    ax = axes[0, 0]
+    """Mean per-step log-likelihood of each action model and baseline by the mouse's step distance to the
+    cheese, for episodes that reached the cheese (left) and those that timed out (right)."""
+    fig, axes = chart(2, 1, width=PAGE_WIDTH, height=2.6)
     d = test_steps["d_step_mouse_cheese"].clip(upper=max_distance).astype(int)
-    gain = test_steps["ll_location"] - test_steps["ll_fixed"]
-    grouped = gain.groupby(d).agg(["mean", "count"])
-    ax.plot(grouped.index, grouped["mean"], "o-", markersize=3, linewidth=1, color="#9467bd")
-    ax.axhline(0, color="grey", linewidth=0.8)
-    ax.set_xlabel(f"mouse's step distance to the cheese (last point: {max_distance} or more)")
-    ax.set_ylabel("mean log-lik. gain per step\n(location-dependent - fixed)")
-    ax.grid(alpha=0.3)
-    counts = ax.twinx()
-    counts.bar(grouped.index, grouped["count"], width=0.8, color="grey", alpha=0.2)
-    counts.set_ylabel("held-out steps")
-    ax.set_zorder(counts.get_zorder() + 1)
-    ax.patch.set_visible(False)
-    ax.set_title("Dynamic consistency by distance to the cheese", fontsize=9)
+    for ax, (title, mask) in zip(axes[0], (("episodes that reached the cheese", ~test_steps["timed_out"]),
+                                           ("episodes that timed out", test_steps["timed_out"]))):
+        for name, style in CONSISTENCY_LINES.items():
+            if f"ll_{name}" in test_steps:
+                grouped = test_steps.loc[mask, f"ll_{name}"].groupby(d[mask]).mean()
+                ax.plot(grouped.index, grouped.to_numpy(), linewidth=1, markersize=2.5, label=name, **style)
+        ax.set_xlabel(f"mouse's step distance to the cheese (last point: {max_distance} or more)")
+        ax.set_ylabel("mean log-lik. per step")
+        ax.set_title(f"{title} ({int(mask.sum())} steps)", fontsize=8)
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(loc="lower right")
+    fig.suptitle("Held-out actions: location-dependent and fixed preferences against two baselines", fontsize=9)
     return fig
 
 

@@ -32,7 +32,6 @@ from cheesemaze.analysis.hypotheses.predictions import (
 from cheesemaze.analysis.hypotheses.report import json_safe, write_scores
 from cheesemaze.analysis.hypotheses.scoring import Scores, flat_table, score
 from cheesemaze.analysis.hypotheses.shutdown import shutdown_study, shutdown_summary
-from cheesemaze.analysis.hypotheses.utility import DiscountedUtility
 from cheesemaze.analysis.hypotheses.writeup import report_markdown
 from cheesemaze.analysis.outputs import staged_dir
 from cheesemaze.agents.loading import Agent
@@ -172,10 +171,10 @@ def finish(agent: Agent, stage: Path, prepared: Prepared, config: StudyConfig,
                                    ("shutdown", prepared.shutdown_seeds))},
                                "scores": flat_table(scores.table).to_dict(orient="records")}
     say("dynamic consistency along the trajectories")
-    utility = DiscountedUtility.from_parameters(document["parameters"]["utility"])
+    utility = config.predict.utility
     test_mazes = predicted_mazes(list(alignment.rows["level_seed"]), env.world_size, False)
-    consistency = dynamic_consistency(utility, (calibration.rows, calibration.mazes),
-                                      (alignment.rows, test_mazes), config.resamples, config.seed)
+    consistency = dynamic_consistency((calibration.rows, calibration.mazes), (alignment.rows, test_mazes),
+                                      config.resamples, config.seed, utility.decay, utility.distance)
     summary["consistency"] = consistency.summary
     save_figure(consistency_figure(consistency.test_steps), figures / "consistency")
     if config.n_shutdown:

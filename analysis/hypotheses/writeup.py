@@ -202,21 +202,60 @@ def power_lines(summary: dict[str, Any]) -> list[str]:
 
 
 def consistency_lines(c: dict[str, Any]) -> list[str]:
+    """The step-level test: both action models against both baselines, all steps and apart by how episodes ended."""
+    g = c["geometry"]
+    rows = []
+    for subset, t in c["test"].items():
+        rows.append({"steps of": subset, "episodes": t["episodes"], "steps": t["steps"],
+                     **{name: t[f"ll_per_step_{key}"] for name, key in (
+                         ("location-dependent", "location"), ("fixed", "fixed"),
+                         ("action frequencies", "frequency"), ("uniform", "uniform"))},
+                     "location - fixed (95%)": difference_text(t["location_minus_fixed"]),
+                     "fixed - frequencies (95%)": difference_text(t["fixed_minus_frequency"]),
+                     "frequencies - uniform (95%)": difference_text(t["frequency_minus_uniform"])})
     return [
-        "## Dynamic consistency",
+        "## Dynamic consistency, step by step",
         "",
-        f"Per-step action log-likelihood on {c['test']['episodes']} held-out episodes ({c['test']['steps']} steps): "
-        f"fixed preferences {c['test']['ll_per_step_fixed']:.4f}, location-dependent cheese weight "
-        f"{c['test']['ll_per_step_location']:.4f}; difference {c['test']['difference_per_step']:.4f} per step "
-        f"(95% {c['test']['difference_ci'][0]:.4f} to {c['test']['difference_ci'][1]:.4f}, episodes resampled). "
-        f"On calibration: likelihood ratio {c['calibration']['likelihood_ratio']:.1f} on 2 df, "
-        f"p = {c['calibration']['p_value']:.3g}. Fitted location model: log cheese weight changes by "
-        f"{c['location']['per_10_steps_to_cheese']:.3f} per 10 steps to the cheese and "
-        f"{c['location']['per_10_cells_to_top_right']:.3f} per 10 cells to the top-right. Figure: `figures/consistency`.",
+        "Action models fitted to the calibration episodes' actions (not to outcomes): geometry chosen by action "
+        f"likelihood from a grid (scale {g['scale']:g} cells, discount {g['gamma']:g}; planning temperature "
+        f"{g['plan_temperature_cells']:g} cell), then each model's cheese weight and action temperature by maximum "
+        "likelihood. Held-out log-likelihood per step, beside the agent's overall action frequencies and the uniform "
+        "policy; intervals resample episodes.",
+        "",
+        markdown_table(pd.DataFrame(rows), floatfmt=".4f"),
+        consistency_verdict(c["test"]["all"]) + f" On calibration: likelihood ratio "
+        f"{c['calibration']['likelihood_ratio']:.1f} on 2 df (p = {c['calibration']['p_value']:.3g}). Fitted "
+        f"location model: log cheese weight changes by {c['location']['per_10_steps_to_cheese']:.3f} per 10 steps to "
+        f"the cheese and {c['location']['per_10_cells_to_top_right']:.3f} per 10 cells to the top-right. Figure: "
+        "`figures/consistency`.",
         "",
     ]
 
 
+def difference_text(d: dict[str, Any]) -> str:
+    return f"{d['per_step']:+.4f} ({d['ci'][0]:+.4f} to {d['ci'][1]:+.4f})"
+
+
+def consistency_verdict(t: dict[str, Any]) -> str:
+    """In words: whether the location model beats the fixed one, and by more than the baseline gap."""
+    loc, base = t["location_minus_fixed"], t["fixed_minus_frequency"]
+    gap = t["frequency_minus_uniform"]["per_step"]
+    if base["ci"][1] < 0:
+        lead = ("The fixed model predicts actions worse than the agent's overall action frequencies, so neither "
+                "model has the power to tell the two preferences apart here.")
+    elif base["ci"][0] > 0:
+        lead = "The fixed model predicts actions better than the agent's overall action frequencies."
+    else:
+        lead = ("The fixed model cannot be told from the agent's overall action frequencies (the interval of their "
+                "difference includes 0), so a difference between the two models says little.")
+    if loc["ci"][0] > 0:
+        verdict = (f"The location-dependent model beats the fixed one by {loc['per_step']:.4f} nats per step, "
+                   + ("more" if loc["per_step"] > gap else "less")
+                   + f" than the gap between the two baselines ({gap:.4f}).")
+    else:
+        verdict = ("The data cannot tell the location-dependent model from the fixed one (the interval of their "
+                   "difference includes 0).")
+    return f"{lead} {verdict}"
 def shutdown_lines(s: dict[str, Any] | None, steps_before: int) -> list[str]:
     if s is None:
         return []

@@ -45,13 +45,19 @@ def test_infinite_differences_sit_on_the_cap_lines():
 
 
 def test_consistency_and_shutdown_figures():
-    steps = pd.DataFrame({"d_step_mouse_cheese": [1, 1, 2, 50], "ll_fixed": [-1.0, -1.0, -2.0, -1.0],
-                          "ll_location": [-0.5, -1.0, -2.0, -1.5]})
-    consistency = consistency_figure(steps, max_distance=40).axes[0]
-    assert consistency.get_title().startswith("Dynamic consistency")
-    line = consistency.get_lines()[0]
-    np.testing.assert_allclose(line.get_xdata(), [1, 2, 40])
-    np.testing.assert_allclose(line.get_ydata(), [0.25, 0.0, -0.5])
+    steps = pd.DataFrame({"d_step_mouse_cheese": [1, 1, 2, 50, 3], "timed_out": [False] * 4 + [True],
+                          "ll_fixed": [-1.0, -1.0, -2.0, -1.0, -1.6], "ll_location": [-0.5, -1.0, -2.0, -1.5, -1.4],
+                          "ll_frequency": [-1.5] * 5, "ll_uniform": [-1.6] * 5})
+    reached, timed_out = consistency_figure(steps, max_distance=40).axes
+    assert reached.get_title() == "episodes that reached the cheese (4 steps)"
+    assert timed_out.get_title() == "episodes that timed out (1 steps)"
+    location, fixed, frequency, uniform = reached.get_lines()
+    assert [line.get_label() for line in (location, fixed, frequency, uniform)] == ["location", "fixed", "frequency",
+                                                                                    "uniform"]
+    np.testing.assert_allclose(location.get_xdata(), [1, 2, 40])
+    np.testing.assert_allclose(location.get_ydata(), [-0.75, -2.0, -1.5])
+    np.testing.assert_allclose(fixed.get_ydata(), [-1.0, -2.0, -1.0])
+    np.testing.assert_allclose(timed_out.get_lines()[0].get_ydata(), [-1.4])
     summary = {"mazes": 10, "observed_avoid_rate": 0.2, "observed_avoid_ci": [0.05, 0.5],
                "compatible_p_avoid_mean": 0.97, "bound_mean": 0.9}
     shutdown = shutdown_figure(summary).axes[0]
