@@ -18,8 +18,8 @@ from cheesemaze.analysis.outputs import write_results
 from cheesemaze.analysis.probes import (
     ProbeConfig, TARGETS, cell_maps, channel_ranking, layer_probes, probe_mazes, probe_observations, target_cells,
 )
-from cheesemaze.analysis.seeds import Member, across_seeds, member_columns, with_agent_intervals
-from cheesemaze.analysis.tables import markdown_table
+from cheesemaze.analysis.seeds import Member, across_seeds, baseline_section, member_columns, with_agent_intervals
+from cheesemaze.analysis.tables import markdown_table, with_ci
 from cheesemaze.envs.maze import Maze
 
 PUBLISHED_CHANNELS = ("Turner et al. (their r=5 network, procgen hard, IMPALA x4; not ours) found by eye 11 of the 128 "
@@ -62,8 +62,7 @@ def probe_agent(agent: Agent, config: ProbeConfig, level_start: int) -> ProbeRes
 def shown(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """Accuracy with its interval as text, beside chance and the shuffled-label control."""
     out = table[list(columns)].copy()
-    out["accuracy"] = [f"{a:.3f}" if not np.isfinite(lo) else f"{a:.3f} ({lo:.3f} to {hi:.3f})"
-                       for a, lo, hi in zip(table["accuracy"], table["accuracy_low"], table["accuracy_high"])]
+    out["accuracy"] = [with_ci(*row) for row in zip(table["accuracy"], table["accuracy_low"], table["accuracy_high"])]
     for column in ("chance", "shuffled"):
         out[column] = table[column].map("{:.3f}".format)
     return out
@@ -83,6 +82,7 @@ def report(config: ProbeConfig, per_agent: pd.DataFrame, across: pd.DataFrame, c
         "moves with the maze's size, which the walls show.\n",
         "## Probe accuracy per agent\n", markdown_table(shown(per_agent, ["group", "agent", "layer", "target", "features"])),
         "## Across seeds\n", markdown_table(shown(across, ["group", "seeds", "layer", "target"])),
+        *baseline_section(per_agent, ["layer", "target"], "accuracy", "probe accuracy"),
         f"## Channels that track the cheese at {config.layer}\n\nRanked by the correlation of the channel's "
         "activations with the cheese's position pooled to the layer's grid, over all probed mazes and positions. "
         "`peak_at_cheese`: how often the channel's largest activation lies on the cheese; `peak_chance`: how often "

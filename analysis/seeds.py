@@ -11,12 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cheesemaze.agents.loading import Agent, load_checked
 from cheesemaze.agents.rundir import agent_group, shipped_name
 from cheesemaze.analysis.compare import group_label
-from cheesemaze.analysis.stats import t_interval
+from cheesemaze.analysis.stats import t_interval, welch_interval
+from cheesemaze.analysis.tables import markdown_table
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,44 @@ def with_agent_intervals(across: pd.DataFrame, per_agent: pd.DataFrame, by: Sequ
         bounds = [f"{v}_{b}" for v in values for b in ("low", "high")]
         table.loc[single, bounds] = per_agent.set_index(["group", *by]).loc[keys, bounds].to_numpy()
     return table
+
+
+def against_baseline(per_agent: pd.DataFrame, by: Sequence[str], value: str) -> pd.DataFrame:
+    """Each group's ``value`` against the last group's (the baseline, e.g. the control), per ``by``:
+    the difference of the means over seeds with a 95% interval, Welch's over seeds where both groups
+    have two seeds or more, else from the agents' own intervals (``<value>_low/high``, over mazes)
+    combined as independent normal errors; empty for one group."""
+    groups = list(dict.fromkeys(per_agent["group"]))
+    rows = []
+    for group in groups[:-1]:
+        mine, base = per_agent[per_agent["group"] == group], per_agent[per_agent["group"] == groups[-1]]
+        for keys, part in mine.groupby(list(by), sort=False, dropna=False):
+            keys = keys if isinstance(keys, tuple) else (keys,)
+            other = base[(base[list(by)] == pd.Series(dict(zip(by, keys)))).all(axis=1)]
+            if other.empty:
+                continue
+            a, b = part[value].to_numpy(float), other[value].to_numpy(float)
+            if min(len(a), len(b)) >= 2:
+                diff, low, high = welch_interval(a, b)
+                method = "Welch t over seeds"
+            else:
+                diff = float(a.mean() - b.mean())
+                half = np.hypot(*[np.nanmean((t[f"{value}_high"] - t[f"{value}_low"]).to_numpy(float)) / 2
+                                  for t in (part, other)])
+                low, high, method = diff - half, diff + half, "agents' intervals (one seed: mazes only)"
+            rows.append({"group": group, "baseline": groups[-1], **dict(zip(by, keys)), f"{value} difference": diff,
+                         "low": low, "high": high, "interval": method})
+    return pd.DataFrame(rows)
+
+
+def baseline_section(per_agent: pd.DataFrame, by: list[str], value: str, what: str) -> list[str]:
+    """The groups against the last one named (the baseline), where there are two groups or more."""
+    table = against_baseline(per_agent, by, value)
+    if table.empty:
+        return []
+    return [f"## Against the baseline group\n\nThe last group named is the baseline (name the control last): each "
+            f"other group's {what} minus the baseline's, with a 95% interval (see `interval`).\n",
+            markdown_table(table)]
 
 
 def default_out(command: str, members: Sequence[Member], suffix: str) -> Path:

@@ -7,23 +7,15 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from cheesemaze.analysis.outputs import write_results
-from cheesemaze.analysis.seeds import Member, across_seeds, member_columns, with_agent_intervals
+from cheesemaze.analysis.seeds import Member, across_seeds, baseline_section, member_columns, with_agent_intervals
 from cheesemaze.analysis.steering import DEFAULT_LAYER, PUBLISHED, PUBLISHED_SOURCE, SteerConfig, SteerResult, steer_agent
-from cheesemaze.analysis.tables import markdown_table
+from cheesemaze.analysis.tables import markdown_table, with_ci
 
 CONDITION = ["layer", "kind", "coeff"]
 MEASURES = ["p_cheese", "p_top_right", "effect", "cheese_move_median", "cheese_move_mean"]
-
-
-def with_ci(value: float, low: float, high: float) -> str:
-    """``0.582 (0.538-0.624)``, or the value alone where the interval is undefined."""
-    if not np.isfinite(value):
-        return "-"
-    return f"{value:.3f}" if not (np.isfinite(low) and np.isfinite(high)) else f"{value:.3f} ({low:.3f} to {high:.3f})"
 
 
 def shown(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -109,6 +101,8 @@ def report(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFrame, r
         "## Per agent\n", markdown_table(shown(per_agent, ["group", "agent", *CONDITION])),
         "## Across seeds\n\nMean over each group's agents with a 95% t interval over seeds (none for one seed).\n",
         markdown_table(shown(across, ["group", "seeds", *CONDITION])),
+        *baseline_section(per_agent[per_agent["kind"] != "none"], CONDITION, "effect",
+                          "change in P(cheese) from the unedited agent"),
         "## Transfer by the cheese's location\n", markdown_table(transfer_by_location(rows)),
         "## Vector sizes\n\nMean L2 norm of the mazes' vectors, mazes whose vector is zero (a top-right vector "
         "has nothing to open in a maze that fills the world), and the source maze's vector norm.\n",

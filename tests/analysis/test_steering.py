@@ -133,6 +133,10 @@ def test_steer_writes_per_agent_and_across_seed_results_for_a_group(runs, tmp_pa
     assert json.loads((out / "summary.json").read_text())["config"]["vector"] == "cheese"
     assert main(["steer", f"{runs}/*", "--n", "5", "--out", str(out)]) == 2
     assert "already exists" in capsys.readouterr().err
+    pair = tmp_path / "pair"  # two groups of one: the second named is the baseline
+    assert main(["steer", str(runs / "s0"), str(runs / "s1"), "--n", "4", "--coeff", "-1", "--out", str(pair)]) == 0
+    report = (pair / "report.md").read_text()
+    assert "## Against the baseline group" in report and "agents' intervals" in report
 
 
 @pytest.mark.parametrize("args, message", [
@@ -154,3 +158,4 @@ def test_mazes_that_look_alike_share_the_first_ones_index():
     for i in twins:
         first = mazes[alike[i]]
         assert alike[i] < i and np.array_equal(first.walls, mazes[i].walls) and first.cheese == mazes[i].cheese
+

@@ -1,0 +1,49 @@
+"""Agents in groups: means over seeds with t intervals, one seed with none, and groups set against
+the last one named (the baseline)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as scipy_stats
+
+from cheesemaze.analysis.seeds import against_baseline, across_seeds, with_agent_intervals
+from cheesemaze.analysis.stats import t_interval, welch_interval
+
+
+def test_t_and_welch_intervals_match_scipy():
+    a, b = np.array([0.5, 0.7, 0.6, 0.9]), np.array([0.2, 0.4, 0.1])
+    mean, low, high = t_interval(a)
+    expected = scipy_stats.t.interval(0.95, len(a) - 1, loc=a.mean(), scale=scipy_stats.sem(a))
+    assert mean == pytest.approx(a.mean()) and (low, high) == pytest.approx(expected)
+    assert np.isnan(t_interval(a[:1])[1])
+    diff, low, high = welch_interval(a, b)
+    result = scipy_stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    assert diff == pytest.approx(a.mean() - b.mean()) and (low, high) == pytest.approx((result.low, result.high))
+
+
+def test_across_seeds_uses_t_over_seeds_and_a_lone_agent_keeps_its_own_interval():
+    rows = pd.DataFrame({"group": ["r5", "r5", "control"], "layer": ["x"] * 3, "p": [0.4, 0.6, 0.3],
+                         "p_low": [0.3, 0.5, 0.2], "p_high": [0.5, 0.7, 0.4]})
+    across = across_seeds(rows, ["layer"], ["p"]).set_index("group")
+    assert across.loc["r5", "seeds"] == 2 and across.loc["r5", "p"] == pytest.approx(0.5)
+    assert (across.loc["r5", "p_low"], across.loc["r5", "p_high"]) == pytest.approx(t_interval(np.array([0.4, 0.6]))[1:])
+    assert np.isnan(across.loc["control", "p_low"])
+    drawn = with_agent_intervals(across.reset_index(), rows, ["layer"], ["p"]).set_index("group")
+    assert (drawn.loc["control", "p_low"], drawn.loc["control", "p_high"]) == (0.2, 0.4)
+    assert drawn.loc["r5", "p_low"] == across.loc["r5", "p_low"]
+
+
+def test_groups_are_set_against_the_last_one_named():
+    rows = pd.DataFrame({"group": ["r5"] * 3 + ["control"] * 3, "coeff": [-1.0] * 6,
+                         "effect": [-0.30, -0.20, -0.25, -0.05, 0.0, -0.10],
+                         "effect_low": [-0.4] * 6, "effect_high": [0.0] * 6})
+    table = against_baseline(rows, ["coeff"], "effect").iloc[0]
+    assert (table["group"], table["baseline"]) == ("r5", "control")
+    assert table["effect difference"] == pytest.approx(-0.20) and table["low"] < -0.20 < table["high"] < 0
+    assert table["interval"].startswith("Welch")
+    one_each = against_baseline(rows.iloc[[0, 3]], ["coeff"], "effect").iloc[0]
+    assert one_each["effect difference"] == pytest.approx(-0.25)
+    assert one_each["high"] - one_each["low"] == pytest.approx(2 * np.hypot(0.2, 0.2))
+    assert against_baseline(rows[rows["group"] == "r5"], ["coeff"], "effect").empty
