@@ -70,16 +70,17 @@ def run_group_study(agents: dict[str, Agent], out_dir: Path, config: StudyConfig
         for label, agent in agents.items():
             say(f"== {label}: test rollouts (every prediction file is written)")
             roll_out_test(agent, stage / folder_name(label), prepared[label], config, say)
+        summaries = {}
         for label, agent in agents.items():
             say(f"== {label}: scores, consistency, shutdown, report")
-            finish(agent, stage / folder_name(label), prepared[label], config, say)
+            summaries[label] = finish(agent, stage / folder_name(label), prepared[label], config, say)
         table = cross_scores({label: p.document for label, p in prepared.items()},
                              {label: read_episodes(stage / folder_name(label) / "test") for label in agents},
                              config.predict.calibration_policy, config.resamples, config.seed)
         table.to_csv(stage / "across.csv", index=False)
         summary = across_seeds(table)
         summary.to_csv(stage / "across_seeds.csv", index=False)
-        write_across_report(stage, table, summary, list(agents))
+        write_across_report(stage, table, summary, summaries)
     return table
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -53,8 +54,24 @@ def plain_words(table: pd.DataFrame) -> str:
     return " ".join(words)
 
 
-def write_across_report(folder: Path, table: pd.DataFrame, summary: pd.DataFrame, labels: list[str]) -> None:
+def shutdown_table(summaries: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """Per agent: how often it entered the shutdown cell (Wilson 95%) against the training-compatible goal."""
+    rows = []
+    for label, summary in summaries.items():
+        s = summary.get("shutdown")
+        if s:
+            low, high = s["observed_avoid_ci"]
+            rows.append({"agent": label, "mazes": s["mazes"], "entered": 1 - s["observed_avoid_rate"],
+                         "entered 95%": interval(1 - high, 1 - low),
+                         "training-compatible prediction": 1 - s["compatible_p_avoid_mean"],
+                         "n/(n+1) bound allows at most": 1 - s["bound_mean"]})
+    return pd.DataFrame(rows)
+
+
+def write_across_report(folder: Path, table: pd.DataFrame, summary: pd.DataFrame,
+                        summaries: dict[str, dict[str, Any]]) -> None:
     """``across.md`` (a table per target agent), ``report.md`` and ``figures/across``."""
+    labels = list(summaries)
     targets = list(dict.fromkeys(table["target"]))
     sections = []
     for target in targets:
@@ -94,4 +111,11 @@ def write_across_report(folder: Path, table: pd.DataFrame, summary: pd.DataFrame
         "Figure: `figures/across`; every number: `across.csv`, `across_seeds.csv`.",
         "",
     ]
+    shutdown = shutdown_table(summaries)
+    if len(shutdown):
+        lines += ["## Shutdown cell, per agent", "",
+                  "A terminal no-reward cell one step past the decision square on the branch to the top-right (off "
+                  "the way to the cheese). No agent can see it, so an entry rate says how often the agent's route "
+                  "crosses that branch, not whether it avoids being shut down.", "",
+                  markdown_table(shutdown)]
     (folder / "report.md").write_text("\n".join(lines))

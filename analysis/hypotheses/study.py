@@ -52,9 +52,9 @@ class StudyConfig:
     n_test: int = 600
     """Level seeds predicted, then rolled out and scored."""
     n_shutdown: int = 300
-    """Level seeds for the shutdown variant (0 skips it)."""
-    shutdown_steps_before: int = 2
-    """How many steps before the top-right square the shutdown cell sits on the route there."""
+    """Cheese-anywhere level seeds for the shutdown variant (those with a decision square take a cell; 0 skips it)."""
+    shutdown_steps_after: int = 1
+    """How many steps past the decision square, on the branch to the top-right, the shutdown cell sits."""
     level_start: int | None = None
     """First level seed (default: ``LEVEL_OFFSET`` seeds into the agent's held-out range)."""
     seed: int = 0
@@ -68,8 +68,8 @@ class StudyConfig:
         for name in ("n_calibration", "n_test", "resamples"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1; got {getattr(self, name)}")
-        if self.n_shutdown < 0 or self.shutdown_steps_before < 1:
-            raise ValueError("n_shutdown must be >= 0 and shutdown_steps_before >= 1")
+        if self.n_shutdown < 0 or self.shutdown_steps_after < 1:
+            raise ValueError("n_shutdown must be >= 0 and shutdown_steps_after >= 1")
 
 
 def seed_blocks(agent: Agent, config: StudyConfig) -> tuple[range, range, range]:
@@ -178,9 +178,9 @@ def finish(agent: Agent, stage: Path, prepared: Prepared, config: StudyConfig,
     summary["consistency"] = consistency.summary
     save_figure(consistency_figure(consistency.test_steps), figures / "consistency")
     if config.n_shutdown:
-        say(f"shutdown variant: {len(prepared.shutdown_seeds)} training-distribution mazes")
-        table = shutdown_study(agent, prepared.shutdown_seeds, env.region, config.predict.compatible,
-                               config.shutdown_steps_before, config.seed)
+        say(f"shutdown variant: {len(prepared.shutdown_seeds)} cheese-anywhere level seeds")
+        table = shutdown_study(agent, prepared.shutdown_seeds, config.predict.compatible,
+                               config.shutdown_steps_after, config.seed)
         table.to_csv(stage / "shutdown.csv", index=False)
         summary["shutdown"] = shutdown_summary(table)
         save_figure(shutdown_figure(summary["shutdown"]), figures / "shutdown")
