@@ -96,10 +96,11 @@ def training_curves_figure(progress: pd.DataFrame, title: str | None = None,
 
 
 def add_wall_clock(ax, steps: np.ndarray, seconds: np.ndarray) -> None:
-    """A top axis in minutes of wall time, interpolated from the log (skipped unless it only grows)."""
+    """A top axis in minutes of wall time, interpolated from the log (skipped unless it only grows, and
+    grows at all: a run too short for its clock to move would give the axis no width)."""
     keep = np.isfinite(steps) & np.isfinite(seconds)
     steps, minutes = steps[keep], seconds[keep] / 60
-    if len(steps) < 2 or np.any(np.diff(steps) <= 0) or np.any(np.diff(minutes) < 0):
+    if len(steps) < 2 or np.any(np.diff(steps) <= 0) or np.any(np.diff(minutes) < 0) or minutes[-1] <= minutes[0]:
         return
     top = ax.secondary_xaxis("top", functions=(lambda s: np.interp(s, steps, minutes),
                                                lambda m: np.interp(m, minutes, steps)))

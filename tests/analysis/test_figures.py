@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -165,6 +167,18 @@ def test_training_curves_read_resumed_logs_and_skip_missing_series(tmp_path):
     # have ended for the reward to mean anything, so it is not drawn
     assert not reward_ax.get_lines()
     assert [t.get_text() for t in reward_ax.texts] == ["too few episodes ended yet"]
+
+
+def test_a_run_too_short_for_its_clock_to_move_draws_without_a_warning():
+    # two rows logged within the same second: a wall-time axis would have no width (matplotlib warned)
+    log = pd.DataFrame({"time/total_timesteps": [4096, 8192], "time/wall_seconds": [5.0, 5.0],
+                        "rollout/ep_rew_mean": [1.0, 2.0], "rollout/cheese_rate": [np.nan, 0.5],
+                        "eval/train_cheese": [0.3, 0.4]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = training_curves_figure(log)
+        fig.canvas.draw()
+    assert not any(child.get_xlabel() == "wall time (minutes)" for ax in fig.axes[:2] for child in ax.child_axes)
 
 
 def test_the_reward_curve_is_drawn_only_where_the_training_cheese_rate_is():
