@@ -12,6 +12,7 @@ from cheesemaze.analysis.figures.canvas import PAGE_WIDTH, chart, paper_style
 CAP = -3.0
 """Gains below this (minus infinity included: a zero-probability outcome) are drawn at it."""
 MARKERS = {"within agent": "o", "across seeds": "s"}
+"""Marker by the kind of relation (the part after the condition); another condition's fit is a triangle."""
 
 
 @paper_style
@@ -32,7 +33,7 @@ def across_figure(table: pd.DataFrame) -> Figure:
             low = np.maximum(rows["gain_low"].to_numpy(dtype=float), CAP)
             high = np.maximum(rows["gain_high"].to_numpy(dtype=float), CAP)
             within = source == target
-            marker = MARKERS.get(rows["relation"].iloc[0], "^")
+            marker = MARKERS.get(rows["relation"].iloc[0].split(": ")[-1], "^")
             ax.errorbar(x, shown, yerr=[np.nan_to_num(shown - low), np.nan_to_num(high - shown)], fmt=marker,
                         markersize=4, capsize=2, linewidth=0.8, mfc=None if within else "white",
                         label=f"fitted on {source}" + (" (itself)" if within else ""))
@@ -42,6 +43,6 @@ def across_figure(table: pd.DataFrame) -> Figure:
         ax.set_ylabel(f"gain over {target}'s base rate\n(nats per maze)")
         ax.set_title(f"scored on {target}'s test rollouts", fontsize=8)
         ax.grid(axis="y", alpha=0.3)
-        ax.legend(loc="lower left")
+        ax.legend(loc="center left")
     fig.suptitle(f"Prediction across agents (dotted line: {CAP:g} or below, -inf included)", fontsize=9)
     return fig

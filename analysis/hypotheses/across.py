@@ -9,8 +9,8 @@ test mazes and scoring agent A's file on agent B's episodes is a cross-agent pre
 Every score of a target agent's episodes is also given as a gain over that target's own
 ``base-rate`` (fitted on its own calibration), in nats per maze with a paired bootstrap interval
 over its mazes, so rows scored on the same target compare directly. Across seeds, the table gives
-for each relation (within an agent, across seeds of one condition, from one condition to another)
-the mean over target agents with a Student t interval over them (a target's value is the mean over
+for each relation (within an agent and across seeds, each per condition; from one condition to
+another) the mean over target agents with a Student t interval over them (a target's value is the mean over
 its sources of that relation).
 """
 
@@ -41,11 +41,12 @@ def condition(label: str) -> str:
 
 
 def relation(source: str, target: str) -> str:
-    """How a fit's source agent relates to the agent it is scored on."""
+    """How a fit's source agent relates to the agent it is scored on: ``r5: within agent``, ``r5: across
+    seeds`` (another seed of the same condition) or ``r5 -> control``."""
     if source == target:
-        return WITHIN
+        return f"{condition(target)}: {WITHIN}"
     if condition(source) == condition(target):
-        return ACROSS_SEEDS
+        return f"{condition(target)}: {ACROSS_SEEDS}"
     return f"{condition(source)} -> {condition(target)}"
 
 

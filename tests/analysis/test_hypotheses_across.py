@@ -18,14 +18,14 @@ GROUP = dataclasses.replace(SMALL, n_shutdown=0)
 
 
 def test_relations_name_within_across_seeds_and_across_conditions():
-    assert relation("r5/s0", "r5/s0") == "within agent"
-    assert relation("r5/s0", "r5/s3") == "across seeds"
+    assert relation("r5/s0", "r5/s0") == "r5: within agent"
+    assert relation("r5/s0", "r5/s3") == "r5: across seeds"
     assert relation("r5/s0", "control/s0") == relation("r5", "control") == "r5 -> control"
 
 
 def test_across_seeds_averages_sources_per_target_then_gives_a_t_interval_over_targets():
     rows = [("a", "b", 0.1), ("c", "b", 0.3), ("a", "c", 0.5), ("b", "c", 0.5), ("b", "a", 0.0), ("c", "a", 0.4)]
-    table = pd.DataFrame([{"source": f"r5/{s}", "target": f"r5/{t}", "relation": "across seeds", "model": "correlates",
+    table = pd.DataFrame([{"source": f"r5/{s}", "target": f"r5/{t}", "relation": "r5: across seeds", "model": "correlates",
                            "gain": g, "mean_ll": -1.0, "accuracy": 0.5} for s, t, g in rows])
     row = across_seeds(table).iloc[0]
     per_target = np.array([0.2, 0.5, 0.2])  # b, c, a
@@ -49,12 +49,12 @@ def test_group_study_fits_on_each_agent_and_scores_on_every_agent(tmp_path):
     assert written <= min((out / f / "test" / "episodes.csv").stat().st_mtime for f in ("far-s0", "near-s0"))
     for name in ("across.csv", "across_seeds.csv", "across.md", "report.md", "figures/across.png"):
         assert (out / name).is_file(), name
-    assert set(table["relation"]) == {"within agent", "far -> near", "near -> far"}
+    assert set(table["relation"]) == {"far: within agent", "near: within agent", "far -> near", "near -> far"}
     models = set(read_predictions(out / "far-s0" / "predictions.json")["probabilities"])
     assert len(table) == 4 * len(models)
     # within-agent rows are the agents' own scores; unfitted models score alike from either source
     own = pd.read_csv(out / "near-s0" / "scores.csv").set_index("hypothesis")
-    within = table[(table["relation"] == "within agent") & (table["target"] == "near/s0")].set_index("model")
+    within = table[(table["relation"] == "near: within agent")].set_index("model")
     np.testing.assert_allclose(within.loc[own.index, "gain"], own["gain"])
     on_near = table[table["target"] == "near/s0"].set_index(["model", "source"])["mean_ll"]
     assert on_near[("random-walk", "far/s0")] == on_near[("random-walk", "near/s0")]
