@@ -65,3 +65,17 @@ def test_seed_blocks_refuse_training_seeds():
         seed_blocks(agent, StudyConfig(level_start=500))
     cal, test, shut = seed_blocks(agent, SMALL)
     assert cal.stop == test.start and test.stop == shut.start and len(shut) == 30
+
+
+@pytest.mark.slow
+def test_identical_reruns_give_identical_hashes(tmp_path):
+    import dataclasses
+
+    tiny = dataclasses.replace(SMALL, n_calibration=30, n_test=30, n_shutdown=0, resamples=20)
+    hashes = []
+    for name in ("first", "second"):
+        run_study(stand_in(TwoMotivations()), tmp_path / name, tiny, say=lambda _: None)
+        document = read_predictions(tmp_path / name / "predictions.json")
+        assert str(tmp_path) not in json.dumps({k: document[k] for k in ("config", "calibration", "parameters")})
+        hashes.append(document["config_hash"])
+    assert hashes[0] == hashes[1]
