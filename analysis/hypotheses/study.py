@@ -30,7 +30,7 @@ from cheesemaze.analysis.hypotheses.predictions import (
     Calibration, PredictConfig, align, load_calibration, make_predictions, predicted_mazes, write_predictions,
 )
 from cheesemaze.analysis.hypotheses.report import json_safe, write_scores
-from cheesemaze.analysis.hypotheses.scoring import Scores, flat_table, score
+from cheesemaze.analysis.hypotheses.scoring import flat_table, score
 from cheesemaze.analysis.hypotheses.shutdown import shutdown_study, shutdown_summary
 from cheesemaze.analysis.hypotheses.writeup import report_markdown
 from cheesemaze.analysis.outputs import staged_dir
