@@ -79,3 +79,17 @@ def test_identical_reruns_give_identical_hashes(tmp_path):
         assert str(tmp_path) not in json.dumps({k: document[k] for k in ("config", "calibration", "parameters")})
         hashes.append(document["config_hash"])
     assert hashes[0] == hashes[1]
+
+
+def test_the_study_draws_seeds_no_earlier_step_of_report_rolled_out():
+    from cheesemaze.agents.config import CPU_EASY
+    from cheesemaze.analysis.hypotheses.study import LEVEL_OFFSET
+
+    agent = stand_in(TwoMotivations())
+    agent.config.test_levels = CPU_EASY.test_levels
+    cal, test, shut = seed_blocks(agent, StudyConfig())
+    assert cal.start == CPU_EASY.test_levels[0] + LEVEL_OFFSET
+    # 'cheesemaze report' first evaluates the first held-out seeds for the behavioural statistics (1,000
+    # by default; evaluations, comparisons and training-time evaluations also start there)
+    earlier = range(CPU_EASY.test_levels[0], CPU_EASY.test_levels[0] + 1_000_000)
+    assert earlier.stop <= cal.start < cal.stop == test.start < test.stop == shut.start
