@@ -15,6 +15,8 @@ from cheesemaze.analysis.stats import wilson_interval
 
 BINNED_FEATURES = ("d_euclid_cheese_tr", "d_step_dsq_cheese")
 MIN_PER_BIN = 5
+MIN_PER_CELL = 5
+"""Cells of the location map resting on fewer episodes are left grey: a rate of 3 episodes reads 0 or 1."""
 
 
 def binned_rate(rows: pd.DataFrame, feature: str, n_bins: int = 10, min_count: int = MIN_PER_BIN) -> pd.DataFrame:
@@ -92,13 +94,18 @@ def location_grid(rows: pd.DataFrame, align: str, min_count: int = 3) -> tuple[n
 
 @paper_style
 def location_heatmap_figure(rows: pd.DataFrame, title: str | None = None) -> Figure:
-    """P(cheese) by the cheese's cell: in world coordinates and relative to the maze's top-right."""
+    """P(cheese) by the cheese's cell: in world coordinates and relative to the maze's top-right. Each
+    coloured cell is labelled with its number of episodes; cells with fewer than ``MIN_PER_CELL`` stay grey."""
     fig, axes = chart(2, 1, width=PAGE_WIDTH, height=3.3)
     world = int(rows["world_size"].iloc[0])
     for ax, align in zip(axes[0], ("world", "top_right")):
-        rate, _ = location_grid(rows, align)
+        rate, counts = location_grid(rows, align, min_count=MIN_PER_CELL)
         ax.set_facecolor("#dddddd")
         draw_heatmap(ax, rate, cmap="viridis", label="P(cheese)", vmin=0, vmax=1)
+        for r, c in zip(*np.nonzero(np.isfinite(rate))):
+            # viridis is dark below about 0.6: white numbers there, black above
+            ax.text(c, r, str(int(counts[r, c])), ha="center", va="center", fontsize=4.5,
+                    color="white" if rate[r, c] < 0.6 else "black")
         ax.set_xlim(-0.5, world - 0.5)
         ax.set_ylim(world - 0.5, -0.5)
         if align == "world":
@@ -111,6 +118,6 @@ def location_heatmap_figure(rows: pd.DataFrame, title: str | None = None) -> Fig
             ax.set_xticks(ticks, [str(world - 1 - t) for t in ticks])
             ax.set_xlabel("columns left of the top-right cell")
             ax.set_ylabel("rows below the top-right cell")
-    fig.suptitle(title or f"P(cheese) by cheese location, {len(rows)} mazes with a decision square "
-                 "(grey: fewer than 3 episodes)", fontsize=9)
+    fig.suptitle(title or f"P(cheese) by cheese location, {len(rows)} mazes with a decision square\n"
+                 f"number: episodes in the cell; grey: fewer than {MIN_PER_CELL}", fontsize=9)
     return fig

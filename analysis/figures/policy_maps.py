@@ -49,7 +49,8 @@ def actor_critic_figure(cell_map: CellMap, region: Region = 5, title: str | None
 def trajectories_figure(maze: Maze, paths: Sequence[np.ndarray], outcomes: Sequence[str], region: Region = 5,
                         title: str | None = None) -> Figure:
     """Episodes on one maze, coloured by outcome; each path is nudged a little so overlapping ones show."""
-    fig, axes = new_figure(1, 1, panel_inches=4.2)
+    fig, axes = new_figure(1, 1, panel_inches=4.4)
+    fig.set_size_inches(6.5, 4.4)  # the legend's lines of outcome counts sit beside the square maze
     ax = axes[0, 0]
     draw_maze(ax, maze, region=region)
     counts = {o: list(outcomes).count(o) for o in dict.fromkeys(outcomes)}

@@ -17,7 +17,13 @@ from cheesemaze.analysis.behaviour import behaviour_statistics
 from cheesemaze.analysis.cell_maps import cell_map
 from cheesemaze.analysis.evaluation import maze_columns
 from cheesemaze.analysis.figures.canvas import save_figure
-from cheesemaze.analysis.figures.cheese_rate import binned_rate, binned_rate_figure, location_grid, location_heatmap_figure
+from cheesemaze.analysis.figures.cheese_rate import (
+    MIN_PER_CELL,
+    binned_rate,
+    binned_rate_figure,
+    location_grid,
+    location_heatmap_figure,
+)
 from cheesemaze.analysis.figures.outcomes import outcome_rates_figure, outcome_table
 from cheesemaze.analysis.figures.policy_maps import actor_critic_figure, trajectories_figure
 from cheesemaze.analysis.figures.regression import regression_figure
@@ -106,10 +112,13 @@ def test_location_heatmap_shows_the_grid(episodes):
     fig = location_heatmap_figure(rows)
     images = [im for ax in fig.axes for im in ax.get_images() if isinstance(im, AxesImage)]
     assert len(images) == 2
-    expected, _ = location_grid(rows, "world")
+    expected, counts = location_grid(rows, "world", min_count=MIN_PER_CELL)
     shown = images[0].get_array()
     assert np.array_equal(np.ma.getmaskarray(shown), ~np.isfinite(expected))
     assert np.allclose(shown.compressed(), expected[np.isfinite(expected)])
+    # every coloured cell says how many episodes it rests on
+    labels = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in fig.axes[0].texts}
+    assert labels == {(r, c): str(int(counts[r, c])) for r, c in zip(*np.nonzero(np.isfinite(expected)))}
 
 
 def test_regression_figure_labels_every_feature(episodes):
@@ -143,6 +152,10 @@ def test_trajectories_figure_draws_each_episode(tmp_path):
     paths = [line for line in ax.get_lines() if len(line.get_xdata()) > 1]
     assert len(paths) == 5
     assert "cheese: 5 episodes" in [t.get_text() for t in ax.get_legend().get_texts()]
+    # the maze, not blank canvas, fills the figure: it once took a quarter, the legend squeezing it
+    fig.canvas.draw()
+    box = ax.get_window_extent()
+    assert box.height / fig.bbox.height > 0.8 and box.width * box.height / (fig.bbox.width * fig.bbox.height) > 0.45
     png, pdf = save_figure(fig, tmp_path / "traj")
     assert png.read_bytes()[:4] == b"\x89PNG" and pdf.read_bytes()[:4] == b"%PDF"
 
