@@ -128,7 +128,12 @@ def test_regression_figure_labels_every_feature(episodes):
     assert [t.get_text() for t in single_ax.get_yticklabels()] == stats.single["label"].tolist()[::-1]
     assert [t.get_text() for t in coef_ax.get_yticklabels()] == stats.multiple.coefficients["label"].tolist()[::-1]
     assert "published" in " ".join(t.get_text() for t in single_ax.get_legend().get_texts())
-    assert single_ax.get_xlabel() == "held-out accuracy"
+    assert single_ax.get_xlabel().startswith("held-out accuracy")
+    # no bars from a cut axis: stems from the majority baseline to each accuracy
+    assert not [c for c in single_ax.containers if isinstance(c, BarContainer)]
+    baseline = stats.single["baseline"].iloc[0]
+    (stems,) = [c for c in single_ax.collections if np.allclose([s[0][0] for s in c.get_segments()], baseline)]
+    assert sorted(s[1][0] for s in stems.get_segments()) == sorted(stats.single["accuracy"])
 
 
 def test_actor_critic_figure_draws_an_arrow_per_likely_move_and_the_value_map():
