@@ -1,0 +1,152 @@
+"""The results page, ``docs/results.md``, written from the result files the project ships.
+
+Its sources: the shipped agents (``agents/trained/``: config, checkpoint manifest, held-out
+``evaluation_summary.json``), and the folders that ``cheesemaze compare`` and ``cheesemaze analyze
+sweep`` write, kept under ``docs/results/``. No number on the page is typed by hand. A section whose
+files are missing says so and names the command that makes them, so the zoo's agents, the comparison
+across seeds and the region sweep slot in as they land.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cheesemaze.agents.checkpoint import read_manifest
+from cheesemaze.agents.rundir import TRAINED_DIR, checkpoint_steps, latest_checkpoint, read_config, shipped_agents
+from cheesemaze.analysis.tables import markdown_table
+from cheesemaze.envs.maze import region_text
+
+COMPARE_DIR = "compare"
+"""``docs/results/compare``: ``cheesemaze compare`` of the shipped r5 agents against the controls."""
+SWEEP_DIR = "sweep"
+"""``docs/results/sweep``: ``cheesemaze analyze sweep`` of the region sweep."""
+ZOO_SWEEP = ('cheesemaze sweep runs/zoo --grid "env.region=5,anywhere seed=0..4" '
+             '--grid "env.region=0,1,2,3,7,10 seed=0..2"')
+"""The command that trains the seeded zoo (r5 and control, 5 seeds each; regions 0-10, 3 seeds each)."""
+
+
+def compare_command(agents: list[str]) -> str:
+    """The comparison the page shows: every seed of r5 against every seed of the control once the zoo
+    ships seeds, else the one shipped r5 against the one control."""
+    seeded = any(name.startswith("r5/") for name in agents)
+    a, b = ("r5/*", "control/*") if seeded else ("r5", "control")
+    return f"cheesemaze compare {a} {b} --out docs/results/{COMPARE_DIR}"
+
+
+def rate_text(group: dict[str, Any]) -> str:
+    """A cheese rate with its Wilson 95% interval and its mazes, from one group of an evaluation summary."""
+    cheese = group["all"]["rates"]["cheese"]
+    low, high = cheese["ci95"]
+    return f"{cheese['rate']:.3f} ({low:.3f}-{high:.3f}) of {group['all']['episodes']}"
+
+
+def agent_row(name: str, run_dir: Path) -> dict[str, Any]:
+    """One shipped agent: its training region, steps, wall time, and held-out cheese rates (sampled)."""
+    summary = json.loads((run_dir / "evaluation_summary.json").read_text())
+    seconds = read_manifest(latest_checkpoint(run_dir)).get("wall_seconds")
+    row = {"agent": name, "trained with the cheese": region_text(read_config(run_dir).env.region),
+           "steps": f"{checkpoint_steps(run_dir) / 1e6:.2f}M",
+           "wall time": f"{seconds / 60:.0f} min" if seconds else "-"}
+    groups = {(g["distribution"], g["policy"]): g for g in summary["groups"]}
+    for distribution, column in (("train", "training distribution"), ("anywhere", "cheese anywhere")):
+        group = groups.get((distribution, "sampled"))
+        row[f"P(cheese), {column}"] = rate_text(group) if group else "-"
+    return row
+
+
+def agents_section() -> str:
+    """The shipped agents' table, and a line per condition with more than one seed."""
+    names = shipped_agents()
+    if not names:
+        return "## Shipped agents\n\nNone shipped.\n"
+    rows = pd.DataFrame([agent_row(name, TRAINED_DIR / name) for name in names])
+    parts = ["## Shipped agents\n",
+             "Held-out P(cheese) with sampled actions and Wilson 95% intervals, from each agent's "
+             "`evaluation_summary.json` in `agents/trained/` (`cheesemaze evaluate NAME` or `cheesemaze ship` "
+             "writes it); steps and wall time from its checkpoint's manifest.\n",
+             markdown_table(rows)]
+    seeded = [name for name in names if "/" in name]
+    if seeded:
+        conditions = sorted({name.split("/")[0] for name in seeded})
+        parts.append(f"The zoo: {len(seeded)} agents in {len(conditions)} conditions ({', '.join(conditions)}), "
+                     f"trained by `{ZOO_SWEEP}` and shipped by `cheesemaze ship runs/zoo`.\n")
+    else:
+        parts.append(f"The seeded zoo (r5 and control, 5 seeds each; regions 0, 1, 2, 3, 7 and 10, 3 seeds each) "
+                     f"is not shipped yet. It is trained by `{ZOO_SWEEP}` and shipped by `cheesemaze ship "
+                     "runs/zoo`; this table then lists every seed.\n")
+    return "\n".join(parts)
+
+
+def read_summary(folder: Path, name: str) -> dict[str, Any] | None:
+    """A result folder's JSON summary (``compare.json``, ``sweep.json``), or None if it is not there."""
+    path = folder / name
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def headline(summary: dict[str, Any]) -> str:
+    """The comparison in two sentences, from ``compare.json``: the sentences the README quotes."""
+    a, b = summary["a"], summary["b"]
+    across = {row["measure"]: row for row in summary["across_seeds"]}
+    if across["cheese"]["seed_pairs"] >= 2:
+        cheese, top = across["cheese"], across["top_right"]
+        return (f"Over {cheese['seed_pairs']} seed pairs on the same held-out cheese-anywhere mazes, {a} reached "
+                f"the cheese on mazes with a decision square {cheese['mean_diff']:+.3f} more often than {b} "
+                f"(95% t interval over seeds {cheese['low']:+.3f} to {cheese['high']:+.3f}). It ended in the "
+                f"top-right 5x5 square without the cheese {top['mean_diff']:+.3f} more often "
+                f"({top['low']:+.3f} to {top['high']:+.3f}).")
+    one_a, one_b, pair = summary["agents_a"][0], summary["agents_b"][0], summary["pairs"][0]
+    return (f"On the {pair['paired_mazes']} held-out cheese-anywhere mazes with a decision square, {a} reached "
+            f"the cheese on {one_a['p_cheese']:.3f} of them (Wilson 95% {one_a['p_cheese_low']:.3f}-"
+            f"{one_a['p_cheese_high']:.3f}) and {b} on {one_b['p_cheese']:.3f} ({one_b['p_cheese_low']:.3f}-"
+            f"{one_b['p_cheese_high']:.3f}), exact McNemar p = {pair['mcnemar_p_cheese']:.1e}. {a} ended in the "
+            f"top-right 5x5 square without the cheese on {one_a['p_top_right']:.3f} of them, {b} on "
+            f"{one_b['p_top_right']:.3f}.")
+
+
+def embedded(folder: Path, markdown: str, figure: str, page_dir: Path) -> str:
+    """A result folder's own Markdown under the page's section: its title dropped, headings one level
+    down, and its figure linked relative to the page."""
+    lines = markdown.strip().splitlines()
+    body = [("#" + line) if line.startswith("#") else line for line in lines[1:]]
+    link = Path(os.path.relpath(folder / figure, page_dir)).as_posix()
+    return "\n".join(body).strip() + f"\n\n![{figure}]({link})\n"
+
+
+def compare_section(results_dir: Path, page_dir: Path) -> str:
+    folder = results_dir / COMPARE_DIR
+    command = compare_command(shipped_agents())
+    summary = read_summary(folder, "compare.json")
+    if summary is None:
+        return f"## r5 against the control\n\nNot computed yet: `{command}` writes it.\n"
+    return (f"## {summary['a']} against {summary['b']}\n\nFrom `{command}` "
+            f"({summary['n']} held-out level seeds from {summary['level_start']}).\n\n**{headline(summary)}**\n\n"
+            + embedded(folder, (folder / "compare.md").read_text(), "compare.png", page_dir))
+
+
+def sweep_section(results_dir: Path, page_dir: Path) -> str:
+    folder = results_dir / SWEEP_DIR
+    command = f"cheesemaze analyze sweep runs/zoo --out docs/results/{SWEEP_DIR}"
+    if read_summary(folder, "sweep.json") is None:
+        return (f"## The region sweep\n\nNot yet trained: the region sweep (regions 0, 1, 2, 3, 5, 7, 10 and the "
+                f"control, 3 or more seeds each) is part of the zoo (`{ZOO_SWEEP}`). Once trained, `{command}` "
+                "writes this section's data.\n")
+    return (f"## The region sweep\n\nFrom `{command}`.\n\n"
+            + embedded(folder, (folder / "sweep.md").read_text(), "sweep.png", page_dir))
+
+
+def results_markdown(results_dir: Path, page: Path) -> str:
+    """The whole page, for ``page`` (links are made relative to its folder)."""
+    page_dir = Path(page).parent
+    return "\n".join([
+        "# Results\n",
+        "Written by `cheesemaze results` from the result files the project ships; do not edit it by hand. "
+        "Each section names the command that writes its data; rerun that command, then `cheesemaze results`.\n",
+        agents_section(),
+        compare_section(Path(results_dir), page_dir),
+        sweep_section(Path(results_dir), page_dir),
+    ])
