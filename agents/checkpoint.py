@@ -85,11 +85,35 @@ def read_tensors(path: Path) -> dict[str, Any]:
 def save_run_checkpoint(model: Any, run_dir: Path, name: str, wall_seconds: float) -> Path:
     """Save a PPO model's policy, optimizer and step counters as ``<run_dir>/checkpoints/<name>.pt``."""
     path = Path(run_dir) / CHECKPOINT_DIR / f"{name}.pt"
-    tensors = {"policy": model.policy.state_dict(), "optimizer": model.policy.optimizer.state_dict()}
     meta = {"num_timesteps": int(model.num_timesteps), "n_updates": int(model._n_updates),
             "wall_seconds": round(wall_seconds, 1)}
+    # The counters travel inside the tensors file too, so a manifest left stale by a kill between the
+    # two renames can be rebuilt from the file itself (repair_manifest).
+    tensors = {"policy": model.policy.state_dict(), "optimizer": model.policy.optimizer.state_dict(),
+               "counters": meta}
     save_checkpoint(path, tensors, meta)
     return path
+
+
+def repair_manifest(path: Path) -> bool:
+    """Rebuild a run checkpoint's manifest from the counters inside its tensors file, for a file whose
+    manifest a kill left stale or missing (the ``.pt`` itself is always renamed into place whole).
+    Only for checkpoints this project wrote; returns whether the checkpoint loads afterwards."""
+    path = Path(path)
+    try:
+        tensors = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # torch raises several types for unreadable files
+        return False
+    if not isinstance(tensors, dict) or not isinstance(tensors.get("counters"), dict):
+        return False
+    data = path.read_bytes()
+    manifest = dict(tensors["counters"], file=path.name, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
+    atomic_write_json(path.with_suffix(".json"), manifest)
+    try:
+        load_checkpoint(path)
+    except ValueError:
+        return False
+    return True
 
 
 def load_optimizer_state(optimizer: torch.optim.Optimizer, state: dict) -> None:

@@ -193,9 +193,16 @@ def same_checkpoint(run_a: Path, run_b: Path) -> bool:
 
 
 def latest_checkpoint(run_dir: Path) -> Path:
-    """``final.pt`` if training finished, else ``latest.pt``."""
-    for name in ("final.pt", "latest.pt"):
-        path = Path(run_dir) / CHECKPOINT_DIR / name
-        if path.is_file():
-            return path
-    raise ValueError(f"run directory {run_dir} has no checkpoint in {CHECKPOINT_DIR}/")
+    """``final.pt`` if training finished, else ``latest.pt``; ``latest.pt`` also where it has trained
+    further than ``final.pt`` (a run resumed with a raised budget)."""
+    paths = [Path(run_dir) / CHECKPOINT_DIR / name for name in ("final.pt", "latest.pt")]
+    found = [p for p in paths if p.is_file()]
+    if not found:
+        raise ValueError(f"run directory {run_dir} has no checkpoint in {CHECKPOINT_DIR}/")
+    if len(found) == 2:
+        try:
+            steps = [read_manifest(p).get("num_timesteps", 0) for p in found]
+        except ValueError:
+            return found[0]
+        return found[1] if steps[1] > steps[0] else found[0]
+    return found[0]

@@ -17,6 +17,7 @@ around the same runs, and its data dependencies need a NumPy that procgen's pin 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -29,7 +30,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from cheesemaze.agents.checkpoint import read_manifest
+from cheesemaze.agents.checkpoint import load_checkpoint, read_manifest, repair_manifest
 from cheesemaze.agents.config import TrainConfig, config_from_dict, config_to_dict
 from cheesemaze.agents.grid import MACHINE_FIELDS, Trial, expand
 from cheesemaze.agents.rundir import CONFIG_FILE, code_version, package_versions, read_config
@@ -37,6 +38,7 @@ from cheesemaze.agents.signals import stop_signals_interrupt
 from cheesemaze.envs.files import atomic_write_json
 
 MANIFEST = "sweep.json"
+LOCK_FILE = ".lock"
 LOG_DIR = "logs"
 ABANDONED_DIR = "abandoned"
 
@@ -130,6 +132,18 @@ def _log_stem(sweep_dir: Path, name: str) -> Path:
     return Path(sweep_dir) / LOG_DIR / name.replace("/", "_")
 
 
+def _resumable(run: Path) -> bool:
+    """Whether a run's latest checkpoint loads, after rebuilding a manifest a kill left stale."""
+    path = run / "checkpoints" / "latest.pt"
+    if not path.is_file():
+        return False
+    try:
+        load_checkpoint(path)
+        return True
+    except ValueError:
+        return repair_manifest(path)
+
+
 def run_trial(config_record: dict[str, Any], sweep_dir: str, name: str) -> dict[str, Any]:
     """Bring one trial's run directory to its budget: train it, resume it, or leave it (in a Ray worker).
 
@@ -148,19 +162,23 @@ def run_trial(config_record: dict[str, Any], sweep_dir: str, name: str) -> dict[
     atomic_write_json(stem.with_suffix(".json"), attempt)
     if trial_finished(run, config.total_timesteps):
         return {"name": name, "finished": True, "steps": trial_steps(run), "node": attempt["node"]}
+    streams = sys.stdout, sys.stderr
     with open(stem.with_suffix(".log"), "a", buffering=1) as log:
         sys.stdout = sys.stderr = log
-        print(f"--- {datetime.now().isoformat(timespec='seconds')} pid {attempt['pid']} node {attempt['node']}")
-        if run.exists() and not (run / "checkpoints" / "latest.pt").is_file():
-            aside = Path(sweep_dir) / ABANDONED_DIR / f"{name.replace('/', '_')}-{int(time.time())}"
-            aside.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(run, aside)  # killed during its setup: nothing trained, kept for the record
-            print(f"moved {run} (no checkpoint) to {aside}")
-        if run.exists():
-            model = training.resume(run, total_timesteps=config.total_timesteps,
-                                    torch_threads=config.torch_threads, device=config.device, progress_bar=False)
-        else:
-            model = training.train(config, run, progress_bar=False)  # the sweep shows one bar for all
+        try:
+            print(f"--- {datetime.now().isoformat(timespec='seconds')} pid {attempt['pid']} node {attempt['node']}")
+            if run.exists() and not _resumable(run):
+                aside = Path(sweep_dir) / ABANDONED_DIR / f"{name.replace('/', '_')}-{int(time.time())}"
+                aside.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(run, aside)  # no usable checkpoint: kept for the record, trained anew
+                print(f"moved {run} (no usable checkpoint) to {aside}")
+            if run.exists():
+                model = training.resume(run, total_timesteps=config.total_timesteps, torch_threads=config.torch_threads,
+                                        device=config.device, progress_bar=False)
+            else:
+                model = training.train(config, run, progress_bar=False)  # the sweep shows one bar for all
+        finally:
+            sys.stdout, sys.stderr = streams
     finished = trial_finished(run, config.total_timesteps)
     return {"name": name, "finished": finished, "steps": int(model.num_timesteps), "node": attempt["node"]}
 
@@ -217,10 +235,30 @@ def run_sweep(sweep_dir: Path, base: TrainConfig, blocks: list[str], *, address:
     ``max_retries`` times, each time from its checkpoint; the others go on. Ctrl-C or SIGTERM asks
     every running trial to save a checkpoint and stop, then returns (``interrupted``).
     """
-    import ray
 
+    cpus = None if address else (num_cpus or len(os.sched_getaffinity(0)))
+    if cpus is not None and base.torch_threads > cpus:
+        raise ValueError(f"--torch-threads {base.torch_threads} is more than the local Ray's {cpus} CPUs: "
+                         "no trial could ever start")
     sweep_dir = Path(sweep_dir).resolve()
     trials = open_sweep(sweep_dir, base, blocks)
+    lock = open(sweep_dir / LOCK_FILE, "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when this process ends, however it ends
+    except BlockingIOError:
+        lock.close()
+        raise ValueError(f"another cheesemaze sweep is running on {sweep_dir}; wait for it or stop it") from None
+    try:
+        return _run_locked(sweep_dir, trials, base, address, cpus, max_retries, poll_seconds)
+    finally:
+        lock.close()
+
+
+def _run_locked(sweep_dir: Path, trials: list[Trial], base: TrainConfig, address: str | None, cpus: int | None,
+                max_retries: int, poll_seconds: float) -> SweepResult:
+    """:func:`run_sweep` once it holds the sweep directory's lock."""
+    import ray
+
     result = SweepResult()
     todo = [t for t in trials if not trial_finished(sweep_dir / t.name, t.config.total_timesteps)]
     result.finished = [t.name for t in trials if t not in todo]
@@ -230,8 +268,12 @@ def run_sweep(sweep_dir: Path, base: TrainConfig, blocks: list[str], *, address:
         return result
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # a local Ray; a cluster sets its own
     # "local" starts a new Ray even where a `ray start` cluster (or a stale record of one) exists.
-    ray.init(address=address or "local", num_cpus=None if address else (num_cpus or os.cpu_count()),
-             include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    ray.init(address=address or "local", num_cpus=cpus, include_dashboard=False, log_to_driver=False,
+             logging_level="ERROR")
+    largest = max((node["Resources"].get("CPU", 0) for node in ray.nodes() if node["Alive"]), default=0)
+    if base.torch_threads > largest:
+        ray.shutdown()
+        raise ValueError(f"--torch-threads {base.torch_threads} is more than any node's CPUs ({largest:g})")
     # A fresh worker process per trial (max_calls=1): torch threads and allocator settings are per process.
     task = ray.remote(max_calls=1)(run_trial).options(num_cpus=base.torch_threads, max_retries=max_retries,
                                                       retry_exceptions=True)
@@ -264,8 +306,7 @@ def _wait_all(pending: dict, result: SweepResult, progress: _Progress, poll_seco
             trial = pending.pop(ref)
             try:
                 outcome = ray.get(ref)
-            except (ray.exceptions.TaskCancelledError, ray.exceptions.RayTaskError,
-                    ray.exceptions.WorkerCrashedError) as err:
+            except ray.exceptions.RayError as err:  # raised, crashed, cancelled, out of memory, node lost
                 if isinstance(err, ray.exceptions.TaskCancelledError) or "KeyboardInterrupt" in str(err):
                     result.stopped.append(trial.name)
                     continue

@@ -56,6 +56,12 @@ def _learn(model: PPO, config: TrainConfig, run_dir: Path, wall_offset: float, p
     except KeyboardInterrupt:
         with signals_held():
             path = save_run_checkpoint(model, run_dir, "latest", callback.wall_seconds())
+            if model.num_timesteps >= config.total_timesteps:
+                # Stopped in the last rollout's evaluation or update: the budget is spent, so the run is
+                # finished as it stands (perhaps without that last update) rather than left unresumable.
+                save_run_checkpoint(model, run_dir, "final", callback.wall_seconds())
+                print(f"\ninterrupted at the end of training; saved {path} and final.pt")
+                return model
         print(f"\ninterrupted at {model.num_timesteps:,} steps; saved {path}; continue with --resume")
         return model
     try:
@@ -90,6 +96,9 @@ def train(config: TrainConfig, run_dir: Path, *, progress_bar: bool = True) -> P
         except KeyboardInterrupt:
             shutil.rmtree(run_dir)
             raise InterruptedBeforeTraining(f"interrupted before the first step; removed {run_dir}") from None
+        except BaseException:
+            shutil.rmtree(run_dir)  # nothing was trained: a failed setup leaves no half-made run behind
+            raise
         return _learn(model, config, run_dir, 0.0, 0, progress_bar)
 
 
@@ -112,8 +121,12 @@ def resume(run_dir: Path, *, total_timesteps: int | None = None, torch_threads: 
         if total_timesteps < config.total_timesteps:
             raise ValueError(f"--total-timesteps {total_timesteps:,} is below the run's {config.total_timesteps:,}; "
                              "a budget can only be raised")
+        if config.ppo.lr_decay_steps == 0 and config.ppo.lr_final_fraction < 1:
+            raise ValueError("this run decays its learning rate over its whole budget (ppo.lr_decay_steps 0): "
+                             "a larger budget would raise the rate mid-run; train a new run instead")
         config = dataclasses.replace(raise_budget(run_dir, total_timesteps, meta["num_timesteps"]), **machine)
-    if meta["num_timesteps"] >= config.total_timesteps:
+    finished = meta["num_timesteps"] >= config.total_timesteps
+    if finished and (run_dir / CHECKPOINT_DIR / "final.pt").is_file():
         raise ValueError(f"{run_dir} has trained {meta['num_timesteps']:,} of its {config.total_timesteps:,} "
                          "steps; to train on, pass a larger --total-timesteps")
     with stop_signals_interrupt():
@@ -125,5 +138,10 @@ def resume(run_dir: Path, *, total_timesteps: int | None = None, torch_threads: 
         except KeyboardInterrupt:
             raise InterruptedBeforeTraining(f"interrupted before the first step; {run_dir} is as it was") from None
         model.num_timesteps, model._n_updates = meta["num_timesteps"], meta["n_updates"]
+        if finished:  # stopped at its budget before final.pt was written: that checkpoint is final
+            with signals_held():
+                save_run_checkpoint(model, run_dir, "final", meta["wall_seconds"])
+            print(f"{run_dir} had spent its budget; wrote its final checkpoint")
+            return model
         part = len(list(run_dir.glob("progress*.csv")))
         return _learn(model, config, run_dir, meta["wall_seconds"], part, progress_bar)

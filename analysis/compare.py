@@ -108,11 +108,20 @@ def across_seeds(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def match_seeds(a: list[Played], b: list[Played]) -> list[tuple[Played, Played]]:
-    """Pairs with the same training seed; without common seeds (two single agents), in order."""
+    """Pairs with the same training seed; for two single agents of different seeds, that pair.
+
+    Raises ``ValueError`` when a group holds a seed twice, or two groups share no seed."""
+    for group in (a, b):
+        seeds = [p.seed for p in group]
+        if len(set(seeds)) != len(seeds):
+            raise ValueError(f"a group holds training seed {max(seeds, key=seeds.count)} twice: "
+                             f"{', '.join(p.name for p in group)}; pair agents of distinct seeds")
+    if len(a) == len(b) == 1:
+        return [(a[0], b[0])]
     by_seed = {p.seed: p for p in b}
     pairs = [(p, by_seed[p.seed]) for p in a if p.seed in by_seed]
     if not pairs:
-        pairs = list(zip(a, b))
+        raise ValueError("the groups share no training seed, so no agent has a partner to be paired with")
     return pairs
 
 
@@ -127,8 +136,8 @@ def conclusion(label_a: str, label_b: str, agents: pd.DataFrame, across: pd.Data
     row = across.set_index("measure").loc["cheese"]
     pairs = int(row["seed_pairs"])
     diff = row["mean_diff"]
-    if pairs < 2:
-        return (f"With one agent per side, {label_a} reaches the cheese on decision-square mazes "
+    if pairs < 2 or row["low"] != row["low"]:
+        return (f"With one pair of agents, {label_a} reaches the cheese on decision-square mazes "
                 f"{abs(diff):.3f} {'more' if diff > 0 else 'less'} often than {label_b} (per-maze McNemar test in "
                 "the table). One seed per condition cannot say whether the difference belongs to the training "
                 "condition or to the seed: train more seeds (cheesemaze sweep) to decide.")
@@ -163,6 +172,10 @@ def comparison_markdown(label_a: str, label_b: str, agents: pd.DataFrame, pairs:
     for r in pairs.itertuples():
         lines.append(f"| {r.a} | {r.b} | {r.paired_mazes} | {r.diff_cheese:+.3f} | {r.mcnemar_p_cheese:.2g} | "
                      f"{r.diff_top_right:+.3f} | {r.mcnemar_p_top_right:.2g} |")
+    paired = set(pairs["a"]) | set(pairs["b"])
+    unpaired = [name for name in agents["agent"] if name not in paired]
+    if unpaired:
+        lines += ["", f"Not paired (no agent of the same training seed on the other side): {', '.join(unpaired)}."]
     lines += ["", "## Across seeds", "", "| measure | seed pairs | mean A - B | 95% t interval |", "|---|---|---|---|"]
     for r in across.itertuples():
         shown = "n/a (one pair)" if r.seed_pairs < 2 else f"{r.low:+.3f} to {r.high:+.3f}"

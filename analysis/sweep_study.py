@@ -25,7 +25,8 @@ from cheesemaze.analysis.compare import agent_row, play
 from cheesemaze.analysis.evaluation import evaluate
 from cheesemaze.analysis.outputs import staged_dir
 from cheesemaze.agents.loading import Agent, load_agent
-from cheesemaze.agents.rundir import CONFIG_FILE
+from cheesemaze.agents.rundir import CONFIG_FILE, checkpoint_steps, read_config
+from cheesemaze.agents.sweep import MANIFEST, trial_finished
 
 KEY_FEATURES = ("d_euclid_cheese_tr", "d_step_dsq_cheese", "d_euclid_cheese_tr5", "d_euclid_dsq_cheese")
 """The coefficients drawn against r: the published strongest ones (Turner et al.)."""
@@ -47,17 +48,26 @@ class SweepTrial:
     run_dir: Path
 
 
-def sweep_trials(sweep_dir: Path) -> list[SweepTrial]:
-    """The trials of a sweep directory that hold a run (trained or still training), region by region."""
+def sweep_trials(sweep_dir: Path, unfinished: bool = False) -> list[SweepTrial]:
+    """The trials of a sweep directory, region by region: those that finished their budget (the
+    sweep's ``sweep.json`` budget where there is one, else their own), or with ``unfinished`` also those
+    still training that have a checkpoint past step 0."""
+    sweep_dir = Path(sweep_dir)
+    manifest = sweep_dir / MANIFEST
+    budget = json.loads(manifest.read_text())["total_timesteps"] if manifest.is_file() else None
     found = []
-    for run in sorted(Path(sweep_dir).glob("*/s*")):
+    for run in sorted(sweep_dir.glob("*/s*")):
         name = run.relative_to(sweep_dir).as_posix()
         match = _TRIAL.match(name)
-        if match and not match.group(3) and (run / CONFIG_FILE).is_file() and (run / "checkpoints").is_dir():
+        if not match or match.group(3) or not (run / CONFIG_FILE).is_file():
+            continue
+        done = trial_finished(run, budget or read_config(run).total_timesteps)
+        if done or (unfinished and (checkpoint_steps(run) or 0) > 0):
             region = None if match.group(1) == "control" else int(match.group(2))
             found.append(SweepTrial(name, region, int(match.group(4)), run))
     if not found:
-        raise ValueError(f"{sweep_dir} holds no trained trials (<condition>/s<seed> run directories)")
+        which = "trials with a checkpoint past step 0" if unfinished else "finished trials (--unfinished counts the rest)"
+        raise ValueError(f"{sweep_dir} holds no {which}")
     return sorted(found, key=lambda t: (t.region is None, t.region or 0, t.seed))
 
 
@@ -142,8 +152,8 @@ def sweep_markdown(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFram
     lines = ["# Region sweep", "", sweep_conclusion(table, slope), "",
              f"Every agent played one sampled episode on each of the held-out level seeds {level_start}.."
              f"{level_start + n - 1} with the cheese anywhere; rates are over the mazes with a decision square. "
-             "Means are over seeds with 95% t intervals; an agent still training is counted at its latest "
-             "checkpoint (steps column).", "", "## By training region", "",
+             "Means are over seeds with 95% t intervals. Only agents that finished their budget are counted, "
+             "unless the analysis was asked to count those still training (steps column).", "", "## By training region", "",
              "| condition | seeds | P(cheese \\| dsq) | P(top-right \\| dsq) | P(cheese), own distribution |",
              "|---|---|---|---|---|"]
     for row in table.to_dict("records"):
@@ -168,14 +178,14 @@ def sweep_markdown(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFram
     return "\n".join(lines) + "\n"
 
 
-def analyze_sweep(sweep_dir: Path, out_dir: Path, n: int, train_n: int, seed: int = 0,
+def analyze_sweep(sweep_dir: Path, out_dir: Path, n: int, train_n: int, seed: int = 0, unfinished: bool = False,
                   progress: Callable[[int], None] | None = None) -> str:
     """Play every trial of the sweep, then write sweep.md, the tables, sweep.json and the figure into
     the new folder ``out_dir`` (at once); returns the Markdown."""
     from cheesemaze.analysis.figures.canvas import save_figure
     from cheesemaze.analysis.figures.sweep import sweep_figure
 
-    trials = sweep_trials(sweep_dir)
+    trials = sweep_trials(sweep_dir, unfinished)
     rows, coef_rows = [], []
     level_start = None
     for trial in trials:
@@ -185,7 +195,9 @@ def analyze_sweep(sweep_dir: Path, out_dir: Path, n: int, train_n: int, seed: in
         rows.append(row)
         coef_rows.append(coefs)
     agents = pd.DataFrame(rows)
-    coefs = pd.DataFrame(coef_rows).fillna(0.0)  # a feature the L1 fit dropped has coefficient 0
+    coefs = pd.DataFrame(coef_rows)
+    fitted = [not c.empty for c in coef_rows]
+    coefs.loc[fitted] = coefs.loc[fitted].fillna(0.0)  # a feature the L1 fit dropped has coefficient 0; unfitted stay NaN
     table = by_region(agents)
     slope = trend(agents)
     markdown = sweep_markdown(agents, table, coefs, slope, n, level_start)

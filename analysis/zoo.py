@@ -60,7 +60,7 @@ def ship_trial(run_dir: Path, dest: Path, n: int, seed: int = 0,
     agent = load_agent(run_dir, final)
     df = evaluate(agent, n, distributions=("train",), policies=("sampled",), seed=seed, progress=progress)
     start = agent.config.test_levels[0]
-    summary = {"agent": run_dir.name, "checkpoint": "checkpoints/final.pt", "num_timesteps": meta["num_timesteps"],
+    summary = {"agent": f"{run_dir.parent.name}/{run_dir.name}", "checkpoint": "checkpoints/final.pt", "num_timesteps": meta["num_timesteps"],
                "level_seeds": [start, start + n], "seed": seed, **summarize(df)}
     with staged_dir(Path(dest)) as staging:
         shutil.copy2(run_dir / CONFIG_FILE, staging / CONFIG_FILE)
@@ -79,13 +79,18 @@ def ship_trial(run_dir: Path, dest: Path, n: int, seed: int = 0,
 
 def ship_sweep(sweep_dir: Path, trained_dir: Path, n: int, say: Callable[[str], None] = print,
                progress: Callable[[int], None] | None = None) -> list[Shipped]:
-    """Ship every finished trial of a sweep as ``<trained_dir>/<condition>/s<seed>``; a trial already
-    shipped from the same checkpoint is left as it is, another one there is refused (``ValueError``)."""
+    """Ship every trial of a sweep that finished the sweep's budget as ``<trained_dir>/<condition>/s<seed>``;
+    a trial already shipped from the same checkpoint is left as it is, another one there is refused
+    (``ValueError``), and so is one shipped from an earlier, smaller budget: move it away to ship anew."""
     results = []
-    for trial in sweep_trials(sweep_dir):
+    try:
+        finished = {t.name for t in sweep_trials(sweep_dir)}
+    except ValueError:  # none finished yet: each started one is listed as unfinished
+        finished = set()
+    for trial in sweep_trials(sweep_dir, unfinished=True):
         dest = Path(trained_dir) / trial.name
         final = trial.run_dir / "checkpoints" / "final.pt"
-        if not final.is_file():
+        if trial.name not in finished:
             results.append(Shipped(trial.name, "unfinished"))
             continue
         if dest.exists():

@@ -28,6 +28,8 @@ class AnalyzeSweepConfig:
     """Seed of the action sampling."""
     out: Path | None = None
     """Output folder, which must not exist (default: a fresh SWEEP_DIR/analysis-nN)."""
+    unfinished: bool = False
+    """Also count trials still training, at their latest checkpoint (the report's steps column says how far)."""
     threads: int = 1
     """Torch threads for the policy networks (1 is robust on a busy machine)."""
 
@@ -45,7 +47,7 @@ def main(argv: list[str], prog: str) -> int:
         import torch
 
         torch.set_num_threads(config.threads)
-        trials = sweep_trials(config.sweep_dir)
+        trials = sweep_trials(config.sweep_dir, config.unfinished)
         out = config.out or fresh_path(config.sweep_dir / f"analysis-n{config.n}")
         if out.exists():
             raise ValueError(f"--out {out} already exists; results are never overwritten")
@@ -55,7 +57,8 @@ def main(argv: list[str], prog: str) -> int:
         return 2
     try:
         with tqdm(total=len(trials) * (config.n + config.train_n), desc="episodes", unit="ep") as bar:
-            markdown = analyze_sweep(config.sweep_dir, out, config.n, config.train_n, config.seed, bar.update)
+            markdown = analyze_sweep(config.sweep_dir, out, config.n, config.train_n, config.seed,
+                                     config.unfinished, bar.update)
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; nothing was written", file=sys.stderr)
         return 130

@@ -43,3 +43,17 @@ def test_importing_cheesemaze_registers_the_env():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["cheesemaze/Maze-v0"]
+
+
+def test_every_shipped_agent_file_is_package_data():
+    # the zoo's agents lie at trained/<condition>/s<seed>/checkpoints/final.pt: four levels below agents/
+    from fnmatch import fnmatchcase
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"][
+        "cheesemaze.agents"]
+    for path in (ROOT / "agents" / "trained").rglob("*"):
+        if path.is_file():
+            relative = path.relative_to(ROOT / "agents").as_posix()
+            # setuptools' '*' does not cross '/': a pattern matches only files as deep as it is
+            assert any(fnmatchcase(relative, p) and relative.count("/") == p.count("/") for p in patterns), relative
+    assert any(p.count("/") == 4 for p in patterns), "the zoo's checkpoints (trained/*/*/*/*) are not shipped"

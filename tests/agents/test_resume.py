@@ -133,3 +133,39 @@ def test_resume_takes_the_budget_and_the_machines_flags_only(tmp_path, capsys):
     assert str(run) == "x" and flags == {"total_timesteps": 9, "torch_threads": 2}
     assert cli(["train", "--resume", str(tmp_path), "--seed", "3"]) == 2
     assert "--resume takes --total-timesteps, --torch-threads and --device only" in capsys.readouterr().err
+
+
+def test_a_stop_in_the_last_rollout_still_finishes_the_run(tmp_path, monkeypatch, capsys):
+    run = tmp_path / "run"
+    config = dataclasses.replace(TINY, eval_every=128)
+    original = RunCallback.evaluate
+
+    def signalled_evaluate(self):
+        if self.num_timesteps >= config.total_timesteps:
+            os.kill(os.getpid(), signal.SIGINT)  # while the last evaluation runs
+        return original(self)
+
+    monkeypatch.setattr(RunCallback, "evaluate", signalled_evaluate)
+    train(config, run)
+    assert "interrupted at the end of training" in capsys.readouterr().out
+    _, meta = weights(run, "final")
+    assert meta["num_timesteps"] == config.total_timesteps
+
+
+def test_a_run_stopped_at_its_budget_without_a_final_checkpoint_is_finished_by_resume(tmp_path):
+    run = tmp_path / "run"
+    train(TINY, run)
+    for suffix in (".pt", ".json"):
+        (run / "checkpoints" / f"final{suffix}").unlink()
+    resume(run)
+    _, meta = weights(run, "final")
+    assert meta["num_timesteps"] == TINY.total_timesteps
+    assert len(list(run.glob("progress*.csv"))) == 1  # nothing trained again
+
+
+def test_a_budget_raise_is_refused_where_the_rate_decays_over_the_whole_budget(tmp_path):
+    run = tmp_path / "run"
+    ppo = dataclasses.replace(TINY.ppo, lr_decay_steps=0, lr_final_fraction=0.5)
+    train(dataclasses.replace(TINY, ppo=ppo), run)
+    with pytest.raises(ValueError, match="whole budget"):
+        resume(run, total_timesteps=512)

@@ -197,3 +197,40 @@ def test_a_sweep_through_address_places_trials_on_both_nodes_of_a_cluster(tmp_pa
                     except ProcessLookupError:
                         pass
                 starter.wait(timeout=30)
+
+
+def test_a_manifest_left_stale_by_a_kill_is_rebuilt_and_a_run_without_a_checkpoint_is_set_aside(tmp_path):
+    from cheesemaze.agents.checkpoint import load_checkpoint
+    from cheesemaze.agents.sweep import _resumable
+    from cheesemaze.agents.training import train
+
+    run = tmp_path / "run"
+    train(dataclasses.replace(TINY, total_timesteps=256, checkpoint_every=128), run, progress_bar=False)
+    latest = run / "checkpoints" / "latest.pt"
+    stale = (run / "checkpoints" / "latest.json").read_text()
+    train(dataclasses.replace(TINY, total_timesteps=128, seed=5), tmp_path / "other", progress_bar=False)
+    # a kill between the two renames: the new tensors are in place, the manifest is the old one
+    latest.write_bytes((tmp_path / "other" / "checkpoints" / "latest.pt").read_bytes())
+    (run / "checkpoints" / "latest.json").write_text(stale)
+    with pytest.raises(ValueError, match="SHA-256"):
+        load_checkpoint(latest)
+    assert _resumable(run)
+    assert load_checkpoint(latest)[1]["num_timesteps"] == 128
+    (run / "checkpoints" / "latest.json").unlink()
+    latest.write_bytes(b"not a checkpoint")
+    assert not _resumable(run)
+
+
+def test_a_second_sweep_on_the_same_directory_and_too_many_threads_are_refused(tmp_path):
+    import fcntl
+
+    from cheesemaze.agents.sweep import LOCK_FILE
+
+    with pytest.raises(ValueError, match="more than the local Ray's 1 CPUs"):
+        run_sweep(tmp_path / "a", dataclasses.replace(TINY, torch_threads=2), ["seed=0"], num_cpus=1)
+    assert not (tmp_path / "a").exists()
+    open_sweep(tmp_path / "b", TINY, ["seed=0"])
+    with open(tmp_path / "b" / LOCK_FILE, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(ValueError, match="another cheesemaze sweep is running"):
+            run_sweep(tmp_path / "b", TINY, ["seed=0"], num_cpus=1)

@@ -43,6 +43,11 @@ def test_seeds_pair_by_training_seed_and_the_interval_is_over_seed_pairs():
     assert across.loc["cheese", "low"] == pytest.approx(0.5) and across.loc["cheese", "high"] == pytest.approx(0.5)
     single = across_seeds(pd.DataFrame([pair_row(a[0], b[1])])).set_index("measure")
     assert single.loc["cheese", "low"] != single.loc["cheese", "low"]  # NaN: one pair has no spread
+    assert match_seeds([a[1]], [b[1]]) == [(a[1], b[1])] and match_seeds([a[0]], [b[0]]) == [(a[0], b[0])]
+    with pytest.raises(ValueError, match="share no training seed"):
+        match_seeds(a[2:] + a[:0] + [played("a3", 3, ["cheese"])], b)
+    with pytest.raises(ValueError, match="holds training seed 1 twice"):
+        match_seeds(a, b + [played("b1bis", 1, ["cheese"] * 2)])
 
 
 def test_compare_two_groups_writes_every_table_and_a_figure(tiny_zoo, tmp_path, capsys):

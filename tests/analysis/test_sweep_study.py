@@ -48,4 +48,4 @@ def test_analyze_sweep_plays_every_trial_and_writes_its_tables(tiny_zoo, tmp_pat
 
 def test_a_folder_without_trials_is_refused(tmp_path, capsys):
     assert cli(["analyze", "sweep", str(tmp_path)]) == 2
-    assert "holds no trained trials" in capsys.readouterr().err
+    assert "holds no finished trials" in capsys.readouterr().err
