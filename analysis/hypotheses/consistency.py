@@ -6,7 +6,11 @@ model uses one ``c`` for the whole episode, as a utility maximizer must. The *lo
 model lets the cheese's weight depend on where the mouse stands:
 ``log c(x) = t0 + t1 d_step(x, cheese) / 10 + t2 d_euclid(x, top-right) / 10``, re-planning each step
 with the weight of the moment, which is the dynamic inconsistency the behavioural-statistics authors
-suspected. ``t1 = t2 = 0`` is the fixed model, so they are nested.
+suspected. ``t1 = t2 = 0`` is the fixed model, so they are nested. Both add a fitted bias per action
+(four logits, NOOP's fixed at 0) to ``Q / temperature``: an agent's habits that no value explains
+(pressing UP more than DOWN everywhere, say). With an infinite temperature a model is its biases
+alone, the action-frequency baseline below, so a model that cannot beat that baseline on
+calibration steps does not exist.
 
 Fitted to actions. Nothing is reused from the outcome fit: the geometry (distance scale and
 discount) is chosen from ``GEOMETRY_GRID`` by the fixed model's action likelihood on calibration
@@ -44,12 +48,14 @@ from cheesemaze.envs.maze import Maze
 CHEESE_GRID = np.geomspace(0.03, 3000.0, 16)
 """Cheese bonuses at which soft values are solved, in cells of top-right value (bonus x scale), about
 2.15 apart."""
-GEOMETRY_GRID = tuple((scale, gamma) for scale in (4.0, 40.0, 400.0) for gamma in (0.9, 0.97, 0.99))
+GEOMETRY_GRID = tuple((scale, gamma) for scale in (4.0, 40.0, 400.0) for gamma in (0.9, 0.99))
 """(distance scale, discount) pairs the geometry is chosen from."""
 GEOMETRY_EPISODES = 60
 """Calibration episodes the geometry is chosen on (the first ones), to keep the choice cheap."""
 PLAN_TEMPERATURE = 1.0
 """Planning temperature in cells of top-right value (beta x scale)."""
+N_BIAS = 4
+"""Per-action bias logits (UP, DOWN, LEFT, RIGHT; NOOP's is 0), the last entries of every model's parameters."""
 DISTANCE_UNIT = 10.0
 """Distances enter the location model in units of ten cells."""
 SUBSETS = ("all", "reached cheese", "timed out")
@@ -120,8 +126,9 @@ def grid_q(batch: GraphBatch, geometry: Geometry) -> np.ndarray:
 
 
 def step_log_likelihoods(theta: np.ndarray, steps: Steps) -> np.ndarray:
-    """(S,) log-probability of each action; ``theta`` = (t0, [t1, t2,] log temperature), ``t0`` the log
-    cheese bonus in cells."""
+    """(S,) log-probability of each action; ``theta`` = (t0, [t1, t2,] log temperature, 4 action biases),
+    ``t0`` the log cheese bonus in cells."""
+    theta, bias = theta[:-N_BIAS], np.append(theta[-N_BIAS:], 0.0)
     log_c = np.full(len(steps.action), theta[0])
     if len(theta) == 4:
         log_c += steps.features @ theta[1:3]
@@ -131,7 +138,7 @@ def step_log_likelihoods(theta: np.ndarray, steps: Steps) -> np.ndarray:
     w = (u - i)[:, None]
     rows = np.arange(len(i))
     q = (1 - w) * steps.q[rows, i] + w * steps.q[rows, i + 1]
-    return log_softmax(q / np.exp(theta[-1]), axis=1)[rows, steps.action]
+    return log_softmax(q / np.exp(theta[-1]) + bias, axis=1)[rows, steps.action]
 
 
 def fit_model(steps: Steps, start: np.ndarray) -> tuple[np.ndarray, dict]:
@@ -141,9 +148,10 @@ def fit_model(steps: Steps, start: np.ndarray) -> tuple[np.ndarray, dict]:
 
 
 def fixed_start(steps: Steps) -> np.ndarray:
-    """A start for the fixed model: the middle of the cheese grid, and a temperature matched to Q's spread."""
+    """A start for the fixed model: the middle of the cheese grid, a temperature matched to Q's spread,
+    no action bias."""
     spread = float(np.std(steps.q[:, len(CHEESE_GRID) // 2])) or 1.0
-    return np.array([np.log(CHEESE_GRID[len(CHEESE_GRID) // 2]), np.log(spread)])
+    return np.concatenate([[np.log(CHEESE_GRID[len(CHEESE_GRID) // 2]), np.log(spread)], np.zeros(N_BIAS)])
 
 
 def choose_geometry(rows: pd.DataFrame, mazes: Sequence[Maze], decay: str = "exp",
@@ -161,6 +169,11 @@ def choose_geometry(rows: pd.DataFrame, mazes: Sequence[Maze], decay: str = "exp
     return Geometry(best["scale"], best["gamma"], decay, distance), tried
 
 
+def action_bias(theta: np.ndarray) -> dict[str, float]:
+    """A model's action biases by action name (NOOP's is 0 by construction)."""
+    return dict(zip(("UP", "DOWN", "LEFT", "RIGHT", "NOOP"), np.append(theta[-N_BIAS:], 0.0).tolist()))
+
+
 def frequency_log_likelihoods(train: np.ndarray, test: np.ndarray) -> np.ndarray:
     """(S,) log-probability of each test action under the training steps' action frequencies (+1/2 each)."""
     counts = np.bincount(train, minlength=len(LETTERS)) + 0.5
@@ -172,9 +185,9 @@ class Consistency:
     """The comparison's parameters and results."""
 
     fixed: np.ndarray
-    """(t0, log temperature) of the fixed-preference model."""
+    """(t0, log temperature, 4 action biases) of the fixed-preference model."""
     location: np.ndarray
-    """(t0, t1, t2, log temperature) of the location-dependent model."""
+    """(t0, t1, t2, log temperature, 4 action biases) of the location-dependent model."""
     summary: dict
     """Calibration and held-out log-likelihoods, the likelihood-ratio test, the held-out differences."""
     test_steps: pd.DataFrame
@@ -205,7 +218,7 @@ def dynamic_consistency(
     cal = episode_steps(*calibration, geometry)
     held = episode_steps(*test, geometry)
     fixed, fixed_fit = fit_model(cal, fixed_start(cal))
-    location, location_fit = fit_model(cal, np.array([fixed[0], 0.0, 0.0, fixed[1]]))
+    location, location_fit = fit_model(cal, np.concatenate([[fixed[0], 0.0, 0.0], fixed[1:]]))
     ll_cal = {name: float(step_log_likelihoods(th, cal).sum()) for name, th in (("fixed", fixed), ("location", location))}
     lr = max(0.0, 2 * (ll_cal["location"] - ll_cal["fixed"]))
     lls = {"fixed": step_log_likelihoods(fixed, held), "location": step_log_likelihoods(location, held),
@@ -233,10 +246,10 @@ def dynamic_consistency(
                         "likelihood_ratio": lr, "df": 2, "p_value": float(chi2.sf(lr, 2))},
         "test": test_summary,
         "fixed": {"cheese_bonus_cells": float(np.exp(fixed[0])), "temperature": float(np.exp(fixed[1])),
-                  "fit": fixed_fit},
+                  "action_bias": action_bias(fixed), "fit": fixed_fit},
         "location": {"log_cheese_bonus_cells": float(location[0]), "per_10_steps_to_cheese": float(location[1]),
                      "per_10_cells_to_top_right": float(location[2]), "temperature": float(np.exp(location[3])),
-                     "fit": location_fit},
+                     "action_bias": action_bias(location), "fit": location_fit},
     }
     table = pd.DataFrame({"episode": held.episode, "timed_out": held.timed_out,
                           "d_step_mouse_cheese": held.features[:, 0] * DISTANCE_UNIT,

@@ -218,7 +218,7 @@ def consistency_lines(c: dict[str, Any]) -> list[str]:
         "",
         "Action models fitted to the calibration episodes' actions (not to outcomes): geometry chosen by action "
         f"likelihood from a grid (scale {g['scale']:g} cells, discount {g['gamma']:g}; planning temperature "
-        f"{g['plan_temperature_cells']:g} cell), then each model's cheese weight and action temperature by maximum "
+        f"{g['plan_temperature_cells']:g} cell), then each model's cheese weight, action temperature and four action biases by maximum "
         "likelihood. Held-out log-likelihood per step, beside the agent's overall action frequencies and the uniform "
         "policy; intervals resample episodes.",
         "",

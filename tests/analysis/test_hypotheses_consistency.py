@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.special import log_softmax
 from hypotheses_synthetic import play
 
 from cheesemaze.analysis.hypotheses.consistency import (
@@ -36,7 +37,8 @@ def test_grid_points_reproduce_the_utility_policy_exactly():
     model = utility_model()
     model.params = geometry.params(float(CHEESE_GRID[k]))  # planning temperature 1 cell: beta 1/3
     policy, _ = model.policy(batch_graphs(maze_graphs(mazes)))
-    ll = step_log_likelihoods(np.array([np.log(CHEESE_GRID[k]), np.log(model.params.beta)]), steps)
+    no_bias = np.zeros(4)
+    ll = step_log_likelihoods(np.array([np.log(CHEESE_GRID[k]), np.log(model.params.beta), *no_bias]), steps)
     # the same steps looked up directly in the policy
     from cheesemaze.analysis.evaluation import parse_path
     from cheesemaze.envs.actions import LETTERS
@@ -49,7 +51,12 @@ def test_grid_points_reproduce_the_utility_policy_exactly():
     np.testing.assert_allclose(ll, direct, atol=1e-4)  # the grid is stored in float32
     # with zero location slopes the location model is the fixed one
     np.testing.assert_allclose(
-        step_log_likelihoods(np.array([np.log(CHEESE_GRID[k]), 0.0, 0.0, np.log(model.params.beta)]), steps), ll)
+        step_log_likelihoods(np.array([np.log(CHEESE_GRID[k]), 0.0, 0.0, np.log(model.params.beta), *no_bias]), steps),
+        ll)
+    # an action bias shifts the logits: with an enormous temperature the model is its biases alone
+    bias = np.array([0.5, -0.5, 1.0, 0.0])
+    biased = step_log_likelihoods(np.array([np.log(CHEESE_GRID[k]), np.log(1e9), *bias]), steps)
+    np.testing.assert_allclose(biased, log_softmax(np.append(bias, 0.0))[steps.action], atol=1e-6)
     timed_out = ((rows["outcome"] != "cheese") & (rows["steps"] >= 500)).to_numpy()
     np.testing.assert_array_equal(steps.timed_out, np.repeat(timed_out, rows["steps"].to_numpy()))
 
@@ -80,4 +87,5 @@ def test_a_location_dependent_agent_is_told_apart():
     assert c.summary["location"]["per_10_steps_to_cheese"] < 0
     # fitted to actions, both models beat the baselines that know nothing of mazes
     assert test["fixed_minus_frequency"]["ci"][0] > 0 and test["frequency_minus_uniform"]["per_step"] >= 0
+    assert set(c.summary["fixed"]["action_bias"]) == {"UP", "DOWN", "LEFT", "RIGHT", "NOOP"}
     assert c.summary["test"]["all"]["steps"] == sum(c.summary["test"][s]["steps"] for s in ("reached cheese", "timed out"))
