@@ -82,9 +82,10 @@ def write_across_report(folder: Path, table: pd.DataFrame, summary: pd.DataFrame
     save_figure(across_figure(table), figures / "across")
     seeds = summary.assign(**{"gain (mean over targets)": summary["gain"],
                               "95% t interval over targets": [interval(lo, hi, signed=True) for lo, hi in
-                                                              zip(summary["gain_low"], summary["gain_high"])]})
+                                                              zip(summary["gain_low"], summary["gain_high"])],
+                              "log-lik. per maze": summary["mean_ll"]})
     seeds = seeds[["relation", "model", "targets", "pairs", "gain (mean over targets)", "95% t interval over targets",
-                   "mean_ll", "accuracy"]]
+                   "log-lik. per maze", "accuracy"]]
     lines = [
         f"# Hypotheses across agents: {', '.join(labels)}",
         "",
