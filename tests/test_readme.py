@@ -1,9 +1,13 @@
-"""The README's commands: each shipped agent's command trains its config; the region flag parses."""
+"""The README: its headline is the result file's, it types no other result number, its commands table
+names every command, its Python example runs, and each shipped agent's command trains its config."""
 
 import dataclasses
 import json
+import os
 import re
 import shlex
+import subprocess
+import sys
 import typing
 from pathlib import Path
 
@@ -12,9 +16,52 @@ import pytest
 from cheesemaze.agents.checkpoint import load_checkpoint
 from cheesemaze.agents.config import TrainConfig, config_from_dict
 from cheesemaze.agents.rundir import TRAINED_DIR, latest_checkpoint
+from cheesemaze.analysis.results import COMPARE_DIR, headline
+from cheesemaze.scripts.main import COMMANDS, leaves
 from cheesemaze.scripts.train import parse
 
-README = Path(__file__).parents[1] / "README.md"
+ROOT = Path(__file__).parents[1]
+README = ROOT / "README.md"
+COMPARISON = ROOT / "docs" / "results" / COMPARE_DIR / "compare.json"
+
+
+def prose(text: str) -> str:
+    """The README without code (blocks and spans) and quote marks, its whitespace collapsed."""
+    text = re.sub(r"```.*?```", " ", text, flags=re.S)
+    text = re.sub(r"`[^`]*`", " ", text)
+    return " ".join(text.replace("\n> ", "\n").split())
+
+
+def test_the_headline_is_the_comparison_files():
+    quote = " ".join(line[2:] for line in README.read_text().splitlines() if line.startswith("> "))
+    assert quote == headline(json.loads(COMPARISON.read_text()))
+
+
+def test_no_other_result_number_is_typed_in_the_readme():
+    text = prose(README.read_text()).replace(headline(json.loads(COMPARISON.read_text())), "")
+    assert not re.findall(r"(?<![\w.])0\.\d{2,}", text), "rates belong in docs/results.md (cheesemaze results)"
+    assert "p = " not in text and "McNemar p" not in text
+
+
+def test_the_readme_is_short():
+    assert len(README.read_text().splitlines()) < 170
+
+
+def test_the_commands_table_names_every_command():
+    section = README.read_text().split("\n## Commands\n")[1].split("\n## ")[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    spans = [set(re.split(r"[\s|\\]+", span)) for row in rows for span in re.findall(r"`([^`]*)`", row)]
+    for command in leaves(COMMANDS):
+        assert any(set(command.split()) <= span for span in spans), f"cheesemaze {command} is not in the table"
+
+
+def test_the_python_example_runs(tmp_path):
+    (code,) = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    # one torch thread, as the commands use: more can stall every step when the cores are busy
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "maze_size" in done.stdout
 
 
 @pytest.mark.parametrize("name", ["r5", "control"])
