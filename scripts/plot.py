@@ -34,8 +34,11 @@ def fresh_stem(stem: Path) -> Path:
 
 
 def output_stem(out: Path | None, run_dir: Path, name: str) -> Path:
-    """Where a figure goes: ``--out`` (refused if taken) or a fresh name under ``<run_dir>/figures/``."""
+    """Where a figure goes: ``--out`` (refused if taken; a .png or .pdf ending is dropped, since both are
+    written) or a fresh name under ``<run_dir>/figures/``."""
     if out is not None:
+        if out.suffix.lower().lstrip(".") in FORMATS:
+            out = out.with_suffix("")
         if any(Path(f"{out}.{fmt}").exists() for fmt in FORMATS):
             raise ValueError(f"--out {out}: {out}.png or {out}.pdf already exists; figures are never overwritten")
         if not out.parent.is_dir():
