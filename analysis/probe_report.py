@@ -16,7 +16,7 @@ from cheesemaze.agents.activations import check_hook_point, hook_points, record
 from cheesemaze.agents.loading import Agent
 from cheesemaze.analysis.outputs import write_results
 from cheesemaze.analysis.probes import (
-    ProbeConfig, TARGETS, cell_maps, channel_ranking, layer_probes, probe_mazes, probe_observations, target_cells,
+    SHUFFLES, TARGETS, ProbeConfig, cell_maps, channel_ranking, layer_probes, probe_mazes, probe_observations, target_cells,
 )
 from cheesemaze.analysis.seeds import Member, across_seeds, baseline_section, member_columns, with_agent_intervals
 from cheesemaze.analysis.tables import markdown_table, with_ci
@@ -77,8 +77,8 @@ def report(config: ProbeConfig, per_agent: pd.DataFrame, across: pd.DataFrame, c
         f"{config.n_fit}, scored on the next {config.n_score}; each maze seen once with the mouse on a random free "
         "cell. A probe is a ridge-regression classifier over one layer's standardized activations, one class per "
         "world cell (penalty by leave-one-out on the fitting mazes). `chance`: always answering the fitting "
-        "mazes' most common cell; `shuffled`: the same probe fitted on shuffled labels. Accuracy intervals: "
-        "Wilson 95% over the scored mazes (one agent), t 95% over seeds (a group's mean). The top-right cell "
+        f"mazes' most common cell; `shuffled`: the same probe fitted on shuffled labels (mean over {SHUFFLES} "
+        "permutations). Accuracy intervals: Wilson 95% over the scored mazes (one agent), t 95% over seeds (a group's mean). The top-right cell "
         "moves with the maze's size, which the walls show.\n",
         "## Probe accuracy per agent\n", markdown_table(shown(per_agent, ["group", "agent", "layer", "target", "features"])),
         "## Across seeds\n", markdown_table(shown(across, ["group", "seeds", "layer", "target"])),

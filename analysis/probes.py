@@ -4,10 +4,14 @@ the maze's top-right cell is.
 Each maze is seen once, with the cheese anywhere and the mouse on a random free cell (so the probes
 cannot lean on the start). A probe reads one layer's activations (all channels and positions,
 standardized) and predicts the cell, one class per world cell; it is a ridge-regression classifier
-(one least-squares fit for all classes, its penalty chosen by leave-one-out on the fitting mazes),
+(one least-squares fit for all classes, its penalty chosen by leave-one-out on the fitting mazes;
+:class:`DualRidge`),
 fitted on some held-out mazes and scored on others. Beside each accuracy: chance (the fitting
 mazes' most common cell) and the same probe fitted on shuffled labels (a control a probe that
-merely memorizes would pass).
+merely memorizes would pass), averaged over ``SHUFFLES`` permutations: where the target is nearly
+perfectly decodable (the top-right cell, 7 classes) one permutation's chance correlations with the
+true labels carry over to the scored mazes, so a single shuffled probe lands well above or below
+chance by luck; over permutations it averages to chance.
 
 Channel maps: a channel tracks the cheese when its activation is high where the cheese is. The
 cheese's cell is pooled down to the layer's grid the way the network pools (3x3 windows, stride 2),
@@ -22,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import RidgeClassifierCV
 from sklearn.preprocessing import StandardScaler
 
 from cheesemaze.agents.activations import record
@@ -33,6 +36,8 @@ from cheesemaze.envs.maze import Maze, check_levels, generate_maze
 from cheesemaze.envs.render import grid_to_rgb
 
 TARGETS = ("cheese", "top_right")
+SHUFFLES = 5
+"""Label permutations the shuffled-label control is averaged over."""
 ALPHAS = np.logspace(-1, 4, 6)
 """Ridge penalties tried (on standardized activations)."""
 
@@ -83,15 +88,44 @@ def target_cells(mazes: list[Maze], target: str) -> np.ndarray:
     return np.array([r * m.world_size + c for (r, c), m in zip(cells, mazes)])
 
 
-def probe_accuracy(x_fit: np.ndarray, y_fit: np.ndarray, x_score: np.ndarray, y_score: np.ndarray) -> float:
-    """Held-out accuracy of a ridge classifier on standardized features."""
-    if len(np.unique(y_fit)) < 2:
-        return float(np.mean(y_score == y_fit[0]))
-    scaler = StandardScaler().fit(x_fit)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # constant features (dead units) standardize to zero
-        probe = RidgeClassifierCV(alphas=ALPHAS).fit(scaler.transform(x_fit), y_fit)
-        return float(probe.score(scaler.transform(x_score), y_score))
+class DualRidge:
+    """Ridge-regression classifiers over one layer's standardized activations, fitted in the dual.
+
+    The fitting mazes' Gram matrix is decomposed once per layer; each label set (a target, its
+    shuffles) then costs a few matrix products. Classes are coded +1/-1, an intercept is fitted, and
+    the penalty is the one of ``ALPHAS`` with the least exact leave-one-out squared error: scikit-learn's
+    ``RidgeClassifierCV``, which would decompose the matrix again for every label set.
+    """
+
+    def __init__(self, x_fit: np.ndarray, x_score: np.ndarray) -> None:
+        scaler = StandardScaler().fit(x_fit)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # constant features (dead units) standardize to zero
+            fit, score = scaler.transform(x_fit), scaler.transform(x_score)
+        eigenvalues, self.vectors = np.linalg.eigh(fit @ fit.T)
+        self.eigenvalues = np.clip(eigenvalues, 0, None)
+        self.cross = score @ fit.T
+
+    def accuracy(self, y_fit: np.ndarray, y_score: np.ndarray) -> float:
+        """Accuracy on the scored mazes of the probe fitted to ``y_fit``."""
+        classes = np.unique(y_fit)
+        if len(classes) < 2:
+            return float(np.mean(y_score == classes[0]))
+        coded = np.where(y_fit[:, None] == classes, 1.0, -1.0)
+        intercept = coded.mean(axis=0)
+        rotated = self.vectors.T @ (coded - intercept)
+        best_error, best_dual = np.inf, None
+        for alpha in ALPHAS:
+            shrink = 1 / (self.eigenvalues + alpha)
+            # The leverage of each fitting maze: the diagonal of K (K + alpha I)^-1, plus 1/n for the
+            # intercept (unpenalized; the centred Gram matrix has the constant vector in its null space).
+            hat = (self.vectors**2) @ (self.eigenvalues * shrink) + 1 / len(coded)
+            fitted = self.vectors @ ((self.eigenvalues * shrink)[:, None] * rotated)
+            error = float((((coded - intercept - fitted) / (1 - hat)[:, None]) ** 2).sum())
+            if error < best_error:
+                best_error, best_dual = error, self.vectors @ (shrink[:, None] * rotated)
+        predicted = classes[(self.cross @ best_dual + intercept).argmax(axis=1)]
+        return float(np.mean(predicted == y_score))
 
 
 def chance(y_fit: np.ndarray, y_score: np.ndarray) -> float:
@@ -102,18 +136,21 @@ def chance(y_fit: np.ndarray, y_score: np.ndarray) -> float:
 
 def layer_probes(fit: dict[str, np.ndarray], score: dict[str, np.ndarray], y_fit: dict[str, np.ndarray],
                  y_score: dict[str, np.ndarray], seed: int) -> pd.DataFrame:
-    """Per layer and target: held-out accuracy (Wilson 95%), chance, and the shuffled-label control."""
+    """Per layer and target: held-out accuracy (Wilson 95%), chance, and the shuffled-label control
+    (mean over ``SHUFFLES`` permutations)."""
     rng = np.random.default_rng([seed, 3])
     rows = []
     for layer in fit:
-        x_fit, x_score = fit[layer].reshape(len(fit[layer]), -1), score[layer].reshape(len(score[layer]), -1)
+        x_fit = fit[layer].reshape(len(fit[layer]), -1)
+        ridge = DualRidge(x_fit, score[layer].reshape(len(score[layer]), -1))
         for target in y_fit:
             yf, ys = y_fit[target], y_score[target]
-            accuracy = probe_accuracy(x_fit, yf, x_score, ys)
+            accuracy = ridge.accuracy(yf, ys)
             low, high = wilson_interval(round(accuracy * len(ys)), len(ys))
             rows.append({"layer": layer, "target": target, "features": x_fit.shape[1], "accuracy": accuracy,
                          "accuracy_low": low, "accuracy_high": high, "chance": chance(yf, ys),
-                         "shuffled": probe_accuracy(x_fit, rng.permutation(yf), x_score, ys)})
+                         "shuffled": float(np.mean([ridge.accuracy(rng.permutation(yf), ys)
+                                                    for _ in range(SHUFFLES)]))})
     return pd.DataFrame(rows)
 
 

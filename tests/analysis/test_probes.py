@@ -109,3 +109,18 @@ def test_the_probe_figures_show_the_accuracies_and_the_ranked_channels():
     images = [im for ax in maps.axes for im in ax.get_images() if isinstance(im, AxesImage)]
     shown = [int(c) for c in ranking["channel"].head(2)]
     assert [np.array_equal(im.get_array(), acts[c]) for im, c in zip(images[1:], shown)] == [True, True]
+
+
+@pytest.mark.parametrize("n, p, k", [(300, 40, 5), (400, 600, 25)])
+def test_the_dual_ridge_probe_is_scikit_learns_ridge_classifier_cv(n, p, k):
+    from sklearn.linear_model import RidgeClassifierCV
+    from sklearn.preprocessing import StandardScaler
+
+    from cheesemaze.analysis.probes import ALPHAS, DualRidge
+
+    rng = np.random.default_rng(k)
+    y = rng.integers(0, k, n + 200)
+    x = rng.standard_normal((n + 200, p)) + 0.15 * np.eye(k)[y] @ rng.standard_normal((k, p))
+    scaler = StandardScaler().fit(x[:n])
+    expected = RidgeClassifierCV(alphas=ALPHAS).fit(scaler.transform(x[:n]), y[:n]).score(scaler.transform(x[n:]), y[n:])
+    assert DualRidge(x[:n], x[n:]).accuracy(y[:n], y[n:]) == pytest.approx(expected)
