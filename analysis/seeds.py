@@ -116,6 +116,9 @@ def baseline_section(per_agent: pd.DataFrame, by: list[str], value: str, what: s
     table = against_baseline(per_agent, by, value)
     if table.empty:
         return []
+    for column in by:
+        if pd.api.types.is_float_dtype(table[column]):
+            table[column] = table[column].map("{:g}".format)
     return [f"## Against the baseline group\n\nThe last group named is the baseline (name the control last): each "
             f"other group's {what} minus the baseline's, with a 95% interval (see `interval`).\n",
             markdown_table(table)]

@@ -30,7 +30,7 @@ from cheesemaze.analysis.cell_maps import CellMap, cell_map
 from cheesemaze.analysis.interventions import (
     branch_moves, condition_summary, decision_mazes, first_alike, key_index, maze_rows, measure, start_observations,
 )
-from cheesemaze.envs.maze import Maze, generate_maze
+from cheesemaze.envs.maze import Maze, check_levels, generate_maze
 
 VECTORS = ("cheese", "top-right")
 KINDS = ("maze", "random", "transfer")
@@ -144,7 +144,7 @@ class SteerResult:
     norms: pd.DataFrame
     source_level: int
     field: tuple[CellMap, CellMap, str, float]
-    """The unedited and the steered actor on the first maze, the layer and the coefficient."""
+    """The unedited and the steered actor on the first maze with a vector, the layer and the coefficient."""
 
 
 def steer_agent(agent: Agent, config: SteerConfig, level_start: int,
@@ -158,10 +158,12 @@ def steer_agent(agent: Agent, config: SteerConfig, level_start: int,
     index = key_index(mazes, env.obs_mode)
     alike = first_alike(mazes, env.obs_mode)
     vectors = steering_vectors(agent, mazes, config.vector, layers)
+    defined = np.all([np.abs(v).reshape(len(mazes), -1).max(axis=1) > 0 for v in vectors.values()], axis=0)
+    first = int(np.argmax(defined))  # the first maze with a vector (a top-right vector is zero in a full maze)
     if config.source_level is None:
-        defined = np.all([np.abs(v).reshape(len(mazes), -1).max(axis=1) > 0 for v in vectors.values()], axis=0)
-        source = mazes[int(np.argmax(defined))]
+        source = mazes[first]
     else:
+        check_levels(config.source_level, 1, tuple(agent.config.train_levels))
         source = generate_maze(config.source_level, env.world_size, None)
     source_vectors = steering_vectors(agent, [source], config.vector, layers)
 
@@ -193,8 +195,8 @@ def steer_agent(agent: Agent, config: SteerConfig, level_start: int,
                              **condition_summary(f, baseline, seed=config.seed)} for f in frames])
     shown, coeff = layers[0], field_coeff(config.vector, tuple(coeffs) or (0.0,))
     steered = EditedAgent(agent, [(shown, per_maze_edit(vectors[shown], index, coeff, env.obs_mode))])
-    field = (cell_map(agent, mazes[0], env.obs_mode, env.action_mode),
-             cell_map(steered, mazes[0], env.obs_mode, env.action_mode), shown, coeff)
+    field = (cell_map(agent, mazes[first], env.obs_mode, env.action_mode),
+             cell_map(steered, mazes[first], env.obs_mode, env.action_mode), shown, coeff)
     return SteerResult(rows, summary, pd.DataFrame(norms), int(source.level_seed), field)
 
 

@@ -50,13 +50,13 @@ def dose_response_figure(table: pd.DataFrame, vector: str) -> Figure:
             ax.set_ylim(0, 1)
             ax.grid(alpha=0.3)
             if row == 0:
-                ax.set_title(layer)
+                ax.set_title(layer.removesuffix(".add"), fontsize=7 if cols > 2 else None)
             else:
-                ax.set_xlabel(f"coefficient of the {vector} vector")
+                ax.set_xlabel("coefficient")
             if col == 0:
                 ax.set_ylabel(MEASURE_LABELS[measure])
-    fig.legend(loc="outside lower center", ncol=3, fontsize=6)
-    fig.suptitle(f"The {vector} vector on held-out decision-square mazes (95% intervals)", fontsize=9)
+    fig.legend(loc="outside lower center", ncol=min(len(groups), 4), fontsize=6)  # a column per group
+    fig.suptitle(f"The {vector} vector added x coefficient: held-out decision-square mazes, 95% intervals", fontsize=8)
     return fig
 
 

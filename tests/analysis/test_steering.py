@@ -143,6 +143,7 @@ def test_steer_writes_per_agent_and_across_seed_results_for_a_group(runs, tmp_pa
     (["--layer", "stacks.9.res0.add"], "choose from"),
     (["--n", "0"], "at least 1"),
     (["--level-start", "0"], "overlap the agent's training seeds"),
+    (["--source-level", "5"], "overlap the agent's training seeds"),
 ])
 def test_steer_refuses_bad_requests_before_playing(runs, tmp_path, args, message, capsys):
     assert main(["steer", str(runs / "s0"), *args, "--out", str(tmp_path / "x")]) == 2
