@@ -119,11 +119,11 @@ def consistency_figure(test_steps: pd.DataFrame, max_distance: int = 40) -> Figu
             if f"ll_{name}" in test_steps:
                 grouped = test_steps.loc[mask, f"ll_{name}"].groupby(d[mask]).mean()
                 ax.plot(grouped.index, grouped.to_numpy(), linewidth=1, markersize=2.5, label=name, **style)
-        ax.set_xlabel(f"mouse's step distance to the cheese (last point: {max_distance} or more)")
+        ax.set_xlabel(f"mouse's steps to the cheese ({max_distance}+ pooled)")
         ax.set_ylabel("mean log-lik. per step")
         ax.set_title(f"{title} ({int(mask.sum())} steps)", fontsize=8)
         ax.grid(alpha=0.3)
-    axes[0, 0].legend(loc="lower right")
+    axes[0, 1].legend(loc="upper right", ncols=2)
     fig.suptitle("Held-out actions: location-dependent and fixed preferences against two baselines", fontsize=9)
     return fig
 
