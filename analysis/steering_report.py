@@ -63,7 +63,7 @@ def transfer_by_location(rows: pd.DataFrame) -> pd.DataFrame:
     for (agent, layer, coeff), part in rows[rows["kind"] == "transfer"].groupby(["agent", "layer", "coeff"], sort=False):
         for near, subset in part.groupby("cheese_near_source"):
             same = base[(base["agent"] == agent) & (base["cheese_near_source"] == near)]
-            out.append({"agent": agent, "layer": layer, "coeff": coeff, "cheese near the source's": bool(near),
+            out.append({"agent": agent, "layer": layer, "coeff": f"{coeff:g}", "cheese near the source's": bool(near),
                         "mazes": len(subset), "P(cheese) unedited": (same["outcome"] == "cheese").mean(),
                         "P(cheese) transferred": (subset["outcome"] == "cheese").mean()})
     return pd.DataFrame(out)
