@@ -136,6 +136,8 @@ def agent_group(spec: str | Path) -> list[str]:
         return [text]
     prefix = text[:-2]
     shipped = [n for n in shipped_agents() if n.startswith(prefix + "/")]
+    if not shipped and prefix in shipped_agents():
+        shipped = [prefix]  # a condition shipped as one agent without seeds: its only member
     if shipped and not Path(prefix).is_dir():
         return shipped
     runs = sorted((p for p in Path(prefix).glob("*") if (p / CONFIG_FILE).is_file()), key=lambda p: _agent_order("x/" + p.name))

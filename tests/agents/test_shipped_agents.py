@@ -37,3 +37,9 @@ def test_a_run_trained_where_the_working_copy_goes_is_not_taken_for_the_shipped_
         resolve_agent_dir("r5", workspace=tmp_path)
     assert resolve_agent_dir(copy) == copy  # by its path, the run is still there to use
 
+
+
+def test_a_condition_shipped_as_one_agent_is_its_own_group():
+    from cheesemaze.agents.rundir import agent_group
+
+    assert agent_group("r5/*") == ["r5"] and agent_group("control/*") == ["control"]
