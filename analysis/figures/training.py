@@ -73,8 +73,9 @@ def training_curves_figure(progress: pd.DataFrame, title: str | None = None,
             ax.plot(steps[rows], progress.loc[rows, column], marker="o", markersize=2.5, label=label)
     if checkpoint_steps is not None and checkpoint_steps < steps.max():
         for axis in axes[0]:
-            axis.axvline(checkpoint_steps, color="grey", linestyle="--", linewidth=0.8,
-                         label=f"agent's checkpoint ({checkpoint_steps / 1e6:.2f}M steps)")
+            if axis.lines:  # a marker alone would hide that the panel has no data
+                axis.axvline(checkpoint_steps, color="grey", linestyle="--", linewidth=0.8,
+                             label=f"agent's checkpoint ({checkpoint_steps / 1e6:.2f}M steps)")
     ax.set_ylim(0, 1.02)
     ax.set_ylabel("P(cheese)")
     ax.set_title("cheese rate")
@@ -83,7 +84,8 @@ def training_curves_figure(progress: pd.DataFrame, title: str | None = None,
     clock = next((c for c in WALL_CLOCKS if c in progress), None)
     for ax in axes[0]:
         ax.set_xlabel("environment steps")
-        ax.set_xlim(left=0)
+        # the log's span, not the data's: a panel with one point, or none, would have no width
+        ax.set_xlim(0, max(float(steps.max()), 1.0) * 1.02)
         ax.grid(alpha=0.3)
         if not ax.lines:
             text = "too few episodes ended yet" if rate_pending else "not in this log"

@@ -199,6 +199,20 @@ def test_a_run_too_short_for_its_clock_to_move_draws_without_a_warning():
     assert not any(child.get_xlabel() == "wall time (minutes)" for ax in fig.axes[:2] for child in ax.child_axes)
 
 
+def test_a_checkpoint_at_step_0_marks_no_empty_panel():
+    # a run just started holds its step-0 checkpoint: its marker alone gave a panel of no width (a
+    # matplotlib warning) and hid that the panel has no data yet
+    steps = np.arange(1, 6) * 4096
+    log = pd.DataFrame({"time/total_timesteps": steps, "time/wall_seconds": steps / 1000,
+                        "rollout/ep_rew_mean": [1, 2, 4, 6, 8]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = training_curves_figure(log, checkpoint_steps=0)
+        fig.canvas.draw()
+    reward_ax = fig.axes[0]
+    assert not reward_ax.get_lines() and [t.get_text() for t in reward_ax.texts] == ["too few episodes ended yet"]
+
+
 def test_the_reward_curve_is_drawn_only_where_the_training_cheese_rate_is():
     log = pd.DataFrame({"time/total_timesteps": [1000, 2000, 3000, 4000, 5000, 6000],
                         "rollout/ep_rew_mean": [10.0, 9.0, 4.0, 5.0, 10.0, 6.0],
