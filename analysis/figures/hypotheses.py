@@ -44,11 +44,12 @@ def predicted_observed_figure(probabilities: dict[str, np.ndarray], observed: np
             rate = counts / len(observed)
             ci = np.array([wilson_interval(int(k), len(observed)) for k in counts]).T
             ax.bar(x + offset, rate, width, color="black", label=f"observed (n={len(observed)})",
-                   yerr=np.clip([rate - ci[0], ci[1] - rate], 0, None), capsize=2, error_kw={"linewidth": 0.8})
+                   yerr=np.clip([rate - ci[0], ci[1] - rate], 0, None), capsize=2,
+                   error_kw={"linewidth": 0.9, "ecolor": "#d62728"})  # the interval in red: black on black hid it
         else:
             ax.bar(x + offset, probabilities[name].mean(axis=0), width, color=colour(name), label=name)
     ax.set_xticks(x, [o.replace("_", "-") for o in OUTCOMES])
-    ax.set_ylim(0, 1)
+    ax.set_ylim(0, 1.08)  # room above a probability of 1 (the intended goal's cheese bar)
     ax.set_ylabel("fraction of mazes / mean predicted probability")
     ax.set_title("Outcome distribution: observed against each hypothesis's prediction")
     ax.legend(loc="upper right", ncols=2)
