@@ -12,13 +12,15 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import docstring_parser
 import tyro
 from tyro.constructors import ConstructorRegistry, StructConstructorSpec, StructFieldSpec
 
 from cheesemaze.envs.maze import Region, parse_region, region_text
+
+T = TypeVar("T")
 
 AgentsArg = Annotated[tuple[str, ...], tyro.conf.Positional, tyro.conf.arg(metavar="AGENT [AGENT ...]")]
 """One or more agents (run directories, shipped names) or groups of them (``r5/*``, ``runs/zoo/r5/*``)."""
@@ -148,6 +150,17 @@ def refuse(prog: str, err: Exception, config: type | None = None) -> int:
     """Print a refused command's one-line error, in ``config``'s flag names; returns the exit code 2."""
     print(f"{prog}: {flag_names(str(err), config)}", file=sys.stderr)
     return 2
+
+
+def parsed(prog: str, parse: Callable[[], T]) -> tuple[T | None, int | None]:
+    """Run a command's parser: ``(result, None)``, or ``(None, exit code)`` when it printed help (0) or
+    refused a flag (2: tyro has said why, or the ``ValueError`` is printed here in one line)."""
+    try:
+        return parse(), None
+    except ValueError as err:
+        return None, refuse(prog, err)
+    except SystemExit as exit_:
+        return None, int(exit_.code or 0)
 
 
 def exit_code(prog: str, work: Callable[[], str], config: type | None = None) -> int:

@@ -9,7 +9,8 @@ from pathlib import Path
 import tyro
 
 from cheesemaze.agents.config import PRESETS, TrainConfig
-from cheesemaze.scripts.args import region_flags
+from cheesemaze.agents.grid import expand
+from cheesemaze.scripts.args import parsed, region_flags
 
 DESCRIPTION = """Train every trial of a grid on Ray; rerun the same command to resume.
 
@@ -50,20 +51,15 @@ def parse(argv: list[str], prog: str) -> tuple[argparse.Namespace, TrainConfig]:
         raise ValueError("--cpus sizes a local Ray; a cluster joined with --address has its own")
     base = tyro.cli(TrainConfig, args=rest, default=PRESETS[known.preset], prog=prog, description=DESCRIPTION,
                     registry=region_flags())
+    expand(base, known.grid)  # a bad grid is refused before Ray starts
     return known, base
 
 
 def main(argv: list[str], prog: str) -> int:
-    from cheesemaze.agents.grid import expand
-
-    try:
-        known, base = parse(argv, prog)
-        expand(base, known.grid)  # a bad grid is refused before Ray starts
-    except ValueError as err:
-        print(f"{prog}: {err}", file=sys.stderr)
-        return 2
-    except SystemExit as exit_:  # tyro has printed help, or why a flag was refused
-        return int(exit_.code or 0)
+    result, code = parsed(prog, lambda: parse(argv, prog))
+    if result is None:
+        return code
+    known, base = result
     from cheesemaze.agents.sweep import run_sweep
 
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 import tyro
 
 from cheesemaze.agents.config import PRESETS, TrainConfig
-from cheesemaze.scripts.args import region_flags
+from cheesemaze.scripts.args import parsed, region_flags
 
 DESCRIPTION = """Train a PPO agent on the maze.
 
@@ -59,13 +59,10 @@ def parse(argv: list[str], prog: str) -> tuple[TrainConfig | None, Path, dict]:
 
 
 def main(argv: list[str], prog: str) -> int:
-    try:
-        config, run_dir, resume_flags = parse(argv, prog)
-    except ValueError as err:
-        print(f"{prog}: {err}", file=sys.stderr)
-        return 2
-    except SystemExit as exit_:  # tyro has printed help, or why a flag was refused
-        return int(exit_.code or 0)
+    result, code = parsed(prog, lambda: parse(argv, prog))
+    if result is None:
+        return code
+    config, run_dir, resume_flags = result
     from cheesemaze.agents import training
 
     try:
