@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
@@ -23,7 +22,7 @@ from cheesemaze.analysis.evaluation import (
     EPISODES_FILE, default_name, evaluate, evaluation_dir, evaluation_of, read_episodes, run_evaluation,
 )
 from cheesemaze.analysis.outputs import fresh_path
-from cheesemaze.analysis.stats import wilson_interval
+from cheesemaze.analysis.stats import t_interval, wilson_interval
 from cheesemaze.agents.loading import Agent
 
 MEASURES = ("cheese", "top_right")
@@ -98,11 +97,7 @@ def across_seeds(pairs: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for measure in MEASURES:
         diffs = pairs[f"diff_{measure}"].to_numpy(float)
-        mean = float(diffs.mean())
-        low = high = float("nan")
-        if len(diffs) > 1:
-            half = scipy_stats.t.ppf(0.975, len(diffs) - 1) * diffs.std(ddof=1) / np.sqrt(len(diffs))
-            low, high = mean - half, mean + half
+        mean, low, high = t_interval(diffs)
         rows.append({"measure": measure, "seed_pairs": len(diffs), "mean_diff": mean, "low": low, "high": high})
     return pd.DataFrame(rows)
 

@@ -7,7 +7,6 @@ step distance; in a perfect maze a cell lies on the shortest path from ``a`` to 
 
 from __future__ import annotations
 
-import numpy as np
 
 from cheesemaze.envs.geometry import bfs_distances, decision_square_from_distances, euclidean_distance, euclidean_to_region
 from cheesemaze.envs.maze import Cell, Maze

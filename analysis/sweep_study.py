@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
@@ -24,6 +23,7 @@ from cheesemaze.analysis.behaviour import multiple_regression
 from cheesemaze.analysis.compare import agent_row, play
 from cheesemaze.analysis.evaluation import evaluate
 from cheesemaze.analysis.outputs import staged_dir
+from cheesemaze.analysis.stats import t_interval
 from cheesemaze.agents.loading import Agent, load_agent
 from cheesemaze.agents.rundir import CONFIG_FILE, checkpoint_steps, read_config
 from cheesemaze.agents.sweep import MANIFEST, trial_finished
@@ -69,16 +69,6 @@ def sweep_trials(sweep_dir: Path, unfinished: bool = False) -> list[SweepTrial]:
         which = "trials with a checkpoint past step 0" if unfinished else "finished trials (--unfinished counts the rest)"
         raise ValueError(f"{sweep_dir} holds no {which}")
     return sorted(found, key=lambda t: (t.region is None, t.region or 0, t.seed))
-
-
-def t_interval(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean and 95% t interval (NaN bounds for fewer than two values)."""
-    values = np.asarray(values, float)
-    mean = float(values.mean())
-    if len(values) < 2:
-        return mean, float("nan"), float("nan")
-    half = float(scipy_stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
-    return mean, mean - half, mean + half
 
 
 def trial_row(trial: SweepTrial, agent: Agent, n: int, train_n: int, level_start: int, seed: int,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from scipy import stats as scipy_stats
 
 from cheesemaze.analysis.figures.canvas import COLUMN_WIDTH, OUTCOME_COLOURS, chart, paper_style
+from cheesemaze.analysis.stats import t_interval
 
 TITLES = {"cheese": "P(cheese | decision square)", "top_right": "P(top-right | decision square)"}
 
@@ -30,8 +30,9 @@ def compare_figure(agents_a: pd.DataFrame, agents_b: pd.DataFrame, label_a: str,
                         alpha=0.8, label="one agent (Wilson 95%)" if x == 0 else None)
             xs[x] = dict(zip(agents["seed"], zip(x + jitter, p)))
             if len(p) > 1:
-                half = scipy_stats.t.ppf(0.975, len(p) - 1) * p.std(ddof=1) / np.sqrt(len(p))
-                ax.errorbar(x + 0.25, p.mean(), yerr=half, fmt="s", ms=5, color="black", capsize=3,
+                mean, low, high = t_interval(p)
+                span = [[mean - max(low, 0.0)], [min(high, 1.0) - mean]]  # a rate's t interval, drawn in [0, 1]
+                ax.errorbar(x + 0.25, mean, yerr=span, fmt="s", ms=5, color="black", capsize=3,
                             label="mean over seeds (t 95%)" if x == 0 else None)
         for seed, (xa, pa) in xs[0].items():
             if seed in xs[1]:
@@ -43,5 +44,5 @@ def compare_figure(agents_a: pd.DataFrame, agents_b: pd.DataFrame, label_a: str,
         ax.set_title(TITLES[measure])
         ax.grid(axis="y", lw=0.3, alpha=0.5)
     axes[0][0].set_ylabel("rate on held-out cheese-anywhere mazes")
-    axes[0][0].legend(loc="lower left")
+    axes[0][0].legend(loc="best")
     return fig

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from cheesemaze.analysis.sweep_study import by_region, sweep_conclusion, sweep_trials, t_interval, trend
+from cheesemaze.analysis.stats import t_interval
+from cheesemaze.analysis.sweep_study import by_region, sweep_conclusion, sweep_trials, trend
 from cheesemaze.scripts.main import main as cli
 
 
