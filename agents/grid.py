@@ -122,7 +122,9 @@ def trial_name(config: TrainConfig, values: dict[str, Any]) -> str:
 
 
 def expand(base: TrainConfig, blocks: list[str]) -> list[Trial]:
-    """Every trial of the grid, seed by seed (so each seed's conditions finish together), each once.
+    """Every trial of the grid, each once: block by block in the order given, and within a block
+    seed by seed, so the first block (the comparison a study is about, such as r5 against the
+    control) has all its seeds before a later block's trials start.
 
     Raises ``ValueError`` for an unknown field, a value its field refuses, a config the values make
     impossible, or a step budget below one rollout.
@@ -149,5 +151,5 @@ def expand(base: TrainConfig, blocks: list[str]) -> list[Trial]:
             if trial.name in trials and trials[trial.name][1].config != config:
                 raise ValueError(f"two trials are both named {trial.name}; sweep fewer fields at once")
             trials.setdefault(trial.name, (order, trial))
-    ranked = sorted(trials.values(), key=lambda item: (item[1].config.seed, item[0]))
+    ranked = sorted(trials.values(), key=lambda item: (item[0], item[1].config.seed))
     return [trial for _, trial in ranked]

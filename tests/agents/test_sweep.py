@@ -28,10 +28,10 @@ TINY = dataclasses.replace(
 )
 
 
-def test_a_grid_is_every_combination_seed_by_seed_and_each_trial_once():
+def test_a_grid_is_every_combination_block_by_block_then_seed_by_seed_and_each_trial_once():
     trials = expand(CPU_EASY, ["env.region=5,anywhere seed=0..2", "env.region=3,5 seed=0..1"])
     names = [t.name for t in trials]
-    assert names == ["r5/s0", "control/s0", "r3/s0", "r5/s1", "control/s1", "r3/s1", "r5/s2", "control/s2"]
+    assert names == ["r5/s0", "control/s0", "r5/s1", "control/s1", "r5/s2", "control/s2", "r3/s0", "r3/s1"]
     by_name = {t.name: t.config for t in trials}
     assert by_name["control/s1"].env.region is None and by_name["control/s1"].seed == 1
     assert by_name["r3/s0"].ppo == CPU_EASY.ppo and by_name["r3/s0"].env.region == 3
