@@ -71,6 +71,9 @@ class RunCallback(BaseCallback):
         rate = self.cheese_rate()
         if rate is not None:
             self.logger.record("rollout/cheese_rate", rate)
+        if self.config.env.size_curriculum_steps:
+            # the training episodes' rate above is on the curriculum's mazes, not the game's
+            self.logger.record("rollout/largest_maze_size", self.training_env.get_attr("largest_size")[0])
         if self.num_timesteps >= self.next_eval:
             self.next_eval += self.config.eval_every
             self.evaluate()

@@ -132,7 +132,8 @@ def resume(run_dir: Path, *, total_timesteps: int | None = None, torch_threads: 
     with stop_signals_interrupt():
         try:
             set_up_process(config.torch_threads)
-            model = build_model(config, make_training_env(config, config.seed + meta["num_timesteps"]))
+            steps = meta["num_timesteps"]
+            model = build_model(config, make_training_env(config, config.seed + steps, start_step=steps))
             load_policy_weights(model.policy, tensors["policy"], path)
             load_optimizer_state(model.policy.optimizer, tensors["optimizer"])
         except KeyboardInterrupt:

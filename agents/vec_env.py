@@ -7,8 +7,9 @@ from stable_baselines3.common.vec_env.base_vec_env import VecEnv
 from cheesemaze.agents.config import TrainConfig
 
 
-def make_training_env(config: TrainConfig, seed: int) -> VecEnv:
-    """The config's training levels, cheese region and training time limit, levels sampled with ``seed``.
+def make_training_env(config: TrainConfig, seed: int, start_step: int = 0) -> VecEnv:
+    """The config's training levels, cheese region and training time limits, levels sampled with ``seed``;
+    ``start_step`` is the run's step count so far, where its size curriculum stands.
 
     Held-out evaluations never step this env: they roll out generated mazes (``agents/rollout.py``).
     """
@@ -18,7 +19,8 @@ def make_training_env(config: TrainConfig, seed: int) -> VecEnv:
 
         return NativeMazeVecEnv(
             env.num_envs, env.world_size, env.region, range(*config.train_levels), True, env.obs_mode,
-            env.action_mode, max_steps=env.max_steps, seed=seed,
+            env.action_mode, max_steps=env.max_steps, seed=seed, max_steps_per_size=env.max_steps_per_size,
+            size_curriculum_steps=env.size_curriculum_steps, start_step=start_step,
         )
     from cheesemaze.envs.procgen_env import ProcgenMazeVecEnv
 

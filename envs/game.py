@@ -71,12 +71,17 @@ class MazeBatch:
         self.cheese = np.zeros((n, 2), dtype=np.int64)
         self.region_box = np.zeros((n, 4), dtype=np.int64)  # top, bottom, left, right
         self.steps = np.zeros(n, dtype=np.int64)
+        self.limits = np.full(n, max_steps, dtype=np.int64)  # each episode's time limit
         self.visited_region = np.zeros(n, dtype=bool)
         self.mazes: list[Maze | None] = [None] * n
         self.rows = np.arange(n)
 
-    def load(self, i: int, maze: Maze) -> None:
-        """Put ``maze`` in slot ``i`` and start a fresh episode there."""
+    def load(self, i: int, maze: Maze, max_steps: int | None = None) -> None:
+        """Put ``maze`` in slot ``i`` and start a fresh episode there, truncated after ``max_steps``
+        steps (default: the batch's ``max_steps``; a training env may give each maze its own)."""
+        if max_steps is not None and not 1 <= max_steps <= self.max_steps:
+            raise ValueError(f"an episode's max_steps must be from 1 to the batch's {self.max_steps}; "
+                             f"got {max_steps!r}")
         if maze.world_size != self.world_size:
             raise ValueError(f"maze world size {maze.world_size} != env world size {self.world_size}")
         self.mazes[i] = maze
@@ -89,6 +94,7 @@ class MazeBatch:
         counted = counts_top_right(maze, self.outcome_region)
         self.region_box[i] = region_box(maze, self.outcome_region) if counted else NO_REGION
         self.steps[i] = 0
+        self.limits[i] = self.max_steps if max_steps is None else max_steps
         self.visited_region[i] = self._in_region(self.mouse[i : i + 1], self.region_box[i : i + 1])[0]
 
     @staticmethod
@@ -116,7 +122,7 @@ class MazeBatch:
         self.steps += 1
         self.visited_region |= self._in_region(target, self.region_box)
         terminated = (target == self.cheese).all(axis=1)
-        truncated = ~terminated & (self.steps >= self.max_steps)
+        truncated = ~terminated & (self.steps >= self.limits)
         return terminated * np.float32(CHEESE_REWARD), terminated, truncated
 
     def outcome(self, i: int, terminated: bool) -> str:

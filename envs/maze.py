@@ -265,6 +265,16 @@ def carve_kruskal(size: int, rng: np.random.Generator) -> np.ndarray:
     return walls
 
 
+def draw_size(rng: np.random.Generator, world_size: int) -> int:
+    """A maze size, uniform over the odd sizes 3 .. ``world_size``: a level generator's first draw."""
+    return 2 * int(rng.integers((world_size - 1) // 2)) + 3
+
+
+def maze_size(level_seed: int, world_size: int) -> int:
+    """The size of ``level_seed``'s maze (``generate_maze(level_seed, world_size).size``) without carving it."""
+    return draw_size(np.random.default_rng(int(level_seed)), world_size)
+
+
 def generate_maze(level_seed: int, world_size: int = 15, region: Region = None) -> Maze:
     """The maze of ``level_seed``: a pure function of its arguments.
 
@@ -276,7 +286,7 @@ def generate_maze(level_seed: int, world_size: int = 15, region: Region = None) 
     if not isinstance(level_seed, (int, np.integer)) or level_seed < 0:
         raise ValueError(f"level_seed must be a non-negative integer; got {level_seed!r}")
     rng = np.random.default_rng(int(level_seed))
-    size = 2 * int(rng.integers((world_size - 1) // 2)) + 3
+    size = draw_size(rng, world_size)
     offset = (world_size - size) // 2
     walls = np.ones((world_size, world_size), dtype=bool)
     walls[offset : offset + size, offset : offset + size] = carve_kruskal(size, rng)

@@ -7,6 +7,10 @@ Level distribution
     Level seeds are drawn uniformly from ``level_seeds`` with the env's seeded generator, or played
     in order with ``sample_levels=False``, or taken from explicit mazes given to :meth:`play`.
     ``region`` places the cheese (None: anywhere; r: top-right r x r square of the maze).
+Training schedule
+    ``max_steps_per_size`` truncates each maze's episodes at a limit scaled to its size, and
+    ``size_curriculum_steps`` draws only small mazes at first (:mod:`cheesemaze.envs.schedule`); the
+    env counts its own steps from ``start_step`` for the curriculum. Both default to off.
 Episode info
     At an episode's end its info holds ``terminal_observation``, ``episode`` (``r``, ``l``), and
     ``outcome`` (``cheese``, ``top_right``: visited the top-right ``outcome_region`` square but not
@@ -25,8 +29,9 @@ from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvStepRetu
 
 from cheesemaze.envs.actions import check_action_mode
 from cheesemaze.envs.game import MAX_STEPS, MazeBatch, action_space, observation_space
-from cheesemaze.envs.maze import TRAIN_LEVELS, Maze, Region, check_region, check_world_size, generate_maze
+from cheesemaze.envs.maze import TRAIN_LEVELS, Maze, Region, check_region, check_world_size, generate_maze, maze_size
 from cheesemaze.envs.render import check_obs_mode, grid_to_rgb
+from cheesemaze.envs.schedule import check_schedule, largest_size, time_limit
 
 
 class MazeVecEnvBase(VecEnv):
@@ -110,14 +115,22 @@ class NativeMazeVecEnv(MazeVecEnvBase):
         outcome_region: int = 5,
         max_steps: int = MAX_STEPS,
         seed: int = 0,
+        max_steps_per_size: float = 0.0,
+        size_curriculum_steps: int = 0,
+        start_step: int = 0,
     ) -> None:
         check_world_size(world_size)
+        check_schedule(max_steps_per_size, size_curriculum_steps)
+        if not isinstance(start_step, (int, np.integer)) or start_step < 0:
+            raise ValueError(f"start_step must be an integer >= 0; got {start_step!r}")
         check_region(region, world_size)
         check_obs_mode(obs_mode)
         check_action_mode(action_mode)
         if not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
             raise ValueError(f"num_envs must be a positive integer; got {num_envs!r}")
         self.region, self.obs_mode, self.action_mode = region, obs_mode, action_mode
+        self.max_steps_per_size, self.size_curriculum_steps = max_steps_per_size, size_curriculum_steps
+        self.steps_done = start_step  # env-steps summed over envs, as SB3's num_timesteps counts them
         self._actions = np.zeros(num_envs, dtype=np.int64)
         batch = MazeBatch(num_envs, world_size, action_mode, outcome_region, max_steps)
         super().__init__(batch, level_seeds, sample_levels, observation_space(obs_mode, world_size),
@@ -126,17 +139,28 @@ class NativeMazeVecEnv(MazeVecEnvBase):
 
     # Level supply -------------------------------------------------------------------------------
 
+    @property
+    def largest_size(self) -> int:
+        """The largest maze size the curriculum draws now (the world size without one)."""
+        return largest_size(self.steps_done, self.size_curriculum_steps, self.world_size)
+
     def _next_maze(self) -> Maze:
         if self._queue:
             return self._queue.popleft()
-        return generate_maze(self._next_level_seed(), self.world_size, self.region)
+        level, largest = self._next_level_seed(), self.largest_size
+        while largest < self.world_size and maze_size(level, self.world_size) > largest:
+            level = self._next_level_seed()
+        return generate_maze(level, self.world_size, self.region)
+
+    def _load(self, i: int, maze: Maze) -> None:
+        self.batch.load(i, maze, time_limit(maze.size, self.batch.max_steps, self.max_steps_per_size))
 
     # VecEnv interface ----------------------------------------------------------------------------
 
     def reset(self) -> np.ndarray:
         self._take_reset_options()
         for i in range(self.num_envs):
-            self.batch.load(i, self._next_maze())
+            self._load(i, self._next_maze())
         return self.batch.observe(self.obs_mode)
 
     def step_async(self, actions: np.ndarray) -> None:
@@ -146,6 +170,7 @@ class NativeMazeVecEnv(MazeVecEnvBase):
 
     def step_wait(self) -> VecEnvStepReturn:
         rewards, terminated, truncated = self.batch.move(self._actions)
+        self.steps_done += self.num_envs
         dones = terminated | truncated
         infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
         if dones.any():
@@ -154,7 +179,7 @@ class NativeMazeVecEnv(MazeVecEnvBase):
             for k, i in enumerate(done_rows):
                 infos[i] = self.batch.episode_info(i, bool(terminated[i]), bool(truncated[i]))
                 infos[i]["terminal_observation"] = terminal_obs[k]
-                self.batch.load(i, self._next_maze())
+                self._load(i, self._next_maze())
         return self.batch.observe(self.obs_mode), rewards, dones, infos
 
     def close(self) -> None:

@@ -111,3 +111,33 @@ def test_every_env_trains_on_the_configs_training_levels_by_default():
     assert env.level_seeds == train
     assert CheeseMazeEnv(levels="train").level_seeds == train  # the gymnasium env draws only when told which
     assert TrainConfig().train_levels == TRAIN_LEVELS and TrainConfig().test_levels == TEST_LEVELS
+
+
+def test_a_config_from_before_the_training_schedule_loads_without_one():
+    data = config_to_dict(CPU_EASY)
+    del data["env"]["max_steps_per_size"], data["env"]["size_curriculum_steps"]
+    env = config_from_dict(data).env
+    assert (env.max_steps_per_size, env.size_curriculum_steps) == (0, 0)
+    assert config_from_dict(data) == CPU_EASY
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        (dict(max_steps_per_size=-1.0), "max_steps_per_size must be a non-negative number"),
+        (dict(size_curriculum_steps=-1), "size_curriculum_steps must be an integer >= 0"),
+        (dict(backend="procgen", obs_mode="rgb", action_mode="procgen", size_curriculum_steps=1000),
+         "procgen backend has the game's levels and time limit only"),
+        (dict(backend="procgen", obs_mode="rgb", action_mode="procgen", max_steps_per_size=8.0),
+         "env.max_steps_per_size and env.size_curriculum_steps must be 0"),
+    ],
+)
+def test_bad_training_schedules_are_rejected(env, message):
+    with pytest.raises(ValueError, match=message):
+        EnvConfig(**env)
+
+
+def test_cpu_hard_trains_with_the_schedule_and_cpu_easy_without():
+    hard, easy = PRESETS["cpu-hard"].env, PRESETS["cpu-easy"].env
+    assert hard.max_steps_per_size > 0 and hard.size_curriculum_steps > 0 and hard.max_steps == 500
+    assert (easy.max_steps_per_size, easy.size_curriculum_steps, easy.max_steps) == (0, 0, 100)

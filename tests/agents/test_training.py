@@ -126,9 +126,11 @@ def test_an_unresolved_precision_is_never_recorded(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
-def test_training_episodes_end_at_the_configs_time_limit_and_evaluations_at_the_games(tmp_path, monkeypatch):
-    envs, evaluated = [], []
-    build, play = training.make_training_env, rollout_module.rollout
+def spy_on_training(monkeypatch) -> tuple[list, list, list]:
+    """Lists that fill as training runs: the training envs built, the held-out episodes' lengths, and
+    (step count, info) of each training episode that ends."""
+    envs, evaluated, ended = [], [], []
+    build, play, step = training.make_training_env, rollout_module.rollout, RunCallback._on_step
 
     def spying_make_training_env(*args, **kwargs):
         envs.append(build(*args, **kwargs))
@@ -139,18 +141,21 @@ def test_training_episodes_end_at_the_configs_time_limit_and_evaluations_at_the_
         evaluated.extend(episode.steps for episode in episodes)
         return episodes
 
+    def recording_step(self):
+        ended.extend((self.num_timesteps, info) for info in self.locals["infos"] if "steps" in info)
+        return step(self)
+
     monkeypatch.setattr(training, "make_training_env", spying_make_training_env)
     monkeypatch.setattr(rollout_module, "rollout", spying_rollout)
-    config = dataclasses.replace(TINY, env=dataclasses.replace(TINY.env, max_steps=3))
-    lengths = []
-    original_step = RunCallback._on_step
-
-    def recording_step(self):
-        lengths.extend(info["steps"] for info in self.locals["infos"] if "steps" in info)
-        return original_step(self)
-
     monkeypatch.setattr(RunCallback, "_on_step", recording_step)
+    return envs, evaluated, ended
+
+
+def test_training_episodes_end_at_the_configs_time_limit_and_evaluations_at_the_games(tmp_path, monkeypatch):
+    envs, evaluated, ended = spy_on_training(monkeypatch)
+    config = dataclasses.replace(TINY, env=dataclasses.replace(TINY.env, max_steps=3))
     train(config, tmp_path / "run")
+    lengths = [info["steps"] for _, info in ended]
     assert [env.batch.max_steps for env in envs] == [3]
     assert lengths and max(lengths) == 3
     assert evaluated and 3 < max(evaluated) <= 500  # an untrained agent wanders past 3 steps
