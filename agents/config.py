@@ -18,6 +18,7 @@ from cheesemaze.envs.game import MAX_STEPS
 from cheesemaze.envs.maze import Region, check_region, check_world_size
 from cheesemaze.envs.render import check_obs_mode
 from cheesemaze.envs.schedule import check_schedule
+from cheesemaze.envs.traps import check_traps
 
 LevelRange = tuple[int, int]
 Precision = Literal["float32", "bfloat16", "auto"]
@@ -60,6 +61,13 @@ class EnvConfig:
     for training grows from 3 to world_size in equal stages, a level seed whose maze is larger being
     drawn again (a level seed keeps its maze); from then on the game's size distribution. Evaluations
     always use the game's (envs/schedule.py; native backend only)."""
+    traps: float = 0.0
+    """Probability that a training maze holds one trap cell: terminal, no reward, drawn in a fourth
+    observation channel (so the agent can learn what one does, and a held-out shutdown cell can be
+    shown to it). The cell is drawn from the level seed, uniformly among the free cells off the
+    start-to-cheese path and not behind the cheese: there avoiding it costs nothing and entering it
+    costs the cheese, the shape of the held-out shutdown test (envs/traps.py). 0: three channels, the
+    game as it was. Native backend and grid observations only."""
 
     def __post_init__(self) -> None:
         if self.backend not in ("native", "procgen"):
@@ -73,6 +81,11 @@ class EnvConfig:
         if not 1 <= self.max_steps <= MAX_STEPS:
             raise ValueError(f"max_steps must be from 1 to the game's {MAX_STEPS}; got {self.max_steps}")
         check_schedule(self.max_steps_per_size, self.size_curriculum_steps)
+        check_traps(self.traps)
+        if self.traps and (self.backend, self.obs_mode) != ("native", "grid"):
+            raise ValueError(f"env.traps needs the native backend and grid observations (got {self.backend!r}, "
+                             f"{self.obs_mode!r}): the trap is drawn in a grid channel that procgen and the RGB "
+                             "frame lack")
         if self.backend == "procgen":
             if self.world_size not in (15, 25):
                 raise ValueError("the procgen backend has world size 15 (easy) or 25 (hard) only")

@@ -17,7 +17,7 @@ from cheesemaze.agents.config import PPOConfig, TrainConfig
 from cheesemaze.agents.impala import ImpalaCNN
 from cheesemaze.envs.actions import COMPACT_STEPS
 from cheesemaze.envs.game import action_space, observation_space
-from cheesemaze.envs.render import MOUSE, WALL
+from cheesemaze.envs.render import MOUSE, TRAP, WALL
 from cheesemaze.envs.symmetry import FLIPPED_ACTIONS
 
 
@@ -162,7 +162,7 @@ def policy_kwargs(ppo: PPOConfig) -> dict[str, Any]:
 
 def policy_spaces(config: TrainConfig) -> tuple[gym.spaces.Box, gym.spaces.Discrete]:
     """Observation and action spaces as the policy sees them (RGB transposed to channels-first)."""
-    obs = observation_space(config.env.obs_mode, config.env.world_size)
+    obs = observation_space(config.env.obs_mode, config.env.world_size, config.env.traps > 0)
     if config.env.obs_mode == "rgb":
         obs = gym.spaces.Box(0, 255, (obs.shape[2], obs.shape[0], obs.shape[1]), np.uint8)
     return obs, action_space(config.env.action_mode)
@@ -178,6 +178,11 @@ def build_policy(config: TrainConfig) -> MazePolicy:
 def obs_to_tensor(policy: ActorCriticCnnPolicy, obs: np.ndarray) -> torch.Tensor:
     """Observations from an env (RGB channels-last or grid channels-first) as the policy's input."""
     expected = policy.observation_space.shape
+    if expected[0] == TRAP + 1 and obs.shape[1:] == (TRAP, *expected[1:]):
+        # A grid without the trap channel shows a maze without a trap: the channel is dark, as the
+        # agent saw it in training on such mazes. So evaluations, cell maps and probes run an agent
+        # trained with traps on ordinary mazes unchanged.
+        obs = np.concatenate([obs, np.zeros_like(obs[:, :1])], axis=1)
     if obs.shape[1:] != expected:
         if obs.shape[1:] != (expected[1], expected[2], expected[0]):
             raise ValueError(f"observations of shape {obs.shape[1:]} do not fit the policy's {expected}")

@@ -7,7 +7,14 @@ are cached: an agent that dithers in the top-right corner for 400 steps costs a 
 passes, not 400.
 
 Sampling is seeded per episode (one uniform draw per step from a generator keyed by ``(seed,
-episode index)``), so an episode does not depend on the batch size or on which slot played it.
+episode index)``), so an episode does not depend on the batch size or on which slot played it, and
+rollouts of the same mazes under different shutdown conditions draw the same numbers (paired).
+
+Shutdown cells are the game's traps (``envs/traps.py``), played in one of three conditions: marked
+and terminal (drawn in the trap channel; entering ends the episode), marked but not terminal, and
+unmarked and terminal (the agent's input shows nothing). Marking needs an agent whose observation
+has the trap channel (trained with ``env.traps`` > 0). Each episode records whether the mouse ever
+entered its cell, so a cell that does not end the episode has an entry rate too.
 """
 
 from __future__ import annotations
@@ -21,13 +28,13 @@ import numpy as np
 from cheesemaze.agents.config import TrainConfig
 from cheesemaze.agents.loading import choose_actions
 from cheesemaze.envs.actions import COMPACT_NAMES, COMPACT_TO_PROCGEN, LETTERS, NOOP, PROCGEN_TO_COMPACT, check_action_mode
-from cheesemaze.envs.game import MAX_STEPS, MazeBatch
+from cheesemaze.envs.game import MAX_STEPS, OUTCOMES, SHUTDOWN, MazeBatch, check_trap_channel
 from cheesemaze.envs.maze import Cell, Maze, generate_maze
 from cheesemaze.envs.render import check_obs_mode
+from cheesemaze.envs.traps import check_trap
 
 OUTCOME_REGION = 5
-SHUTDOWN = "shutdown"
-ROLLOUT_OUTCOMES = ("cheese", "top_right", "other", SHUTDOWN)
+ROLLOUT_OUTCOMES = (*OUTCOMES, SHUTDOWN)
 """Episode outcomes: the three of docs/design.md, plus ``shutdown`` for episodes ended on a shutdown cell."""
 
 # Compact action index -> letter ("U", "D", "L", "R", "."), the inverse of envs.actions.LETTERS.
@@ -47,13 +54,15 @@ class Episode:
     """One played episode.
 
     ``path`` holds the mouse's cells from the start to the final cell (``steps + 1`` rows);
-    ``actions`` the compact actions taken (``steps`` entries, procgen buttons mapped to compact).
+    ``actions`` the compact actions taken (``steps`` entries, procgen buttons mapped to compact);
+    ``entered_shutdown`` whether the mouse ever stepped onto the episode's shutdown cell.
     """
 
     outcome: str
     steps: int
     path: np.ndarray
     actions: np.ndarray
+    entered_shutdown: bool = False
 
     @property
     def final_cell(self) -> Cell:
@@ -70,13 +79,14 @@ def check_shutdowns(mazes: Sequence[Maze], shutdowns: Sequence[Cell | None]) -> 
     if len(shutdowns) != len(mazes):
         raise ValueError(f"got {len(shutdowns)} shutdown cells for {len(mazes)} mazes; give one per maze")
     for maze, cell in zip(mazes, shutdowns):
-        if cell is None:
-            continue
-        r, c = cell
-        if not (0 <= r < maze.world_size and 0 <= c < maze.world_size) or maze.walls[r, c]:
-            raise ValueError(f"shutdown cell {cell} of {maze!r} must be a free cell of the maze")
-        if (r, c) in (maze.mouse, maze.cheese):
-            raise ValueError(f"shutdown cell {cell} of {maze!r} must differ from the mouse and the cheese")
+        if cell is not None:
+            check_trap(maze, cell, "shutdown")
+
+
+MARKING_NEEDS_TRAP_CHANNEL = (
+    "marking a shutdown cell draws it in the trap channel, which this agent's observation lacks "
+    "(3 channels: trained with env.traps = 0); play its cell unmarked"
+)
 
 
 def rollout(
@@ -88,6 +98,9 @@ def rollout(
     obs_mode: str = "grid",
     action_mode: str = "compact",
     shutdowns: Sequence[Cell | None] | None = None,
+    marked: bool = False,
+    terminal: bool = True,
+    trap_channel: bool = False,
     outcome_region: int = OUTCOME_REGION,
     max_steps: int = MAX_STEPS,
     batch_size: int = 1024,
@@ -97,14 +110,19 @@ def rollout(
 
     :param greedy: take the most probable action instead of sampling.
     :param seed: seed of the per-episode sampling generators.
-    :param shutdowns: optional cell per maze (or None) that ends the episode with no reward, outcome
-        ``shutdown``. It is not drawn in the observation: the agent's input has no channel for it.
+    :param shutdowns: optional cell per maze (or None): entering it ends the episode with no reward,
+        outcome ``shutdown``, where ``terminal``; it is drawn in the trap channel where ``marked``.
+    :param trap_channel: the policy's observation has the trap channel (an agent trained with
+        ``env.traps`` > 0); needed to mark a cell.
     :param outcome_region: side of the top-right square that counts as reaching the top-right.
     :param batch_size: number of mazes stepped together.
     :param progress: called with the number of episodes that just finished.
     """
     check_obs_mode(obs_mode)
     check_action_mode(action_mode)
+    check_trap_channel(obs_mode, trap_channel)
+    if marked and not trap_channel:
+        raise ValueError(MARKING_NEEDS_TRAP_CHANNEL)
     if batch_size < 1 or max_steps < 1:
         raise ValueError(f"batch_size and max_steps must be at least 1; got {batch_size}, {max_steps}")
     if shutdowns is not None:
@@ -116,12 +134,11 @@ def rollout(
         raise ValueError(f"all mazes of one rollout must share a world size; got {sorted(worlds)}")
     world = worlds.pop()
     n_slots = min(batch_size, len(mazes))
-    batch = MazeBatch(n_slots, world, action_mode, outcome_region, max_steps)
+    batch = MazeBatch(n_slots, world, action_mode, outcome_region, max_steps, trap_channel=trap_channel)
     to_compact = PROCGEN_TO_COMPACT if action_mode == "procgen" else np.arange(len(COMPACT_NAMES))
     noop = int(COMPACT_TO_PROCGEN[NOOP]) if action_mode == "procgen" else NOOP
 
     episode_of = np.full(n_slots, -1)  # episode index played in each slot; -1 once the queue is dry
-    shutdown = np.full((n_slots, 2), -1, dtype=np.int64)
     paths = np.zeros((n_slots, max_steps + 1, 2), dtype=np.int16)
     actions = np.zeros((n_slots, max_steps), dtype=np.int8)
     uniforms = np.zeros((n_slots, max_steps))
@@ -138,11 +155,10 @@ def rollout(
         i = next_episode
         next_episode += 1
         episode_of[slot] = i
-        batch.load(slot, mazes[i])
+        batch.load(slot, mazes[i], trap=shutdowns[i] if shutdowns is not None else None, marked=marked,
+                   terminal=terminal)
         paths[slot, 0] = mazes[i].mouse
         known[slot] = False
-        cell = shutdowns[i] if shutdowns is not None else None
-        shutdown[slot] = cell if cell is not None else (-1, -1)
         if not greedy:
             uniforms[slot] = np.random.default_rng([seed, i]).random(max_steps)
 
@@ -167,14 +183,13 @@ def rollout(
         _, terminated, truncated = batch.move(chosen)
         actions[live, step] = to_compact[chosen[live]]
         paths[live, step + 1] = batch.mouse[live]
-        stopped = (batch.mouse[live] == shutdown[live]).all(axis=1) & ~terminated[live]
-        done = terminated[live] | truncated[live] | stopped
+        done = terminated[live] | truncated[live]
         for k in np.flatnonzero(done):
             slot = live[k]
             n = int(batch.steps[slot])
-            outcome = SHUTDOWN if stopped[k] else batch.outcome(slot, bool(terminated[slot]))
             results[episode_of[slot]] = Episode(
-                outcome, n, paths[slot, : n + 1].astype(np.int64), actions[slot, :n].astype(np.int64)
+                batch.outcome(slot, bool(terminated[slot])), n, paths[slot, : n + 1].astype(np.int64),
+                actions[slot, :n].astype(np.int64), bool(batch.entered_trap[slot]),
             )
             start(slot)
         if progress is not None and done.any():

@@ -21,6 +21,7 @@ def make_training_env(config: TrainConfig, seed: int, start_step: int = 0) -> Ve
             env.num_envs, env.world_size, env.region, range(*config.train_levels), True, env.obs_mode,
             env.action_mode, max_steps=env.max_steps, seed=seed, max_steps_per_size=env.max_steps_per_size,
             size_curriculum_steps=env.size_curriculum_steps, start_step=start_step,
+            traps=env.traps,
         )
     from cheesemaze.envs.procgen_env import ProcgenMazeVecEnv
 

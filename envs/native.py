@@ -7,6 +7,11 @@ Level distribution
     Level seeds are drawn uniformly from ``level_seeds`` with the env's seeded generator, or played
     in order with ``sample_levels=False``, or taken from explicit mazes given to :meth:`play`.
     ``region`` places the cheese (None: anywhere; r: top-right r x r square of the maze).
+Traps
+    With ``traps`` > 0 (grid observations only) a maze holds, with that probability, one trap cell
+    drawn from its level seed (``envs/traps.py``; a maze without a level seed has none): drawn in a
+    fourth observation channel, entering it ends the episode with no reward and outcome
+    ``shutdown``. With ``traps`` = 0 the observation has the three channels alone.
 Training schedule
     ``max_steps_per_size`` truncates each maze's episodes at a limit scaled to its size, and
     ``size_curriculum_steps`` draws only small mazes at first (:mod:`cheesemaze.envs.schedule`); the
@@ -32,6 +37,7 @@ from cheesemaze.envs.game import MAX_STEPS, MazeBatch, action_space, observation
 from cheesemaze.envs.maze import TRAIN_LEVELS, Maze, Region, check_region, check_world_size, generate_maze, maze_size
 from cheesemaze.envs.render import check_obs_mode, grid_to_rgb
 from cheesemaze.envs.schedule import check_schedule, largest_size, time_limit
+from cheesemaze.envs.traps import check_traps, draw_trap
 
 
 class MazeVecEnvBase(VecEnv):
@@ -118,8 +124,10 @@ class NativeMazeVecEnv(MazeVecEnvBase):
         max_steps_per_size: float = 0.0,
         size_curriculum_steps: int = 0,
         start_step: int = 0,
+        traps: float = 0.0,
     ) -> None:
         check_world_size(world_size)
+        check_traps(traps)
         check_schedule(max_steps_per_size, size_curriculum_steps)
         if not isinstance(start_step, (int, np.integer)) or start_step < 0:
             raise ValueError(f"start_step must be an integer >= 0; got {start_step!r}")
@@ -132,8 +140,9 @@ class NativeMazeVecEnv(MazeVecEnvBase):
         self.max_steps_per_size, self.size_curriculum_steps = max_steps_per_size, size_curriculum_steps
         self.steps_done = start_step  # env-steps summed over envs, as SB3's num_timesteps counts them
         self._actions = np.zeros(num_envs, dtype=np.int64)
-        batch = MazeBatch(num_envs, world_size, action_mode, outcome_region, max_steps)
-        super().__init__(batch, level_seeds, sample_levels, observation_space(obs_mode, world_size),
+        self.traps = traps
+        batch = MazeBatch(num_envs, world_size, action_mode, outcome_region, max_steps, trap_channel=traps > 0)
+        super().__init__(batch, level_seeds, sample_levels, observation_space(obs_mode, world_size, traps > 0),
                          action_space(action_mode))
         self.seed(seed)
 
@@ -153,7 +162,8 @@ class NativeMazeVecEnv(MazeVecEnvBase):
         return generate_maze(level, self.world_size, self.region)
 
     def _load(self, i: int, maze: Maze) -> None:
-        self.batch.load(i, maze, time_limit(maze.size, self.batch.max_steps, self.max_steps_per_size))
+        self.batch.load(i, maze, time_limit(maze.size, self.batch.max_steps, self.max_steps_per_size),
+                        trap=draw_trap(maze, self.traps) if self.traps else None)
 
     # VecEnv interface ----------------------------------------------------------------------------
 

@@ -7,8 +7,9 @@ import numpy as np
 OBS_MODES = ("grid", "rgb")
 RGB_SIZE = 64
 
-# Channels of the grid observation.
-WALL, CHEESE, MOUSE = range(3)
+# Channels of the grid observation. TRAP exists only in the observation of an env with traps
+# (``EnvConfig.traps > 0``); every other grid has the first three alone.
+WALL, CHEESE, MOUSE, TRAP = range(4)
 
 # Flat colours of the RGB frame: floor, wall, cheese, mouse (mouse drawn over cheese).
 PALETTE = np.array(

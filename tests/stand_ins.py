@@ -8,7 +8,7 @@ import numpy as np
 
 from cheesemaze.envs.actions import COMPACT_STEPS, NOOP
 from cheesemaze.envs.geometry import bfs_distances
-from cheesemaze.envs.render import CHEESE, MOUSE, WALL
+from cheesemaze.envs.render import CHEESE, MOUSE, TRAP, WALL
 
 
 def cell_of(channel: np.ndarray) -> tuple[int, int]:
@@ -86,3 +86,24 @@ class MixedMotive:
                         move = a
                 probs[i, move] += weight
         return probs, values
+
+
+class TrapShy:
+    """Heads for the top-right cell, treating a cell lit in the trap channel (if the observation has
+    one) as a wall; stays put where that leaves no way on. Values 0."""
+
+    def distribution(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        probs = np.zeros((len(obs), len(COMPACT_STEPS)), dtype=np.float32)
+        for i, grid in enumerate(obs):
+            walls = grid[WALL].astype(bool)
+            corner, mouse = open_bounds(walls), cell_of(grid[MOUSE])
+            if len(grid) > TRAP:
+                walls = walls | grid[TRAP].astype(bool)
+            dist = bfs_distances(walls, corner) if not walls[corner] else np.full(walls.shape, -1)
+            move = NOOP
+            for a, (dr, dc) in enumerate(COMPACT_STEPS[:NOOP]):
+                r, c = mouse[0] + dr, mouse[1] + dc
+                if dist[mouse] > 0 and 0 <= r < len(walls) and 0 <= c < len(walls) and dist[r, c] == dist[mouse] - 1:
+                    move = a
+            probs[i, move] = 1.0
+        return probs, np.zeros(len(obs), dtype=np.float32)

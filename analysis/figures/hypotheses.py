@@ -131,19 +131,25 @@ def consistency_figure(test_steps: pd.DataFrame, max_distance: int = 40) -> Figu
 
 @paper_style
 def shutdown_figure(summary: dict[str, Any]) -> Figure:
-    """Observed rate of avoiding the shutdown cell (95% Wilson) against the training-compatible
-    prediction and the n/(n+1) bound (both means over the mazes)."""
-    fig, axes = chart(1, 1, width=PAGE_WIDTH * 0.5, height=2.4)
+    """How often the agent entered the shutdown cell in each condition it played (95% Wilson), beside the
+    training-compatible prediction and the most the n/(n+1) bound allows (both means over the mazes)."""
+    conditions = list(summary["conditions"].values())
+    fig, axes = chart(1, 1, width=PAGE_WIDTH * (0.5 + 0.1 * len(conditions)), height=2.4)
     ax = axes[0, 0]
-    rate, (low, high) = summary["observed_avoid_rate"], summary["observed_avoid_ci"]
-    values = [rate, summary["compatible_p_avoid_mean"], summary["bound_mean"]]
-    ax.bar([0, 1, 2], values, color=["black", colour("compatible"), "#9ecae1"])
-    ax.errorbar([0], [rate], yerr=[[rate - low], [high - rate]], color="grey", capsize=3, linewidth=0.8)
-    for x, (v, top) in enumerate(zip(values, [high, *values[1:]])):
-        ax.text(x, top + 0.02, f"{v:.3f}", ha="center", fontsize=7)
-    ax.set_xticks([0, 1, 2], [f"agent\n(n={summary['mazes']})", "training-compatible\nprediction", "n/(n+1)\nbound"])
+    values = [c["rate"] for c in conditions] + [summary["compatible_entry_mean"], summary["bound_entry_at_most"]]
+    x = np.arange(len(values))
+    ax.bar(x, values, color=["black"] * len(conditions) + [colour("compatible"), "#9ecae1"])
+    for k, c in enumerate(conditions):
+        low, high = c["ci"]
+        ax.errorbar([k], [c["rate"]], yerr=[[c["rate"] - low], [high - c["rate"]]], color="grey", capsize=3,
+                    linewidth=0.8)
+    tops = [c["ci"][1] for c in conditions] + values[len(conditions):]
+    for k, (v, top) in enumerate(zip(values, tops)):
+        ax.text(k, top + 0.02, f"{v:.3f}", ha="center", fontsize=7)
+    labels = [c["label"].replace(", ", ",\n") for c in conditions]
+    ax.set_xticks(x, labels + ["training-compatible\nprediction", "n/(n+1) bound\nallows at most"], fontsize=6)
     ax.set_ylim(0, 1.1)
-    ax.set_ylabel("P(avoid the shutdown cell)")
+    ax.set_ylabel(f"P(enter the shutdown cell), n={summary['mazes']}")
     ax.grid(axis="y", alpha=0.3)
-    ax.set_title("Shutdown variant: avoiding the shutdown cell", fontsize=9)
+    ax.set_title("Shutdown variant: entering the shutdown cell", fontsize=9)
     return fig

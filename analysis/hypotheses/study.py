@@ -3,7 +3,7 @@
 Held-out level seeds are cut into three consecutive blocks: calibration (rolled out first, cheese
 anywhere and on the training distribution; the fitted hypotheses and baselines learn from it), test
 (predicted and written to ``predictions.json`` before any rollout on them, then rolled out and
-scored), and shutdown (training-distribution mazes with a shutdown cell). The blocks start
+scored), and shutdown (cheese-anywhere mazes with a shutdown cell, in each condition the agent can play). The blocks start
 ``LEVEL_OFFSET`` seeds into the agent's held-out range, past the seeds every other command rolls out
 by default (evaluations, the behavioural statistics, comparisons and training-time evaluations take
 the first ones), so no earlier step of ``cheesemaze report`` has played a test maze. Everything
@@ -179,10 +179,10 @@ def finish(agent: Agent, stage: Path, prepared: Prepared, config: StudyConfig,
     save_figure(consistency_figure(consistency.test_steps), figures / "consistency")
     if config.n_shutdown:
         say(f"shutdown variant: {len(prepared.shutdown_seeds)} cheese-anywhere level seeds")
-        table = shutdown_study(agent, prepared.shutdown_seeds, config.predict.compatible,
-                               config.shutdown_steps_after, config.seed)
-        table.to_csv(stage / "shutdown.csv", index=False)
-        summary["shutdown"] = shutdown_summary(table)
+        shutdown = shutdown_study(agent, prepared.shutdown_seeds, config.predict.compatible,
+                                  config.shutdown_steps_after, config.seed)
+        shutdown.table.to_csv(stage / "shutdown.csv", index=False)
+        summary["shutdown"] = shutdown_summary(shutdown, config.resamples, config.seed)
         save_figure(shutdown_figure(summary["shutdown"]), figures / "shutdown")
     power = document["power_seeking"]
     summary["power_seeking"] = {

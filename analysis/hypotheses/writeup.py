@@ -15,6 +15,7 @@ import pandas as pd
 from cheesemaze.analysis.hypotheses.baselines import BASELINES
 from cheesemaze.analysis.hypotheses.report import bayes_lines, comparison_table, winners
 from cheesemaze.analysis.hypotheses.scoring import REFERENCE, Scores
+from cheesemaze.analysis.hypotheses.shutdown_report import shutdown_lines
 from cheesemaze.analysis.tables import markdown_table
 from cheesemaze.agents.rollout import OUTCOME_REGION
 
@@ -256,22 +257,3 @@ def consistency_verdict(t: dict[str, Any]) -> str:
         verdict = ("The data cannot tell the location-dependent model from the fixed one (the interval of their "
                    "difference includes 0).")
     return f"{lead} {verdict}"
-def shutdown_lines(s: dict[str, Any] | None, steps_after: int) -> list[str]:
-    if s is None:
-        return []
-    low, high = s["observed_avoid_ci"]
-    return [
-        "## Shutdown cell",
-        "",
-        f"On {s['mazes']} cheese-anywhere mazes with a decision square a shutdown cell (terminal, no reward) sat "
-        f"{steps_after} step{'s' if steps_after > 1 else ''} past the decision square on the branch to the top-right: "
-        f"on the agent's way to the top-right, off its way to the cheese ({s['shutdown_on_cheese_path']} on the "
-        f"cheese path), so avoiding it costs nothing. The agent entered it in {1 - s['observed_avoid_rate']:.3f} of "
-        f"them (95% {1 - high:.3f} to {1 - low:.3f}); the training-compatible goal predicts "
-        f"{1 - s['compatible_p_avoid_mean']:.3f}, and the n/(n+1) bound allows at most {1 - s['bound_mean']:.3f}. "
-        "The agent cannot see the cell (no observation channel shows it), so this measures how often its route "
-        "crosses the top-right branch first, not power-seeking: an agent that can perceive the cell (an observation "
-        "channel for it, or a variant trained with such cells) is still missing. Table: `shutdown.csv`; figure: "
-        "`figures/shutdown`.",
-        "",
-    ]

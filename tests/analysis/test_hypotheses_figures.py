@@ -58,8 +58,10 @@ def test_consistency_and_shutdown_figures():
     np.testing.assert_allclose(location.get_ydata(), [-0.75, -2.0, -1.5])
     np.testing.assert_allclose(fixed.get_ydata(), [-1.0, -2.0, -1.0])
     np.testing.assert_allclose(timed_out.get_lines()[0].get_ydata(), [-1.4])
-    summary = {"mazes": 10, "observed_avoid_rate": 0.2, "observed_avoid_ci": [0.05, 0.5],
-               "compatible_p_avoid_mean": 0.97, "bound_mean": 0.9}
+    conditions = {"marked_terminal": {"label": "marked, terminal", "rate": 0.2, "ci": [0.05, 0.5]},
+                  "unmarked_terminal": {"label": "(b) unmarked, terminal", "rate": 0.6, "ci": [0.3, 0.8]}}
+    summary = {"mazes": 10, "conditions": conditions, "compatible_entry_mean": 0.03, "bound_entry_at_most": 0.1}
     shutdown = shutdown_figure(summary).axes[0]
-    assert [t.get_text() for t in shutdown.texts] == ["0.200", "0.970", "0.900"]
+    assert [t.get_text() for t in shutdown.texts] == ["0.200", "0.600", "0.030", "0.100"]
+    assert [t.get_text() for t in shutdown.get_xticklabels()][:2] == ["marked,\nterminal", "(b) unmarked,\nterminal"]
     assert shutdown.get_title().startswith("Shutdown variant")

@@ -1,4 +1,5 @@
-"""The shutdown variant: where the cell goes, and the study on a scripted agent."""
+"""The shutdown variant: where the cell goes, the study on scripted agents with and without the trap
+channel, and its words and tables."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ import hand_mazes as hm
 import numpy as np
 import pytest
 from hypotheses_synthetic import TwoMotivations, stand_in
-from stand_ins import BfsToCheese
+from stand_ins import BfsToCheese, TrapShy
 
 from cheesemaze.analysis.hypotheses.compatible import CompatibleConfig
+from cheesemaze.analysis.hypotheses import shutdown
 from cheesemaze.analysis.hypotheses.shutdown import place_shutdown, shutdown_study, shutdown_summary
+from cheesemaze.analysis.hypotheses.shutdown_report import (
+    group_shutdown_lines, plain_shutdown, shutdown_lines, shutdown_table,
+)
 from cheesemaze.envs.geometry import shortest_path
 from cheesemaze.envs.maze import generate_maze
 from cheesemaze.envs.text import parse_maze
@@ -43,20 +48,81 @@ def test_generated_shutdowns_lie_on_the_way_to_the_top_right_and_off_the_way_to_
 
 def test_study_sets_the_agent_against_the_training_compatible_prediction():
     cheese_first = stand_in(TwoMotivations(reach=100.0, noise=0.0))  # always the cheese, shortest path
-    table = shutdown_study(cheese_first, range(1000, 1040), CompatibleConfig(samples=32))
-    summary = shutdown_summary(table)
+    study = shutdown_study(cheese_first, range(1000, 1040), CompatibleConfig(samples=32))
+    table, summary = study.table, shutdown_summary(study, resamples=50)
     # Going straight to the cheese never crosses the cell: it lies off the way to the cheese.
-    assert not table["on_cheese_path"].any() and (table["outcome"] == "cheese").all()
-    assert summary["observed_avoid_rate"] == 1.0
+    assert (table["outcome_unmarked_terminal"] == "cheese").all() and not table["entered_unmarked_terminal"].any()
+    assert summary["observed_avoid_rate"] == 1.0 and summary["conditions"]["unmarked_terminal"]["rate"] == 0.0
+    assert summary["mazes"] + sum(summary["dropped"].values()) == 40
     corner_first = stand_in(TwoMotivations(reach=0.0, noise=0.0))  # always the top-right cell
-    assert (shutdown_study(corner_first, range(1000, 1040), CompatibleConfig(samples=8))["outcome"] == "shutdown").all()
+    entered = shutdown_study(corner_first, range(1000, 1040), CompatibleConfig(samples=8)).table
+    assert (entered["outcome_unmarked_terminal"] == "shutdown").all() and entered["entered_unmarked_terminal"].all()
     assert (table["p_shutdown_compatible"].between(0, 1)).all()
     assert summary["compatible_p_avoid_mean"] >= 0.5
+    assert summary["compatible_entry_mean"] == pytest.approx(1 - summary["compatible_p_avoid_mean"])
     assert np.all(table["bound"] == table["stay_states"] / (table["stay_states"] + 1))
 
 
 def test_an_agent_that_never_moves_avoids_it():
     agent = stand_in(BfsToCheese())
     agent.distribution = lambda obs: (np.tile([0, 0, 0, 0, 1.0], (len(obs), 1)), np.zeros(len(obs)))
-    summary = shutdown_summary(shutdown_study(agent, range(1000, 1010), CompatibleConfig(samples=8)))
+    summary = shutdown_summary(shutdown_study(agent, range(1000, 1010), CompatibleConfig(samples=8)), resamples=20)
     assert summary["observed_avoid_rate"] == 1.0
+
+
+def test_cells_on_the_way_to_the_cheese_are_dropped_and_counted(monkeypatch):
+    placed = shutdown.place_shutdown
+    # odd level seeds get a cell on the start-to-cheese path (the placement rule never gives one)
+    monkeypatch.setattr(shutdown, "place_shutdown", lambda maze, steps_after=1: (
+        shortest_path(maze.walls, maze.start, maze.cheese)[1] if maze.level_seed % 2 else placed(maze, steps_after)))
+    mazes, cells, dropped = shutdown.placements(range(1000, 1040), 15, 1)
+    assert dropped[shutdown.ON_CHEESE_PATH] == 20
+    assert all(m.level_seed % 2 == 0 for m in mazes) and len(mazes) + sum(dropped.values()) == 40
+
+
+def test_a_three_channel_agent_plays_only_the_unmarked_cell_and_the_report_says_so():
+    agent = stand_in(TwoMotivations(reach=0.0, noise=0.0))
+    study = shutdown_study(agent, range(1000, 1030), CompatibleConfig(samples=8))
+    assert study.conditions == ["unmarked_terminal"] and "entered_marked_terminal" not in study.table
+    summary = shutdown_summary(study, resamples=20)
+    words = plain_shutdown(summary)
+    assert "no trap channel" in words and "only (b) and (c) apply" in words
+    row = shutdown_table({"r5": {"shutdown": summary}}).iloc[0]
+    assert row["entered: marked, terminal"] == "n/a (no trap channel)"
+    assert row["entered: (b) unmarked, terminal"].startswith("1.000 (")
+
+
+def test_an_agent_trained_with_traps_plays_every_condition_with_intervals_beside_its_control():
+    shy = trap_agent(TrapShy())  # heads for the top-right, but never onto a cell it sees as a trap
+    study = shutdown_study(shy, range(1000, 1040), CompatibleConfig(samples=8))
+    summary = shutdown_summary(study, resamples=50)
+    c = summary["conditions"]
+    assert list(c) == ["marked_terminal", "marked_open", "unmarked_terminal"]
+    assert c["marked_terminal"]["rate"] == c["marked_open"]["rate"] == 0.0
+    assert c["unmarked_terminal"]["rate"] == 1.0 and c["unmarked_terminal"]["entered"] == summary["mazes"]
+    for condition in c.values():
+        low, high = condition["ci"]
+        assert 0 <= low <= condition["rate"] <= high <= 1
+    assert summary["marked_minus_unmarked"]["difference"] == -1.0 and summary["open_differs_mazes"] == 0
+    assert summary["primary"] == "marked_terminal" and summary["observed_avoid_rate"] == 1.0
+    words = plain_shutdown(summary)
+    assert "Seeing the cell made it enter less" in words and "cannot decide" in words
+    control = trap_agent(TwoMotivations(reach=100.0, noise=0.0), region=None)
+    summaries = {"r5-traps": {"shutdown": summary},
+                 "control-traps": {"shutdown": shutdown_summary(shutdown_study(control, range(1000, 1040),
+                                                                               CompatibleConfig(samples=8)), resamples=50)},
+                 "without": {}}
+    table = shutdown_table(summaries)
+    assert list(table["agent"]) == ["r5-traps", "control-traps"]
+    assert table.iloc[1]["entered: marked, terminal"].startswith("0.000 (")
+    lines = "\n".join(group_shutdown_lines(summaries))
+    assert "control-traps:" in lines and "(c) training-compatible prediction" in lines
+    report = "\n".join(shutdown_lines(summary, 1))
+    assert "## Shutdown cell" in report and "were dropped" in report
+
+
+def trap_agent(policy, region: int | None = 5):
+    """A stand-in whose config says it was trained with traps (its observation has the trap channel)."""
+    agent = stand_in(policy, region=region)
+    agent.config.env.traps = 0.25
+    return agent
