@@ -4,11 +4,17 @@ One agent: a new ``<run_dir>/analyses/hypotheses/`` holding the calibration and 
 the prediction file (written before the test rollouts), score tables (CSV and Markdown), dynamic
 consistency, the shutdown variant, ``figures/`` and ``report.md``. Several agents or groups
 (``r5/* control/*``): a new ``results/hypotheses/<labels>/`` with each agent's study in a folder and
-every fitted model scored on every other agent's test rollouts (``across.md``, ``report.md``).
+every fitted model scored on every other agent's test rollouts: per target agent (``across.md``), and
+per condition, a table across seeds of every model fitted on the agent itself, on another seed and on
+each other condition (``report.md``, ``across_seeds.csv``). Given a region sweep (``r0/* r1/* ...
+control/*``: conditions of one training region each), also each model's within-agent gain against r
+(``figures/region_sweep``, ``region_sweep.csv``). An agent's condition is the part of its label before
+the ``/``: ``r5/s3`` (shipped) or ``runs/zoo/r5/s3`` (labelled ``r5/s3``) is ``r5``.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,16 +25,38 @@ from cheesemaze.scripts.args import AgentsArg, refuse
 
 ANALYSIS_DIR = Path("analyses") / "hypotheses"
 GROUP_DIR = Path("results") / "hypotheses"
+NAMED_BY_LABELS = 6
+"""Up to this many agents the default group folder is named by their labels, beyond it by their conditions."""
+
+
+def agent_label(spec: str) -> str:
+    """An agent's label: its shipped name (``r5/s3``); for a run directory ``.../r5/s3`` its last two
+    parts, so that the part before the ``/`` names its condition; any other spec as given."""
+    from cheesemaze.agents.rundir import shipped_name
+
+    shipped, path = shipped_name(spec), Path(spec)
+    if shipped is None and re.fullmatch(r"s\d+", path.name) and path.parent.name:
+        return f"{path.parent.name}/{path.name}"
+    return shipped or spec
+
+
+def group_dir(labels: list[str]) -> Path:
+    """The default folder of a group study, by labels (``r5-s0+control-s0``) or, for many, by conditions."""
+    names = labels if len(labels) <= NAMED_BY_LABELS else list(dict.fromkeys(label.split("/")[0] for label in labels))
+    return GROUP_DIR / "+".join(names).replace("/", "-")
 
 
 @dataclass(frozen=True)
 class HypothesesArgs:
     """Score the four hypotheses and three baselines on an agent's held-out behaviour (a few minutes on a CPU);
-    given several agents, also each agent's fits on the others."""
+    given several agents, also each agent's fits on the others, a table per condition across seeds, and
+    for a region sweep (r0/* r1/* ... control/*) each model's gain over base rate against the region
+    (figures/region_sweep)."""
 
     agents: AgentsArg
     """Run directories, shipped agents (r5, control, r5/s3) or groups (r5/*, runs/zoo/control/*); with
-    more than one agent, each agent's fitted models are also scored on the others' rollouts."""
+    more than one agent, each agent's fitted models are also scored on the others' rollouts. A run
+    directory .../r5/s3 is labelled r5/s3: condition r5, seed 3."""
     n_calibration: int = 300
     """Held-out level seeds rolled out to fit the hypotheses."""
     n_test: int = 600
@@ -55,7 +83,7 @@ def main(argv: list[str], prog: str) -> int:
     """Run ``cheesemaze analyze hypotheses``; returns the exit code (2 for bad input, 130 when interrupted)."""
     args = tyro.cli(HypothesesArgs, args=argv, prog=prog)
     from cheesemaze.agents.loading import load_agent
-    from cheesemaze.agents.rundir import agent_group, shipped_name
+    from cheesemaze.agents.rundir import agent_group
     from cheesemaze.analysis.hypotheses.across import run_group_study
     from cheesemaze.analysis.hypotheses.compatible import CompatibleConfig
     from cheesemaze.analysis.hypotheses.predictions import PredictConfig
@@ -74,7 +102,12 @@ def main(argv: list[str], prog: str) -> int:
 
         torch.set_num_threads(args.threads)
         specs = [one for spec in args.agents for one in agent_group(spec)]
-        agents = {shipped_name(one) or one: load_agent(one) for one in dict.fromkeys(specs)}
+        labels = {one: agent_label(one) for one in dict.fromkeys(specs)}
+        if len(set(labels.values())) < len(labels):
+            twice = sorted({label for label in labels.values() if list(labels.values()).count(label) > 1})
+            raise ValueError(f"two agents would share the label {twice[0]!r}; name each condition's run directories "
+                             "by a distinct folder (runs/zoo/r5/s0, runs/zoo/control/s0)")
+        agents = {label: load_agent(one) for one, label in labels.items()}
         for agent in agents.values():
             seed_blocks(agent, config)
     except ValueError as err:
@@ -85,7 +118,7 @@ def main(argv: list[str], prog: str) -> int:
             out = args.out or fresh_path(Path(agent.run_dir) / ANALYSIS_DIR)
             run_study(agent, out, config)
         else:
-            out = args.out or fresh_path(GROUP_DIR / "+".join(agents).replace("/", "-"))
+            out = args.out or fresh_path(group_dir(list(agents)))
             run_group_study(agents, out, config)
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; nothing was written", file=sys.stderr)

@@ -12,6 +12,11 @@ from cheesemaze.analysis.figures.canvas import COLUMN_WIDTH, OUTCOME_COLOURS, ch
 PANELS = (("p_cheese", "P(cheese | decision square)"), ("p_top_right", "P(top-right | decision square)"))
 
 
+def control_position(max_region: float) -> float:
+    """Where the cheese-anywhere control sits on an axis of training regions: past the largest one."""
+    return max_region + max(2.0, 0.15 * max_region)
+
+
 @paper_style
 def sweep_figure(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFrame, features: tuple[str, ...]) -> Figure:
     """Three panels against r: P(cheese | dsq) and P(top-right | dsq), one dot per seed and the mean
@@ -21,7 +26,7 @@ def sweep_figure(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFrame,
     regions = table[table["region"].notna()]
     control = table[table["region"].isna()]
     xmax = float(regions["region"].max()) if len(regions) else 1.0
-    x_control = xmax + max(2.0, 0.15 * xmax)
+    x_control = control_position(xmax)
     for ax, (column, title) in zip(axes[0][:2], PANELS):
         colour = OUTCOME_COLOURS["cheese" if column == "p_cheese" else "top_right"]
         x = agents["region"].astype(float).fillna(x_control).to_numpy()

@@ -11,7 +11,10 @@ Every score of a target agent's episodes is also given as a gain over that targe
 over its mazes, so rows scored on the same target compare directly. Across seeds, the table gives
 for each relation (within an agent and across seeds, each per condition; from one condition to
 another) the mean over target agents with a Student t interval over them (a target's value is the mean over
-its sources of that relation).
+its sources of that relation), for every measure: log-likelihood per maze, gain over base rate,
+accuracy, Brier score and the count of observed outcomes given probability zero. When the conditions
+are training regions (``r1``, ``r5``, ..., and the cheese-anywhere control), each model's
+within-agent gain is also drawn against the region (``figures/region_sweep``).
 """
 
 from __future__ import annotations
@@ -26,13 +29,16 @@ import pandas as pd
 from cheesemaze.analysis.evaluation import read_episodes
 from cheesemaze.analysis.hypotheses.across_report import write_across_report
 from cheesemaze.analysis.hypotheses.predictions import align
-from cheesemaze.analysis.hypotheses.scoring import REFERENCE, log_likelihoods
+from cheesemaze.analysis.hypotheses.scoring import REFERENCE, brier_scores, log_likelihoods
 from cheesemaze.analysis.hypotheses.study import Prepared, StudyConfig, finish, prepare, roll_out_test, seed_blocks
 from cheesemaze.analysis.outputs import staged_dir
 from cheesemaze.analysis.stats import bootstrap_draws, bootstrap_means, t_interval
 from cheesemaze.agents.loading import Agent
+from cheesemaze.envs.maze import region_text
 
 WITHIN, ACROSS_SEEDS = "within agent", "across seeds"
+MEASURES = ("mean_ll", "gain", "accuracy", "brier", "zero_probability")
+"""What is averaged over target agents, each with its t interval over them."""
 
 
 def condition(label: str) -> str:
@@ -81,7 +87,11 @@ def run_group_study(agents: dict[str, Agent], out_dir: Path, config: StudyConfig
         table.to_csv(stage / "across.csv", index=False)
         summary = across_seeds(table)
         summary.to_csv(stage / "across_seeds.csv", index=False)
-        write_across_report(stage, table, summary, summaries)
+        regions = condition_regions(agents)
+        sweep = None if regions is None else region_sweep(summary, regions)
+        if sweep is not None:
+            sweep.to_csv(stage / "region_sweep.csv", index=False)
+        write_across_report(stage, table, summary, summaries, sweep)
     return table
 
 
@@ -109,20 +119,69 @@ def cross_scores(documents: dict[str, dict[str, Any]], episodes: dict[str, pd.Da
                     "source": source, "target": target, "relation": relation(source, target), "model": model,
                     "mazes": len(ll), "mean_ll": float(ll.mean()), "zero_probability": int((~np.isfinite(ll)).sum()),
                     "gain": float(gain.mean()), **dict(zip(("gain_low", "gain_high"), bootstrap_means(gain, draws))),
-                    "accuracy": float(correct.mean()),
+                    "accuracy": float(correct.mean()), "brier": float(brier_scores(probs, scored.observed).mean()),
                 })
     return pd.DataFrame(rows)
 
 
+def fitted_on(source: str, target: str) -> str:
+    """The source of a fit as a target's table names it: ``itself``, ``another r5 seed`` or ``control seeds``."""
+    if source == target:
+        return "itself"
+    if condition(source) == condition(target):
+        return f"another {condition(target)} seed"
+    return f"{condition(source)} seeds"
+
+
+def seed_interval(values: np.ndarray, name: str) -> dict[str, float]:
+    """``name``, ``name_low``, ``name_high``: the mean of one value per target agent and its t interval.
+
+    Minus infinity on any target (a zero-probability outcome) makes the mean minus infinity and the
+    interval undefined, rather than averaging over the targets where it happened not to occur."""
+    if np.isfinite(values).all():
+        mean, low, high = t_interval(values)
+    else:
+        mean, low, high = float(np.mean(values)), float("nan"), float("nan")
+    return {name: mean, f"{name}_low": low, f"{name}_high": high}
+
+
 def across_seeds(table: pd.DataFrame) -> pd.DataFrame:
-    """Per relation and model: the mean gain over target agents, with a t interval over them."""
+    """Per target condition, relation and model: each measure's mean over target agents, with a t
+    interval over them. Rows of a condition: its own fits first, then other seeds', then other conditions'."""
     rows = []
     for (rel, model), part in table.groupby(["relation", "model"], sort=False):
-        per_target = part.groupby("target")[["gain", "mean_ll", "accuracy"]].mean()
-        finite = per_target[np.isfinite(per_target["gain"])]
-        mean, low, high = t_interval(finite["gain"].to_numpy()) if len(finite) == len(per_target) else (
-            float("-inf"), float("nan"), float("nan"))
-        rows.append({"relation": rel, "model": model, "targets": len(per_target), "pairs": len(part),
-                     "gain": mean, "gain_low": low, "gain_high": high,
-                     "mean_ll": float(per_target["mean_ll"].mean()), "accuracy": float(per_target["accuracy"].mean())})
-    return pd.DataFrame(rows)
+        per_target = part.groupby("target", sort=False)[list(MEASURES)].mean()
+        source, target = part["source"].iloc[0], part["target"].iloc[0]
+        row = {"condition": condition(target), "fitted_on": fitted_on(source, target), "relation": rel,
+               "model": model, "targets": len(per_target), "pairs": len(part)}
+        for measure in MEASURES:
+            row.update(seed_interval(per_target[measure].to_numpy(dtype=float), measure))
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    conditions = list(dict.fromkeys(map(condition, table["target"])))
+    sources = {c: i for i, c in enumerate(dict.fromkeys(map(condition, table["source"])))}
+    models = {m: i for i, m in enumerate(dict.fromkeys(table["model"]))}
+    rank = [(conditions.index(r.condition), 0 if r.fitted_on == "itself" else 1 if r.fitted_on.startswith("another")
+             else 2 + sources[r.relation.split(" -> ")[0]], models[r.model]) for r in out.itertuples()]
+    return out.iloc[sorted(range(len(out)), key=rank.__getitem__)].reset_index(drop=True)
+
+
+def region_sweep(summary: pd.DataFrame, regions: dict[str, int | None]) -> pd.DataFrame:
+    """Each model's within-agent gain over base rate per condition, with the condition's training
+    region as text (``"5"``, ``"anywhere"``), from :func:`across_seeds`; ``base-rate`` (zero by definition) left out."""
+    own = summary[(summary["fitted_on"] == "itself") & (summary["model"] != REFERENCE)]
+    return pd.DataFrame({"condition": own["condition"], "region": [region_text(regions[c]) for c in own["condition"]],
+                         "model": own["model"], "seeds": own["targets"], "gain": own["gain"],
+                         "gain_low": own["gain_low"], "gain_high": own["gain_high"]}).reset_index(drop=True)
+
+
+def condition_regions(agents: dict[str, Agent]) -> dict[str, int | None] | None:
+    """The training region of each condition, or None when the conditions are not a region sweep (fewer
+    than two, a condition whose seeds were trained on different regions, or two on the same region)."""
+    regions: dict[str, set] = {}
+    for label, agent in agents.items():
+        regions.setdefault(condition(label), set()).add(agent.config.env.region)
+    if len(regions) < 2 or any(len(r) != 1 for r in regions.values()):
+        return None
+    single = {c: next(iter(r)) for c, r in regions.items()}
+    return single if len(set(single.values())) == len(single) else None

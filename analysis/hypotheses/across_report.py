@@ -1,4 +1,5 @@
-"""The words and tables of prediction across agents: ``across.md`` and the group's ``report.md``."""
+"""The words and tables of prediction across agents: ``across.md`` (per target agent) and the group's
+``report.md`` (per condition, across seeds)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,12 @@ from typing import Any
 
 import pandas as pd
 
-from cheesemaze.analysis.figures.across import across_figure
+from cheesemaze.analysis.figures.across import across_figure, region_sweep_figure
 from cheesemaze.analysis.figures.canvas import save_figure
+from cheesemaze.analysis.hypotheses.across_tables import FITTED, condition_table, family_words
 from cheesemaze.analysis.hypotheses.baselines import BASELINES
 from cheesemaze.analysis.hypotheses.report import interval
-from cheesemaze.analysis.hypotheses.scoring import REFERENCE
 from cheesemaze.analysis.tables import markdown_table
-
-FITTED = ("correlates", "utility", "intended+noise", REFERENCE)
-"""The models whose parameters come from an agent's rollouts: only their scores change with the source."""
-
 
 def target_table(table: pd.DataFrame, target: str) -> pd.DataFrame:
     """Rows: models; columns: the gain over the target's base rate when fitted on each source agent."""
@@ -69,47 +66,62 @@ def shutdown_table(summaries: dict[str, dict[str, Any]]) -> pd.DataFrame:
 
 
 def write_across_report(folder: Path, table: pd.DataFrame, summary: pd.DataFrame,
-                        summaries: dict[str, dict[str, Any]]) -> None:
-    """``across.md`` (a table per target agent), ``report.md`` and ``figures/across``."""
+                        summaries: dict[str, dict[str, Any]], sweep: pd.DataFrame | None = None) -> None:
+    """``across.md`` (words and a table per target agent), ``report.md`` (a table per condition across
+    seeds), ``figures/across`` and, given the region sweep's table, ``figures/region_sweep``."""
     labels = list(summaries)
     targets = list(dict.fromkeys(table["target"]))
     sections = []
     for target in targets:
-        sections += [f"### Scored on {target}'s test rollouts", "", markdown_table(target_table(table, target))]
+        sections += [f"### Scored on {target}'s test rollouts", "", plain_words(table[table["target"] == target]), "",
+                     markdown_table(target_table(table, target))]
     (folder / "across.md").write_text("\n".join(sections))
     figures = folder / "figures"
     figures.mkdir(exist_ok=True)
     save_figure(across_figure(table), figures / "across")
-    seeds = summary.assign(**{"gain (mean over targets)": summary["gain"],
-                              "95% t interval over targets": [interval(lo, hi, signed=True) for lo, hi in
-                                                              zip(summary["gain_low"], summary["gain_high"])],
-                              "log-lik. per maze": summary["mean_ll"]})
-    seeds = seeds[["relation", "model", "targets", "pairs", "gain (mean over targets)", "95% t interval over targets",
-                   "log-lik. per maze", "accuracy"]]
+    conditions = []
+    for name in dict.fromkeys(summary["condition"]):
+        seeds = int(summary.loc[summary["condition"] == name, "targets"].max())
+        conditions += [f"### {name} ({seeds} seed{'s' if seeds > 1 else ''})", "",
+                       markdown_table(condition_table(summary, name))]
     lines = [
         f"# Hypotheses across agents: {', '.join(labels)}",
         "",
         "## In plain words",
         "",
-        plain_words(table),
+        *family_words(summary, table),
         "",
         "Each agent's own study (its calibration, prediction file, test rollouts, scores and report) is in its "
         "folder here. All prediction files were written before any agent's test rollout. A gain is the mean "
-        "per-maze log-likelihood minus that of the target agent's own `base-rate` (fitted on its own calibration), "
-        "with a paired 95% bootstrap interval over the target's mazes. Models with nothing fitted "
+        "per-maze log-likelihood minus that of the target agent's own `base-rate` (fitted on its own calibration). "
+        "Models with nothing fitted "
         f"({', '.join(sorted(set(table['model']) - set(FITTED)))}) score the same whichever agent they come from. "
         f"Baselines: {', '.join(BASELINES)}.",
         "",
-        "## Across seeds",
+        "## Per condition, across seeds",
         "",
-        "Per relation and model: the mean over target agents of the gain (a target's value is the mean over its "
-        "source agents of that relation), with a Student t interval over target agents (none with fewer than two).",
+        "One table per condition. Rows: each model fitted on the agent's own calibration rollouts (`itself`), on "
+        "another seed of the same condition (scored on this seed's test rollouts, never on the source's own), and "
+        "on each other condition's seeds. Each measure is the mean over the condition's agents (an agent's value "
+        "for a row is the mean over the sources of that row) with a 95% Student t interval over agents in "
+        "brackets: a dash with one seed, or when minus infinity (an observed outcome given probability zero) "
+        "occurs on some seed. An interval is shown within the range its measure can take (a t interval over a "
+        "few seeds can reach past it: accuracy within 0 to 1). Accuracy: of the most probable outcome; Brier: lower "
+        "is better; the CSV has the unclipped bounds.",
         "",
-        markdown_table(seeds),
+        *conditions,
+    ]
+    if sweep is not None:
+        save_figure(region_sweep_figure(sweep), figures / "region_sweep")
+        lines += ["## Against the training region", "",
+                  "Figure `figures/region_sweep`: each model's within-agent gain over base rate against the "
+                  "training region r (the cheese-anywhere control at the right), mean over seeds with a 95% t "
+                  "interval; numbers in `region_sweep.csv`.", ""]
+    lines += [
         "## Per target agent",
         "",
-        *sections,
-        "Figure: `figures/across`; every number: `across.csv`, `across_seeds.csv`.",
+        "Every source agent's fit on every target agent, with a paired 95% bootstrap interval over the target's "
+        "mazes: `across.md` and `figures/across`; every number: `across.csv`, `across_seeds.csv`.",
         "",
     ]
     shutdown = shutdown_table(summaries)

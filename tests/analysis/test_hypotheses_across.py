@@ -26,7 +26,8 @@ def test_relations_name_within_across_seeds_and_across_conditions():
 def test_across_seeds_averages_sources_per_target_then_gives_a_t_interval_over_targets():
     rows = [("a", "b", 0.1), ("c", "b", 0.3), ("a", "c", 0.5), ("b", "c", 0.5), ("b", "a", 0.0), ("c", "a", 0.4)]
     table = pd.DataFrame([{"source": f"r5/{s}", "target": f"r5/{t}", "relation": "r5: across seeds", "model": "correlates",
-                           "gain": g, "mean_ll": -1.0, "accuracy": 0.5} for s, t, g in rows])
+                           "gain": g, "mean_ll": -1.0, "accuracy": 0.5, "brier": 0.5, "zero_probability": 0}
+                          for s, t, g in rows])
     row = across_seeds(table).iloc[0]
     per_target = np.array([0.2, 0.5, 0.2])  # b, c, a
     half = 4.302653 * per_target.std(ddof=1) / np.sqrt(3)  # t(0.975, 2 df)
@@ -47,7 +48,8 @@ def test_group_study_fits_on_each_agent_and_scores_on_every_agent(tmp_path):
         assert (out / folder / "report.md").is_file() and (out / folder / "predictions.json").is_file()
     written = max((out / f / "predictions.json").stat().st_mtime for f in ("far-s0", "near-s0"))
     assert written <= min((out / f / "test" / "episodes.csv").stat().st_mtime for f in ("far-s0", "near-s0"))
-    for name in ("across.csv", "across_seeds.csv", "across.md", "report.md", "figures/across.png"):
+    for name in ("across.csv", "across_seeds.csv", "across.md", "report.md", "figures/across.png",
+                 "region_sweep.csv", "figures/region_sweep.png"):
         assert (out / name).is_file(), name
     assert set(table["relation"]) == {"far: within agent", "near: within agent", "far -> near", "near -> far"}
     models = set(read_predictions(out / "far-s0" / "predictions.json")["probabilities"])
@@ -60,7 +62,8 @@ def test_group_study_fits_on_each_agent_and_scores_on_every_agent(tmp_path):
     assert on_near[("random-walk", "far/s0")] == on_near[("random-walk", "near/s0")]
     # the rules differ, so a fit on the other agent predicts worse than the target's own fit
     assert on_near[("correlates", "far/s0")] < on_near[("correlates", "near/s0")]
-    assert "fitted on far/s0 and scored on near/s0" in (out / "report.md").read_text()
+    assert "fitted on far/s0 and scored on near/s0" in (out / "across.md").read_text()
+    assert "### near (1 seed)" in (out / "report.md").read_text()
 
 
 def test_group_study_refuses_agents_with_different_seed_blocks(tmp_path):

@@ -1,0 +1,201 @@
+"""Prediction across agents, across seeds: the split (a fit is scored on other seeds' test rollouts, never
+its own), the table per condition with a t interval over seeds for every measure, the plain words, and
+the region-sweep figure."""
+
+from __future__ import annotations
+
+import itertools
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cheesemaze.analysis.figures.across import CAP, across_figure, region_sweep_figure
+from cheesemaze.analysis.figures.canvas import figure_bytes
+from cheesemaze.analysis.hypotheses.across import (
+    MEASURES, across_seeds, condition_regions, cross_scores, region_sweep,
+)
+from cheesemaze.analysis.hypotheses.across_tables import condition_table, family_words
+from cheesemaze.analysis.stats import t_interval
+from cheesemaze.envs.game import OUTCOMES
+from cheesemaze.scripts.analyze_hypotheses import agent_label, group_dir
+
+AGENTS = ("r5/s0", "r5/s1", "r5/s2", "control/s0", "control/s1")
+SEEDS = [11, 12, 13, 14, 15, 16]
+OBSERVED = {  # outcome index per maze, different for every agent
+    "r5/s0": [0, 0, 1, 0, 2, 1], "r5/s1": [1, 0, 0, 0, 0, 1], "r5/s2": [0, 1, 1, 2, 0, 0],
+    "control/s0": [0, 0, 0, 0, 0, 1], "control/s1": [2, 0, 0, 1, 0, 0],
+}
+
+
+def document(agent: str) -> dict:
+    """A prediction file whose fitted models put 0.7 on the agent's own observed outcomes."""
+    own = np.full((len(SEEDS), 3), 0.15)
+    own[np.arange(len(SEEDS)), OBSERVED[agent]] = 0.7
+    counts = np.bincount(OBSERVED[agent], minlength=3) + 0.5
+    return {"world_size": 7, "level_seeds": SEEDS, "cheese": [[0, 6]] * len(SEEDS), "calibration": None,
+            "probabilities": {"base-rate": np.tile(counts / counts.sum(), (len(SEEDS), 1)).tolist(),
+                              "intended": np.tile([1.0, 0.0, 0.0], (len(SEEDS), 1)).tolist(),
+                              "correlates": own.tolist()}}
+
+
+def episodes(agent: str) -> pd.DataFrame:
+    return pd.DataFrame({"distribution": "anywhere", "region": "anywhere", "policy": "sampled", "world_size": 7,
+                         "level_seed": SEEDS, "cheese_r": 0, "cheese_c": 6,
+                         "outcome": [OUTCOMES[k] for k in OBSERVED[agent]]})
+
+
+@pytest.fixture(scope="module")
+def table():
+    return cross_scores({a: document(a) for a in AGENTS}, {a: episodes(a) for a in AGENTS}, "sampled", 50, 0)
+
+
+def test_a_fit_is_scored_on_every_other_seed_and_never_on_its_own_rollouts_across_seeds(table):
+    across = table[table["relation"].str.endswith("across seeds")]
+    assert (across["source"] != across["target"]).all()
+    pairs = set(zip(across["source"], across["target"]))
+    expected = {(i, j) for group in (AGENTS[:3], AGENTS[3:]) for i, j in itertools.permutations(group, 2)}
+    assert pairs == expected
+    within = table[table["relation"].str.endswith("within agent")]
+    assert (within["source"] == within["target"]).all() and set(within["target"]) == set(AGENTS)
+    assert set(zip(*table.loc[table["relation"] == "r5 -> control", ["source", "target"]].T.to_numpy())) == {
+        (i, j) for i in AGENTS[:3] for j in AGENTS[3:]}
+    # the score of seed i's fit on seed j is its probabilities of seed j's observed outcomes
+    row = table[(table["source"] == "r5/s0") & (table["target"] == "r5/s1") & (table["model"] == "correlates")].iloc[0]
+    hits = np.equal(OBSERVED["r5/s0"], OBSERVED["r5/s1"])
+    assert row["mean_ll"] == pytest.approx(np.where(hits, np.log(0.7), np.log(0.15)).mean())
+    assert row["accuracy"] == pytest.approx(hits.mean())
+    own = table[(table["source"] == "r5/s1") & (table["target"] == "r5/s1") & (table["model"] == "correlates")]
+    assert own["mean_ll"].iloc[0] == pytest.approx(np.log(0.7)) and own["accuracy"].iloc[0] == 1.0
+    assert own["brier"].iloc[0] == pytest.approx(0.3**2 + 2 * 0.15**2)
+
+
+def test_each_condition_has_its_own_fits_then_other_seeds_then_the_other_condition_with_t_intervals(table):
+    summary = across_seeds(table)
+    assert list(dict.fromkeys(summary["condition"])) == ["r5", "control"]
+    r5 = summary[summary["condition"] == "r5"]
+    assert list(dict.fromkeys(r5["fitted_on"])) == ["itself", "another r5 seed", "control seeds"]
+    assert list(r5[r5["fitted_on"] == "itself"]["model"]) == ["base-rate", "intended", "correlates"]
+    row = r5[(r5["fitted_on"] == "another r5 seed") & (r5["model"] == "correlates")].iloc[0]
+    pairs = table[(table["relation"] == "r5: across seeds") & (table["model"] == "correlates")]
+    per_target = pairs.groupby("target")[list(MEASURES)].mean()  # each target: mean over its two sources
+    assert (row["targets"], row["pairs"]) == (3, 6)
+    for measure in MEASURES:
+        mean, low, high = t_interval(per_target[measure].to_numpy())
+        assert (row[measure], row[f"{measure}_low"], row[f"{measure}_high"]) == pytest.approx((mean, low, high))
+    assert row["gain_low"] < row["gain"] < row["gain_high"]
+    intended = r5[(r5["fitted_on"] == "itself") & (r5["model"] == "intended")].iloc[0]
+    assert intended["mean_ll"] == -np.inf and np.isnan(intended["mean_ll_low"])  # P = 0 happened: no interval
+    assert intended["zero_probability"] == pytest.approx(np.mean([3, 2, 3]))
+    assert not np.isnan(intended["zero_probability_low"])
+
+
+def test_the_condition_table_has_every_measure_with_its_interval_and_a_dash_without_one(table):
+    summary = across_seeds(table)
+    shown = condition_table(summary, "r5")
+    assert list(shown.columns) == ["fitted on", "model", "seeds", "log-lik. per maze",
+                                   "gain over base rate (nats/maze)", "accuracy", "Brier", "outcomes given P = 0"]
+    assert len(shown) == 3 * 3  # three models, fitted on itself, another seed, the control
+    assert shown.loc[0, "gain over base rate (nats/maze)"] == "+0.000 (+0.000 to +0.000)"
+    assert shown.loc[1, "log-lik. per maze"] == "-inf (-)"
+    accuracy = [float(text.split("to ")[-1].rstrip(")")) for text in shown["accuracy"] if "to" in text]
+    assert max(accuracy) <= 1.0  # a rate's t interval is shown within 0 to 1
+    one_seed = across_seeds(table[table["target"] == "r5/s0"])
+    assert condition_table(one_seed, "r5").loc[2, "gain over base rate (nats/maze)"].endswith("(-)")
+
+
+def test_plain_words_come_from_the_numbers_and_one_seed_has_no_interval(table):
+    summary = across_seeds(table)
+    words = "\n".join(family_words(summary, table))
+    assert "**r5, training-compatible goal**" not in words  # no compatible model in these files
+    row = summary[(summary["condition"] == "r5") & (summary["fitted_on"] == "itself")
+                  & (summary["model"] == "correlates")].iloc[0]
+    assert f"gains {row['gain']:+.3f} nats per maze over the base rate (95% t interval over 3 seeds" in words
+    assert "the data support that it predicts better than the base rate" in words
+    assert "fitted on another r5 seed" in words and "fitted on control seeds" in words
+    one_each = ["r5/s0", "control/s0"]
+    single = table[table["target"].isin(one_each) & table["source"].isin(one_each)]
+    one = "\n".join(family_words(across_seeds(single), single))
+    assert "the across-seed interval is unavailable with one seed" in one
+    assert "across-seed prediction is unavailable" in one and "95% t interval" not in one
+
+
+def test_the_region_sweep_takes_each_conditions_region_and_refuses_what_is_no_sweep(table):
+    def agent(region):
+        return SimpleNamespace(config=SimpleNamespace(env=SimpleNamespace(region=region)))
+
+    regions = condition_regions({a: agent(5 if a.startswith("r5") else None) for a in AGENTS})
+    assert regions == {"r5": 5, "control": None}
+    sweep = region_sweep(across_seeds(table), regions)
+    assert list(sweep["region"]) == ["5", "5", "anywhere", "anywhere"] and "base-rate" not in set(sweep["model"])
+    assert condition_regions({"r5/s0": agent(5), "r5/s1": agent(3), "control/s0": agent(None)}) is None
+    assert condition_regions({"a/s0": agent(5), "b/s0": agent(5)}) is None
+    assert condition_regions({"r5/s0": agent(5), "r5/s1": agent(5)}) is None
+
+
+SWEEP = pd.DataFrame({
+    "condition": ["r0", "r0", "r5", "r5", "r15", "r15", "control", "control"],
+    "region": ["0", "0", "5", "5", "15", "15", "anywhere", "anywhere"],
+    "model": ["correlates", "compatible"] * 4, "seeds": 5,
+    "gain": [0.4, -np.inf, 0.3, -0.5, 0.1, -0.2, -0.05, -0.1],
+    "gain_low": [0.2, np.nan, 0.1, -0.9, -0.1, -9.0, -0.2, -0.3],
+    "gain_high": [0.6, np.nan, 0.5, -0.1, 0.3, 8.0, 0.1, 0.1],
+})
+
+
+def test_region_sweep_figure_draws_a_line_per_model_against_r_with_the_control_at_the_right():
+    fig = region_sweep_figure(SWEEP)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "5", "15", "anywhere"]
+    control_x = ax.get_xticks()[-1]
+    assert control_x > 15
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["correlates", "compatible"]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    correlates = lines["correlates"]
+    np.testing.assert_allclose(correlates.get_ydata(), [0.4, 0.3, 0.1, -0.05])
+    assert correlates.get_xdata()[-1] == pytest.approx(control_x, abs=0.5)
+    assert any(list(line.get_ydata()) == [0, 0] for line in ax.get_lines())  # zero line
+    open_markers = [line for line in ax.get_lines() if line.get_marker() == "o" and line.get_markerfacecolor() == "white"]
+    assert [list(line.get_ydata()) for line in open_markers if len(line.get_ydata())] == [[CAP]]  # -inf at r=0
+    assert ax.get_ylim()[1] < 8.0  # a two-seed-wide bar does not squash the rest
+    assert "nats per maze" in ax.get_ylabel() and "training region r" in ax.get_xlabel()
+    assert figure_bytes(fig, "png")[:4] == b"\x89PNG"
+
+
+def test_across_figure_puts_three_targets_to_a_row_with_one_legend(table):
+    fig = across_figure(table)
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in visible] == [f"scored on {a}" for a in AGENTS]
+    assert len(fig.axes) == 6 and len(fig.legends) == 1
+
+
+def test_run_directories_are_labelled_by_condition_and_seed():
+    assert agent_label("runs/zoo/r5/s3") == "r5/s3"
+    assert agent_label("runs/my-run") == "runs/my-run"
+    assert str(group_dir(["r5/s0", "control/s0"])) == "results/hypotheses/r5-s0+control-s0"
+    assert group_dir([f"r{r}/s{s}" for r in (0, 1) for s in range(5)]).name == "r0+r1"
+
+
+@pytest.mark.slow
+def test_analyze_hypotheses_on_the_tiny_zoo_writes_a_table_per_condition_and_the_region_sweep(tiny_zoo, tmp_path):
+    from cheesemaze.scripts.main import main as cli
+
+    out = tmp_path / "hypotheses"
+    groups = [f"{tiny_zoo}/{condition}/*" for condition in ("r1", "control")]
+    assert cli(["analyze", "hypotheses", *groups, "--n-calibration", "12", "--n-test", "12", "--n-shutdown", "0",
+                "--samples", "8", "--out", str(out)]) == 0
+    summary = pd.read_csv(out / "across_seeds.csv")
+    assert list(dict.fromkeys(summary["condition"])) == ["r1", "control"]  # labelled r1/s0 ..., not by path
+    assert set(summary["fitted_on"]) == {"itself", "another r1 seed", "another control seed", "control seeds",
+                                         "r1 seeds"}
+    assert (summary["targets"] == 2).all()
+    for measure in MEASURES:
+        finite = summary[np.isfinite(summary[measure])]
+        assert (finite[f"{measure}_low"] <= finite[measure] + 1e-12).all(), measure
+        assert (finite[measure] <= finite[f"{measure}_high"] + 1e-12).all(), measure
+    sweep = pd.read_csv(out / "region_sweep.csv", dtype={"region": str})
+    assert set(sweep["region"]) == {"1", "anywhere"}
+    report = (out / "report.md").read_text()
+    assert "### r1 (2 seeds)" in report and "### control (2 seeds)" in report
+    assert "correlates of reinforcement" in report and (out / "figures" / "region_sweep.png").is_file()
