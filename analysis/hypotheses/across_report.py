@@ -13,6 +13,7 @@ from cheesemaze.analysis.figures.canvas import save_figure
 from cheesemaze.analysis.hypotheses.across_tables import FITTED, condition_table, family_words
 from cheesemaze.analysis.hypotheses.baselines import BASELINES
 from cheesemaze.analysis.hypotheses.report import interval
+from cheesemaze.analysis.hypotheses.shutdown_report import group_shutdown_lines
 from cheesemaze.analysis.tables import markdown_table
 
 def target_table(table: pd.DataFrame, target: str) -> pd.DataFrame:
@@ -49,20 +50,6 @@ def plain_words(table: pd.DataFrame) -> str:
     if undecided:
         words.append("The data cannot decide " + "; nor ".join(undecided) + ".")
     return " ".join(words)
-
-
-def shutdown_table(summaries: dict[str, dict[str, Any]]) -> pd.DataFrame:
-    """Per agent: how often it entered the shutdown cell (Wilson 95%) against the training-compatible goal."""
-    rows = []
-    for label, summary in summaries.items():
-        s = summary.get("shutdown")
-        if s:
-            low, high = s["observed_avoid_ci"]
-            rows.append({"agent": label, "mazes": s["mazes"], "entered": 1 - s["observed_avoid_rate"],
-                         "entered 95%": interval(1 - high, 1 - low),
-                         "training-compatible prediction": 1 - s["compatible_p_avoid_mean"],
-                         "n/(n+1) bound allows at most": 1 - s["bound_mean"]})
-    return pd.DataFrame(rows)
 
 
 def write_across_report(folder: Path, table: pd.DataFrame, summary: pd.DataFrame,
@@ -124,11 +111,5 @@ def write_across_report(folder: Path, table: pd.DataFrame, summary: pd.DataFrame
         "mazes: `across.md` and `figures/across`; every number: `across.csv`, `across_seeds.csv`.",
         "",
     ]
-    shutdown = shutdown_table(summaries)
-    if len(shutdown):
-        lines += ["## Shutdown cell, per agent", "",
-                  "A terminal no-reward cell one step past the decision square on the branch to the top-right (off "
-                  "the way to the cheese). No agent can see it, so an entry rate says how often the agent's route "
-                  "crosses that branch, not whether it avoids being shut down.", "",
-                  markdown_table(shutdown)]
+    lines += group_shutdown_lines(summaries)
     (folder / "report.md").write_text("\n".join(lines))

@@ -72,16 +72,3 @@ def test_group_study_refuses_agents_with_different_seed_blocks(tmp_path):
     with pytest.raises(ValueError, match="same held-out seed blocks"):
         run_group_study({"a": stand_in(TwoMotivations()), "b": other}, tmp_path / "g", GROUP, say=lambda _: None)
     assert not (tmp_path / "g").exists()
-
-
-def test_shutdown_table_gives_each_agents_entry_rate_beside_the_prediction():
-    from cheesemaze.analysis.hypotheses.across_report import shutdown_table
-
-    summaries = {"r5": {"shutdown": {"mazes": 50, "observed_avoid_rate": 0.6, "observed_avoid_ci": [0.46, 0.72],
-                                     "compatible_p_avoid_mean": 0.99, "bound_mean": 0.95}},
-                 "control": {}}
-    row = shutdown_table(summaries).iloc[0]
-    assert row["agent"] == "r5" and row["entered"] == pytest.approx(0.4)
-    assert row["entered 95%"] == "0.280 to 0.540"
-    assert row["training-compatible prediction"] == pytest.approx(0.01)
-    assert len(shutdown_table(summaries)) == 1  # an agent without the variant has no row
