@@ -54,6 +54,19 @@ def _identity(config: TrainConfig) -> dict[str, Any]:
     return record
 
 
+def _as_today(base_config: dict[str, Any], budget: int) -> dict[str, Any]:
+    """A manifest's base config as this code records it: fields added since it was written take their
+    defaults (``config_from_dict``), which is how those trials trained, so an older sweep still resumes."""
+    try:
+        config = config_from_dict({**base_config, "total_timesteps": budget})
+    except ValueError:
+        return base_config  # a field this code does not know: compared as written, and refused as another sweep
+    record = {**_identity(config), "total_timesteps": None}
+    if "precision" not in base_config.get("ppo", {}):
+        record["ppo"].pop("precision")  # recorded as "auto", which _identity leaves out
+    return json.loads(json.dumps(record))
+
+
 def _same_trial(recorded: TrainConfig, wanted: TrainConfig) -> bool:
     mine = _identity(wanted)
     theirs = _identity(recorded)
@@ -79,8 +92,9 @@ def open_sweep(sweep_dir: Path, base: TrainConfig, blocks: list[str]) -> list[Tr
     record = json.loads(json.dumps(record))  # as the manifest reads back (tuples as lists)
     if path.is_file():
         old = json.loads(path.read_text())
+        recorded = {**old, "base_config": _as_today(old["base_config"], old["total_timesteps"])}
         for key in ("grid", "preset", "base_config"):
-            if old[key] != record[key]:
+            if recorded[key] != record[key]:
                 raise ValueError(f"{sweep_dir} holds another sweep: its {key} differs from this command's; "
                                  f"rerun it as it was ({MANIFEST}) or choose another directory")
         if base.total_timesteps < old["total_timesteps"]:

@@ -36,7 +36,7 @@ from cheesemaze.envs.actions import check_action_mode
 from cheesemaze.envs.game import MAX_STEPS, MazeBatch, action_space, observation_space
 from cheesemaze.envs.maze import TRAIN_LEVELS, Maze, Region, check_region, check_world_size, generate_maze, maze_size
 from cheesemaze.envs.render import check_obs_mode, grid_to_rgb
-from cheesemaze.envs.schedule import check_schedule, largest_size, time_limit
+from cheesemaze.envs.schedule import CURRICULUM_DRAWS, check_schedule, largest_size, time_limit
 from cheesemaze.envs.traps import check_traps, draw_trap
 
 
@@ -157,8 +157,12 @@ class NativeMazeVecEnv(MazeVecEnvBase):
         if self._queue:
             return self._queue.popleft()
         level, largest = self._next_level_seed(), self.largest_size
+        draws = 1
         while largest < self.world_size and maze_size(level, self.world_size) > largest:
-            level = self._next_level_seed()
+            if draws == CURRICULUM_DRAWS:  # a level range can lack small mazes: say so rather than hang
+                raise ValueError(f"the size curriculum drew {draws:,} level seeds and none had a maze of size "
+                                 f"{largest} or less; give more training levels or a shorter size_curriculum_steps")
+            level, draws = self._next_level_seed(), draws + 1
         return generate_maze(level, self.world_size, self.region)
 
     def _load(self, i: int, maze: Maze) -> None:

@@ -22,6 +22,10 @@ import math
 from cheesemaze.envs.maze import check_world_size
 
 SMALLEST_MAZE = 3
+CURRICULUM_DRAWS = 10_000
+"""Level seeds the curriculum draws for one maze before it gives up: each size is drawn with probability
+at least 1/12 in the 25x25 world, so the game's own level range never comes near it (a miss is about
+(11/12)**10000); only a level range without small mazes does."""
 
 
 def check_schedule(max_steps_per_size: float, curriculum_steps: int) -> None:
@@ -37,7 +41,8 @@ def time_limit(size: int, max_steps: int, max_steps_per_size: float) -> int:
     """Steps after which a training episode on a maze of side ``size`` is truncated."""
     if max_steps_per_size == 0:
         return max_steps
-    return min(max_steps, math.ceil(max_steps_per_size * size))
+    # rounded first so that a product like 2.2 * 25 = 55.000000000000007 is 55 steps, not 56
+    return min(max_steps, math.ceil(round(max_steps_per_size * size, 9)))
 
 
 def largest_size(step: int, curriculum_steps: int, world_size: int) -> int:

@@ -82,6 +82,25 @@ def test_a_directory_of_another_sweep_or_a_foreign_run_is_refused(tmp_path):
     assert json.loads((tmp_path / MANIFEST).read_text())["budget_raises"][0]["from"] == 1024
 
 
+def test_a_sweep_written_before_a_config_field_existed_still_resumes(tmp_path):
+    # The zoo trains over many sessions while fields are added (env.traps, the cpu-hard schedule): a
+    # manifest without them holds the trials those fields' defaults describe, so it must still open.
+    auto = dataclasses.replace(TINY, ppo=dataclasses.replace(TINY.ppo, precision="auto"))
+    open_sweep(tmp_path, auto, ["seed=0,1"])
+    manifest = json.loads((tmp_path / MANIFEST).read_text())
+    assert "precision" not in manifest["base_config"]["ppo"]
+    for name in ("traps", "max_steps_per_size", "size_curriculum_steps"):
+        del manifest["base_config"]["env"][name]
+    (tmp_path / MANIFEST).write_text(json.dumps(manifest))
+    assert [t.name for t in open_sweep(tmp_path, auto, ["seed=0,1"])] == ["r5/s0", "r5/s1"]
+    with pytest.raises(ValueError, match="its base_config differs"):
+        open_sweep(tmp_path, dataclasses.replace(auto, env=dataclasses.replace(auto.env, traps=0.5)), ["seed=0,1"])
+    manifest["base_config"]["env"]["colour"] = "blue"  # a field this code does not know
+    (tmp_path / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match="its base_config differs"):
+        open_sweep(tmp_path, auto, ["seed=0,1"])
+
+
 def _wait_for(check, timeout=300.0):
     deadline = time.time() + timeout
     while time.time() < deadline:

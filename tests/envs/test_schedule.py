@@ -34,6 +34,14 @@ def test_the_time_limit_is_linear_in_the_maze_size_under_max_steps():
     assert time_limit(25, 150, 8.0) == 150  # max_steps stays the ceiling
     assert time_limit(3, 100, 0.5) == 2  # rounded up, never zero
     assert time_limit(3, 100, 0) == time_limit(25, 100, 0) == 100  # off: every maze at max_steps
+    assert [time_limit(25, 500, k) for k in (2.2, 4.4, 8.8, 9.8)] == [55, 110, 220, 245]  # no float creep
+
+
+def test_a_level_range_without_small_mazes_is_refused_not_played_forever():
+    assert maze_size(0, 25) > 3
+    env = NativeMazeVecEnv(num_envs=2, world_size=25, level_seeds=range(0, 1), size_curriculum_steps=1000)
+    with pytest.raises(ValueError, match="none had a maze of size 3 or less"):
+        env.reset()
 
 
 def test_the_cpu_hard_limit_leaves_every_shortest_path_a_margin():
