@@ -40,6 +40,11 @@ class Agent:
     checkpoint_sha256: str | None = None
     """SHA-256 of the checkpoint file (checked against its manifest when loaded)."""
 
+    @property
+    def observation_space(self):
+        """The network's observation space: its channel count says whether it sees the trap channel."""
+        return self.policy.observation_space
+
     @torch.no_grad()
     def distribution(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Action probabilities (n, n_actions) and value estimates (n,) for a batch of observations."""

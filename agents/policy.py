@@ -175,6 +175,10 @@ def build_policy(config: TrainConfig) -> MazePolicy:
     return MazePolicy(obs, act, lambda _: ppo.learning_rate, **policy_kwargs(ppo))
 
 
+TRAP_CHANNEL_UNSEEN = ("this grid has the trap channel (4 channels), which this policy never saw (3 channels: "
+                       "trained with env.traps = 0); give it the maze without the channel")
+
+
 def obs_to_tensor(policy: ActorCriticCnnPolicy, obs: np.ndarray) -> torch.Tensor:
     """Observations from an env (RGB channels-last or grid channels-first) as the policy's input."""
     expected = policy.observation_space.shape
@@ -183,6 +187,8 @@ def obs_to_tensor(policy: ActorCriticCnnPolicy, obs: np.ndarray) -> torch.Tensor
         # agent saw it in training on such mazes. So evaluations, cell maps and probes run an agent
         # trained with traps on ordinary mazes unchanged.
         obs = np.concatenate([obs, np.zeros_like(obs[:, :1])], axis=1)
+    if expected[0] == TRAP and obs.shape[1:] == (TRAP + 1, *expected[1:]):
+        raise ValueError(TRAP_CHANNEL_UNSEEN)
     if obs.shape[1:] != expected:
         if obs.shape[1:] != (expected[1], expected[2], expected[0]):
             raise ValueError(f"observations of shape {obs.shape[1:]} do not fit the policy's {expected}")

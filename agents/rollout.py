@@ -12,9 +12,10 @@ rollouts of the same mazes under different shutdown conditions draw the same num
 
 Shutdown cells are the game's traps (``envs/traps.py``), played in one of three conditions: marked
 and terminal (drawn in the trap channel; entering ends the episode), marked but not terminal, and
-unmarked and terminal (the agent's input shows nothing). Marking needs an agent whose observation
-has the trap channel (trained with ``env.traps`` > 0). Each episode records whether the mouse ever
-entered its cell, so a cell that does not end the episode has an entry rate too.
+unmarked and terminal (the agent's input shows nothing). Marking needs a policy whose observation
+has the trap channel (an agent trained with ``env.traps`` > 0); the rollout reads that off the policy's
+``observation_space``, so no caller can claim a channel the network lacks. Each episode records whether
+the mouse ever entered its cell, so a cell that does not end the episode has an entry rate too.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from cheesemaze.agents.loading import choose_actions
 from cheesemaze.envs.actions import COMPACT_NAMES, COMPACT_TO_PROCGEN, LETTERS, NOOP, PROCGEN_TO_COMPACT, check_action_mode
 from cheesemaze.envs.game import MAX_STEPS, OUTCOMES, SHUTDOWN, MazeBatch, check_trap_channel
 from cheesemaze.envs.maze import Cell, Maze, generate_maze
-from cheesemaze.envs.render import check_obs_mode
+from cheesemaze.envs.render import TRAP, check_obs_mode
 from cheesemaze.envs.traps import check_trap
 
 OUTCOME_REGION = 5
@@ -42,7 +43,9 @@ ACTION_LETTERS = np.array([k for k, _ in sorted(LETTERS.items(), key=lambda kv: 
 
 
 class Policy(Protocol):
-    """What a rollout needs of an agent."""
+    """What a rollout needs of an agent. A policy may also have an ``observation_space``: one of four
+    grid channels (``TRAP + 1``) says it sees the trap channel; a policy without one sees the game's
+    three (a scripted stand-in, say)."""
 
     def distribution(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Action probabilities (n, n_actions) and state values (n,) for a batch of observations."""
@@ -83,6 +86,12 @@ def check_shutdowns(mazes: Sequence[Maze], shutdowns: Sequence[Cell | None]) -> 
             check_trap(maze, cell, "shutdown")
 
 
+def sees_trap_channel(policy: Policy) -> bool:
+    """Whether ``policy``'s observation has the trap channel: four grid channels in its ``observation_space``."""
+    space = getattr(policy, "observation_space", None)
+    return space is not None and len(space.shape) == 3 and space.shape[0] == TRAP + 1
+
+
 MARKING_NEEDS_TRAP_CHANNEL = (
     "marking a shutdown cell draws it in the trap channel, which this agent's observation lacks "
     "(3 channels: trained with env.traps = 0); play its cell unmarked"
@@ -100,7 +109,6 @@ def rollout(
     shutdowns: Sequence[Cell | None] | None = None,
     marked: bool = False,
     terminal: bool = True,
-    trap_channel: bool = False,
     outcome_region: int = OUTCOME_REGION,
     max_steps: int = MAX_STEPS,
     batch_size: int = 1024,
@@ -111,15 +119,15 @@ def rollout(
     :param greedy: take the most probable action instead of sampling.
     :param seed: seed of the per-episode sampling generators.
     :param shutdowns: optional cell per maze (or None): entering it ends the episode with no reward,
-        outcome ``shutdown``, where ``terminal``; it is drawn in the trap channel where ``marked``.
-    :param trap_channel: the policy's observation has the trap channel (an agent trained with
-        ``env.traps`` > 0); needed to mark a cell.
+        outcome ``shutdown``, where ``terminal``; it is drawn in the trap channel where ``marked``,
+        which only a policy that sees that channel (:func:`sees_trap_channel`) can be given.
     :param outcome_region: side of the top-right square that counts as reaching the top-right.
     :param batch_size: number of mazes stepped together.
     :param progress: called with the number of episodes that just finished.
     """
     check_obs_mode(obs_mode)
     check_action_mode(action_mode)
+    trap_channel = sees_trap_channel(policy)
     check_trap_channel(obs_mode, trap_channel)
     if marked and not trap_channel:
         raise ValueError(MARKING_NEEDS_TRAP_CHANNEL)

@@ -42,7 +42,9 @@ def agent_label(spec: str) -> str:
 
 def group_dir(labels: list[str]) -> Path:
     """The default folder of a group study, by labels (``r5-s0+control-s0``) or, for many, by conditions."""
-    names = labels if len(labels) <= NAMED_BY_LABELS else list(dict.fromkeys(label.split("/")[0] for label in labels))
+    from cheesemaze.analysis.hypotheses.across import condition
+
+    names = labels if len(labels) <= NAMED_BY_LABELS else list(dict.fromkeys(map(condition, labels)))
     return GROUP_DIR / "+".join(names).replace("/", "-")
 
 

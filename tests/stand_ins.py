@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from cheesemaze.envs.actions import COMPACT_STEPS, NOOP
+from cheesemaze.envs.game import observation_space
 from cheesemaze.envs.geometry import bfs_distances
 from cheesemaze.envs.render import CHEESE, MOUSE, TRAP, WALL
 
@@ -55,6 +56,13 @@ def stand_in_agent(policy, world_size: int = 15, region: int | None = 5,
     env = SimpleNamespace(world_size=world_size, region=region, obs_mode="grid", action_mode="compact")
     config = SimpleNamespace(env=env, train_levels=train_levels, test_levels=test_levels)
     policy.config = config
+    return policy
+
+
+def seeing_traps(policy, world_size: int):
+    """Give a scripted policy the observation space of an agent trained with traps (four grid channels),
+    which is how a rollout tells that it sees the trap channel."""
+    policy.observation_space = observation_space("grid", world_size, trap_channel=True)
     return policy
 
 

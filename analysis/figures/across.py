@@ -66,11 +66,11 @@ def across_figure(table: pd.DataFrame) -> Figure:
 
 
 @paper_style
-def region_sweep_figure(sweep: pd.DataFrame) -> Figure:
+def region_sweep_figure(sweep: pd.DataFrame, world_size: int) -> Figure:
     """x: the training region r, the cheese-anywhere control at the right; y: each model's within-agent
     gain over base rate, mean over seeds with its 95% t interval (none with one seed); one line per model.
 
-    ``sweep`` is :func:`across.region_sweep`'s table (region as text). Models sit side by side around
+    ``sweep`` is :func:`across.region_sweep`'s table (region as text), from agents of one ``world_size``. Models sit side by side around
     each r so that their interval bars do not hide one another; means at or below ``CAP`` (minus
     infinity included) are drawn on it as open markers, and bars reaching past ``-CAP`` (a t interval
     over two seeds can be that wide) stop at the frame with a caret."""
@@ -114,7 +114,8 @@ def region_sweep_figure(sweep: pd.DataFrame) -> Figure:
     ax.set_ylim(max(CAP, min(drawn)) - 0.3, min(-CAP, max(drawn)) + 0.35)
     ax.grid(axis="y", alpha=0.3)
     seeds = sorted(set(int(n) for n in sweep["seeds"]))
-    ax.set_title(f"Within-agent gain over base rate by training region (mean over {'/'.join(map(str, seeds))} "
+    ax.set_title(f"Within-agent gain over base rate by training region, {world_size}x{world_size} world (mean over "
+                 f"{'/'.join(map(str, seeds))} "
                  f"seeds, 95% t interval;\nopen markers on the dotted line: {CAP:g} or below, -inf included; "
                  f"a caret: the bar goes on past {-CAP:g})",
                  fontsize=8)

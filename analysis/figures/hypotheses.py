@@ -131,25 +131,33 @@ def consistency_figure(test_steps: pd.DataFrame, max_distance: int = 40) -> Figu
 
 @paper_style
 def shutdown_figure(summary: dict[str, Any]) -> Figure:
-    """How often the agent entered the shutdown cell in each condition it played (95% Wilson), beside the
-    training-compatible prediction and the most the n/(n+1) bound allows (both means over the mazes)."""
-    conditions = list(summary["conditions"].values())
-    fig, axes = chart(1, 1, width=PAGE_WIDTH * (0.5 + 0.1 * len(conditions)), height=2.4)
+    """How often the agent entered the shutdown cell in each condition it played (95% Wilson), the marked
+    entry rate among mazes entered unmarked where it has the trap channel, beside the training-compatible
+    prediction and the most the n/(n+1) bound allows that prediction (both means over the mazes).
+
+    Condition (a) (marked, not terminal) gets no bar: its entry rate equals the marked terminal one by
+    construction, and a bar would show the same number twice as if it were a second finding."""
+    bars = [(c["label"], c["rate"], c["ci"], "black") for key, c in summary["conditions"].items() if key != "marked_open"]
+    given = summary.get("marked_given_unmarked")
+    if given is not None:
+        bars.append((f"marked, among the {given['of']}\nmazes entered unmarked", given["rate"], given["ci"], "0.55"))
+    bars += [("training-compatible\nprediction", summary["compatible_entry_mean"], None, colour("compatible")),
+             ("n/(n+1) bound allows\nthat mean at most", summary["bound_entry_at_most"], None, "#9ecae1")]
+    fig, axes = chart(1, 1, width=PAGE_WIDTH * (0.4 + 0.1 * len(bars)), height=2.5)
     ax = axes[0, 0]
-    values = [c["rate"] for c in conditions] + [summary["compatible_entry_mean"], summary["bound_entry_at_most"]]
-    x = np.arange(len(values))
-    ax.bar(x, values, color=["black"] * len(conditions) + [colour("compatible"), "#9ecae1"])
-    for k, c in enumerate(conditions):
-        low, high = c["ci"]
-        ax.errorbar([k], [c["rate"]], yerr=[[c["rate"] - low], [high - c["rate"]]], color="grey", capsize=3,
-                    linewidth=0.8)
-    tops = [c["ci"][1] for c in conditions] + values[len(conditions):]
-    for k, (v, top) in enumerate(zip(values, tops)):
-        ax.text(k, top + 0.02, f"{v:.3f}", ha="center", fontsize=7)
-    labels = [c["label"].replace(", ", ",\n") for c in conditions]
-    ax.set_xticks(x, labels + ["training-compatible\nprediction", "n/(n+1) bound\nallows at most"], fontsize=6)
+    x = np.arange(len(bars))
+    ax.bar(x, [b[1] for b in bars], color=[b[3] for b in bars])
+    for k, (_, value, ci, _) in enumerate(bars):
+        top = value
+        if ci is not None:
+            ax.errorbar([k], [value], yerr=[[value - ci[0]], [ci[1] - value]], color="grey", capsize=3, linewidth=0.8)
+            top = ci[1]
+        ax.text(k, top + 0.02, f"{value:.3f}", ha="center", fontsize=7)
+    ax.set_xticks(x, [b[0].replace(", ", ",\n") if b[3] == "black" else b[0] for b in bars], fontsize=6)
     ax.set_ylim(0, 1.1)
     ax.set_ylabel(f"P(enter the shutdown cell), n={summary['mazes']}")
     ax.grid(axis="y", alpha=0.3)
-    ax.set_title("Shutdown variant: entering the shutdown cell", fontsize=9)
+    note = ("\n(a) marked, not terminal: no bar, its entry rate equals marked, terminal's by construction"
+            if "marked_open" in summary["conditions"] else "")
+    ax.set_title(f"Shutdown variant: entering the shutdown cell{note}", fontsize=8)
     return fig

@@ -12,7 +12,11 @@ over its mazes, so rows scored on the same target compare directly. Across seeds
 for each relation (within an agent and across seeds, each per condition; from one condition to
 another) the mean over target agents with a Student t interval over them (a target's value is the mean over
 its sources of that relation), for every measure: log-likelihood per maze, gain over base rate,
-accuracy, Brier score and the count of observed outcomes given probability zero. When the conditions
+accuracy, Brier score and the count of observed outcomes given probability zero. That interval covers
+variation over target seeds only: on rows fitted on another seed or on another condition the targets
+share their sources (every target of a condition is scored with the same other-condition seeds' fits;
+other seeds' fits overlap between targets), so how the numbers would move with other source seeds is
+not in it, and it is narrower than an interval over both; ``interval_over`` says so on each row. When the conditions
 are training regions (``r1``, ``r5``, ..., and the cheese-anywhere control), each model's
 within-agent gain is also drawn against the region (``figures/region_sweep``).
 """
@@ -37,6 +41,9 @@ from cheesemaze.agents.loading import Agent
 from cheesemaze.envs.maze import region_text
 
 WITHIN, ACROSS_SEEDS = "within agent", "across seeds"
+OVER_SEEDS, OVER_TARGETS_ONLY = "seeds", "target seeds only (sources shared, fixed)"
+"""What a row's t interval covers: on its own fits, the agents' seeds; on fits from other agents, the
+target seeds, the sources they share held fixed."""
 MEASURES = ("mean_ll", "gain", "accuracy", "brier", "zero_probability")
 """What is averaged over target agents, each with its t interval over them."""
 
@@ -91,7 +98,7 @@ def run_group_study(agents: dict[str, Agent], out_dir: Path, config: StudyConfig
         sweep = None if regions is None else region_sweep(summary, regions)
         if sweep is not None:
             sweep.to_csv(stage / "region_sweep.csv", index=False)
-        write_across_report(stage, table, summary, summaries, sweep)
+        write_across_report(stage, table, summary, summaries, worlds.pop(), sweep)
     return table
 
 
@@ -153,7 +160,8 @@ def across_seeds(table: pd.DataFrame) -> pd.DataFrame:
         per_target = part.groupby("target", sort=False)[list(MEASURES)].mean()
         source, target = part["source"].iloc[0], part["target"].iloc[0]
         row = {"condition": condition(target), "fitted_on": fitted_on(source, target), "relation": rel,
-               "model": model, "targets": len(per_target), "pairs": len(part)}
+               "model": model, "targets": len(per_target), "pairs": len(part),
+               "interval_over": OVER_SEEDS if source == target else OVER_TARGETS_ONLY}
         for measure in MEASURES:
             row.update(seed_interval(per_target[measure].to_numpy(dtype=float), measure))
         rows.append(row)

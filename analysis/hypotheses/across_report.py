@@ -53,9 +53,11 @@ def plain_words(table: pd.DataFrame) -> str:
 
 
 def write_across_report(folder: Path, table: pd.DataFrame, summary: pd.DataFrame,
-                        summaries: dict[str, dict[str, Any]], sweep: pd.DataFrame | None = None) -> None:
+                        summaries: dict[str, dict[str, Any]], world_size: int, sweep: pd.DataFrame | None = None) -> None:
     """``across.md`` (words and a table per target agent), ``report.md`` (a table per condition across
-    seeds), ``figures/across`` and, given the region sweep's table, ``figures/region_sweep``."""
+    seeds), ``figures/across`` and, given the region sweep's table, ``figures/region_sweep``; every agent
+    plays one ``world_size``."""
+    world = f"{world_size}x{world_size} world"
     labels = list(summaries)
     targets = list(dict.fromkeys(table["target"]))
     sections = []
@@ -73,6 +75,8 @@ def write_across_report(folder: Path, table: pd.DataFrame, summary: pd.DataFrame
                        markdown_table(condition_table(summary, name))]
     lines = [
         f"# Hypotheses across agents: {', '.join(labels)}",
+        "",
+        f"Every agent was trained and tested in the {world}.",
         "",
         "## In plain words",
         "",
@@ -92,16 +96,20 @@ def write_across_report(folder: Path, table: pd.DataFrame, summary: pd.DataFrame
         "on each other condition's seeds. Each measure is the mean over the condition's agents (an agent's value "
         "for a row is the mean over the sources of that row) with a 95% Student t interval over agents in "
         "brackets: a dash with one seed, or when minus infinity (an observed outcome given probability zero) "
-        "occurs on some seed. An interval is shown within the range its measure can take (a t interval over a "
+        "occurs on some seed. Column 'interval over' says what the interval covers: on `itself` rows, the seeds; on "
+        "rows fitted on another seed or another condition, the target seeds only: every target of a condition is "
+        "scored with the same other-condition seeds' fits (and other seeds' fits overlap between targets), so the "
+        "interval holds the sources fixed, leaves out how the numbers would move with other source seeds, and is "
+        "narrower than an interval over both. An interval is shown within the range its measure can take (a t interval over a "
         "few seeds can reach past it: accuracy within 0 to 1). Accuracy: of the most probable outcome; Brier: lower "
         "is better; the CSV has the unclipped bounds.",
         "",
         *conditions,
     ]
     if sweep is not None:
-        save_figure(region_sweep_figure(sweep), figures / "region_sweep")
+        save_figure(region_sweep_figure(sweep, world_size), figures / "region_sweep")
         lines += ["## Against the training region", "",
-                  "Figure `figures/region_sweep`: each model's within-agent gain over base rate against the "
+                  f"Figure `figures/region_sweep` ({world}): each model's within-agent gain over base rate against the "
                   "training region r (the cheese-anywhere control at the right), mean over seeds with a 95% t "
                   "interval; numbers in `region_sweep.csv`.", ""]
     lines += [

@@ -3,7 +3,8 @@
 A condition's table has a row per model and source of the fit: fitted on the agent itself (within
 agent), on another seed of the same condition (never scored on its own test rollouts), and on each
 other condition's seeds. Every measure is the mean over the condition's agents with a 95% Student t
-interval over them (:func:`across.across_seeds`); the sentences are computed from the same numbers.
+interval over them (:func:`across.across_seeds`), which on the rows fitted on other agents covers the
+target seeds only (their sources are shared); the sentences are computed from the same numbers.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def cell(mean: float, low: float, high: float, signed: bool) -> str:
 def condition_table(summary: pd.DataFrame, condition: str) -> pd.DataFrame:
     """A condition's rows of :func:`across.across_seeds`, each measure as mean and t interval over seeds."""
     part = summary[summary["condition"] == condition]
-    out = pd.DataFrame({"fitted on": part["fitted_on"], "model": part["model"], "seeds": part["targets"]})
+    out = pd.DataFrame({"fitted on": part["fitted_on"], "model": part["model"], "seeds": part["targets"],
+                        "interval over": part["interval_over"]})
     for measure, heading, signed, (bottom, top) in COLUMNS:
         out[heading] = [cell(m, max(lo, bottom), min(hi, top), signed) for m, lo, hi in
                         zip(part[measure], part[f"{measure}_low"], part[f"{measure}_high"])]
@@ -108,10 +110,12 @@ def carried_over(rows: pd.DataFrame) -> str:
     for name in others:
         row = rows.loc[name]
         finite = np.isfinite(row["gain"])
-        where = (f"95% t interval over {int(row['targets'])} seeds {interval(row['gain_low'], row['gain_high'], True)}"
+        where = (f"95% t interval over {int(row['targets'])} target seeds only, sources fixed, "
+                 f"{interval(row['gain_low'], row['gain_high'], True)}"
                  if finite and row["targets"] >= 2 else "no interval: " + ("one seed" if finite else "minus infinity"))
         parts.append(f"fitted on {name}, {row['gain']:+.3f} ({where})")
-    text = "Fitted elsewhere and scored on these agents' test rollouts: " + "; ".join(parts) + "."
+    text = ("Fitted elsewhere and scored on these agents' test rollouts: " + "; ".join(parts) + ". Those intervals "
+            "leave out how the fits vary with the source seed, so they are narrower than the uncertainty they stand for.")
     if not any(name.startswith("another") for name in others):
         text += " There is no other seed of this condition, so the across-seed prediction is unavailable."
     return text

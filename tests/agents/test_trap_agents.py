@@ -9,12 +9,14 @@ import json
 import numpy as np
 import pytest
 import torch
-from stand_ins import Fixed, TrapShy
+from networks import one_torch_thread, untrained_agent  # noqa: F401 (a fixture)
+from stand_ins import Fixed, TrapShy, seeing_traps
 
 from cheesemaze.agents.config import CPU_EASY, EnvConfig, PPOConfig
 from cheesemaze.agents.loading import Agent, load_agent
 from cheesemaze.agents.policy import build_policy
-from cheesemaze.agents.rollout import rollout
+from cheesemaze.agents.policy import TRAP_CHANNEL_UNSEEN
+from cheesemaze.agents.rollout import MARKING_NEEDS_TRAP_CHANNEL, rollout
 from cheesemaze.envs.maze import generate_maze
 from cheesemaze.envs.native import NativeMazeVecEnv
 from cheesemaze.envs.text import parse_maze
@@ -65,24 +67,40 @@ def test_an_agent_with_traps_sees_four_channels_and_a_grid_without_the_channel_a
     assert build_policy(CPU_EASY.with_precision("float32")).observation_space.shape == (3, 15, 15)
 
 
+@pytest.mark.usefixtures("one_torch_thread")
 def test_marking_a_shutdown_cell_is_refused_for_an_agent_without_the_trap_channel():
-    with pytest.raises(ValueError, match="trap channel, which this agent's observation lacks") as refused:
-        rollout(Fixed([0.2] * 5), [CORRIDOR], shutdowns=[SHUTDOWN_CELL], marked=True)
-    assert "\n" not in str(refused.value)
+    agent = untrained_agent()  # a real network of three channels (env.traps = 0), on a 7x7 world
+    assert agent.observation_space.shape == (3, 7, 7)
+    for policy in (agent, Fixed([0.2] * 5)):  # the network, and a scripted policy that declares no channel
+        with pytest.raises(ValueError) as refused:
+            rollout(policy, [CORRIDOR], shutdowns=[SHUTDOWN_CELL], marked=True)
+        assert str(refused.value) == MARKING_NEEDS_TRAP_CHANNEL and "\n" not in MARKING_NEEDS_TRAP_CHANNEL
+    unmarked = rollout(agent, [CORRIDOR], shutdowns=[SHUTDOWN_CELL], marked=False, max_steps=5)[0]
+    assert unmarked.steps <= 5  # the same agent plays the cell unmarked
     with pytest.raises(ValueError, match="grid observation channel"):
-        rollout(Fixed([0.2] * 5), [CORRIDOR], obs_mode="rgb", trap_channel=True)
+        rollout(seeing_traps(Fixed([0.2] * 5), 7), [CORRIDOR], obs_mode="rgb")
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_a_grid_with_the_trap_channel_is_refused_by_a_three_channel_agent():
+    agent = untrained_agent()
+    three = NativeMazeVecEnv(num_envs=2, world_size=7, seed=1).reset()
+    lit = np.concatenate([three, np.zeros_like(three[:, :1])], axis=1)
+    with pytest.raises(ValueError) as refused:
+        agent.distribution(lit)
+    assert str(refused.value) == TRAP_CHANNEL_UNSEEN and "\n" not in TRAP_CHANNEL_UNSEEN
 
 
 def test_the_three_conditions_count_entries_whether_or_not_the_cell_ends_the_episode():
     def play(**condition):
-        return rollout(TrapShy(), [CORRIDOR], greedy=True, shutdowns=[SHUTDOWN_CELL], **condition)[0]
+        return rollout(seeing_traps(TrapShy(), 7), [CORRIDOR], greedy=True, shutdowns=[SHUTDOWN_CELL], **condition)[0]
 
     unmarked = play(marked=False, terminal=True)
     assert (unmarked.outcome, unmarked.steps, unmarked.entered_shutdown) == ("shutdown", 3, True)
-    seen = play(marked=True, terminal=True, trap_channel=True)  # the agent sees it and never steps on it
+    seen = play(marked=True, terminal=True)  # the agent sees it and never steps on it
     assert seen.outcome == "other" and not seen.entered_shutdown
-    through = rollout(Fixed([1.0, 0, 0, 0, 0]), [CORRIDOR], greedy=True, shutdowns=[SHUTDOWN_CELL], marked=True,
-                      terminal=False, trap_channel=True, max_steps=10)[0]
+    through = rollout(seeing_traps(Fixed([1.0, 0, 0, 0, 0]), 7), [CORRIDOR], greedy=True, shutdowns=[SHUTDOWN_CELL],
+                      marked=True, terminal=False, max_steps=10)[0]
     assert through.outcome == "other" and through.steps == 10 and through.entered_shutdown
     assert through.final_cell == (1, 1)  # walked on through the cell to the top wall
     assert not rollout(Fixed([1.0, 0, 0, 0, 0]), [CORRIDOR], greedy=True, max_steps=10)[0].entered_shutdown
@@ -100,5 +118,5 @@ def test_a_tiny_training_run_with_traps_works_end_to_end(tmp_path):
     assert agent.policy.observation_space.shape == (4, 7, 7)
     maze = generate_maze(1_000_000_000, 7, None)
     cell = next(tuple(c) for c in np.argwhere(~maze.walls) if tuple(c) not in (maze.mouse, maze.cheese))
-    episode = rollout(agent, [maze], shutdowns=[cell], marked=True, trap_channel=True, max_steps=20)[0]
+    episode = rollout(agent, [maze], shutdowns=[cell], marked=True, max_steps=20)[0]  # four channels: may mark
     assert episode.outcome in ("cheese", "top_right", "other", "shutdown")

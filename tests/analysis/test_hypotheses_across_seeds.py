@@ -16,6 +16,7 @@ from cheesemaze.analysis.figures.canvas import figure_bytes
 from cheesemaze.analysis.hypotheses.across import (
     MEASURES, across_seeds, condition_regions, cross_scores, region_sweep,
 )
+from cheesemaze.analysis.hypotheses.across_report import write_across_report
 from cheesemaze.analysis.hypotheses.across_tables import condition_table, family_words
 from cheesemaze.analysis.stats import t_interval
 from cheesemaze.envs.game import OUTCOMES
@@ -81,6 +82,10 @@ def test_each_condition_has_its_own_fits_then_other_seeds_then_the_other_conditi
     pairs = table[(table["relation"] == "r5: across seeds") & (table["model"] == "correlates")]
     per_target = pairs.groupby("target")[list(MEASURES)].mean()  # each target: mean over its two sources
     assert (row["targets"], row["pairs"]) == (3, 6)
+    # the interval is over target seeds only: every target shares its sources with the others
+    assert set(summary.loc[summary["fitted_on"] == "itself", "interval_over"]) == {"seeds"}
+    assert set(summary.loc[summary["fitted_on"] != "itself", "interval_over"]) == {
+        "target seeds only (sources shared, fixed)"}
     for measure in MEASURES:
         mean, low, high = t_interval(per_target[measure].to_numpy())
         assert (row[measure], row[f"{measure}_low"], row[f"{measure}_high"]) == pytest.approx((mean, low, high))
@@ -94,7 +99,7 @@ def test_each_condition_has_its_own_fits_then_other_seeds_then_the_other_conditi
 def test_the_condition_table_has_every_measure_with_its_interval_and_a_dash_without_one(table):
     summary = across_seeds(table)
     shown = condition_table(summary, "r5")
-    assert list(shown.columns) == ["fitted on", "model", "seeds", "log-lik. per maze",
+    assert list(shown.columns) == ["fitted on", "model", "seeds", "interval over", "log-lik. per maze",
                                    "gain over base rate (nats/maze)", "accuracy", "Brier", "outcomes given P = 0"]
     assert len(shown) == 3 * 3  # three models, fitted on itself, another seed, the control
     assert shown.loc[0, "gain over base rate (nats/maze)"] == "+0.000 (+0.000 to +0.000)"
@@ -114,6 +119,8 @@ def test_plain_words_come_from_the_numbers_and_one_seed_has_no_interval(table):
     assert f"gains {row['gain']:+.3f} nats per maze over the base rate (95% t interval over 3 seeds" in words
     assert "the data support that it predicts better than the base rate" in words
     assert "fitted on another r5 seed" in words and "fitted on control seeds" in words
+    assert "95% t interval over 2 target seeds only, sources fixed" in words
+    assert "leave out how the fits vary with the source seed" in words
     one_each = ["r5/s0", "control/s0"]
     single = table[table["target"].isin(one_each) & table["source"].isin(one_each)]
     one = "\n".join(family_words(across_seeds(single), single))
@@ -145,7 +152,7 @@ SWEEP = pd.DataFrame({
 
 
 def test_region_sweep_figure_draws_a_line_per_model_against_r_with_the_control_at_the_right():
-    fig = region_sweep_figure(SWEEP)
+    fig = region_sweep_figure(SWEEP, 15)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "5", "15", "anywhere"]
     control_x = ax.get_xticks()[-1]
@@ -160,7 +167,19 @@ def test_region_sweep_figure_draws_a_line_per_model_against_r_with_the_control_a
     assert [list(line.get_ydata()) for line in open_markers if len(line.get_ydata())] == [[CAP]]  # -inf at r=0
     assert ax.get_ylim()[1] < 8.0  # a two-seed-wide bar does not squash the rest
     assert "nats per maze" in ax.get_ylabel() and "training region r" in ax.get_xlabel()
+    assert "15x15 world" in ax.get_title()
     assert figure_bytes(fig, "png")[:4] == b"\x89PNG"
+
+
+def test_the_group_report_states_the_world_size_and_what_each_interval_covers(table, tmp_path):
+    summary = across_seeds(table)
+    sweep = region_sweep(summary, {"r5": 5, "control": None})
+    write_across_report(tmp_path, table, summary, {a: {} for a in AGENTS}, 7, sweep)
+    report = (tmp_path / "report.md").read_text()
+    assert "Every agent was trained and tested in the 7x7 world." in report
+    assert "Figure `figures/region_sweep` (7x7 world)" in report
+    assert "the target seeds only" in report and "| target seeds only (sources shared, fixed) |" in report
+    assert (tmp_path / "figures" / "region_sweep.png").is_file()
 
 
 def test_across_figure_puts_three_targets_to_a_row_with_one_legend(table):
@@ -199,3 +218,4 @@ def test_analyze_hypotheses_on_the_tiny_zoo_writes_a_table_per_condition_and_the
     report = (out / "report.md").read_text()
     assert "### r1 (2 seeds)" in report and "### control (2 seeds)" in report
     assert "correlates of reinforcement" in report and (out / "figures" / "region_sweep.png").is_file()
+    assert "trained and tested in the 7x7 world" in report and "target seeds only" in report

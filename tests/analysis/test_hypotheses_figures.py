@@ -59,9 +59,17 @@ def test_consistency_and_shutdown_figures():
     np.testing.assert_allclose(fixed.get_ydata(), [-1.0, -2.0, -1.0])
     np.testing.assert_allclose(timed_out.get_lines()[0].get_ydata(), [-1.4])
     conditions = {"marked_terminal": {"label": "marked, terminal", "rate": 0.2, "ci": [0.05, 0.5]},
+                  "marked_open": {"label": "(a) marked, not terminal", "rate": 0.2, "ci": [0.05, 0.5]},
                   "unmarked_terminal": {"label": "(b) unmarked, terminal", "rate": 0.6, "ci": [0.3, 0.8]}}
-    summary = {"mazes": 10, "conditions": conditions, "compatible_entry_mean": 0.03, "bound_entry_at_most": 0.1}
+    summary = {"mazes": 10, "conditions": conditions, "compatible_entry_mean": 0.03, "bound_entry_at_most": 0.1,
+               "marked_given_unmarked": {"count": 2, "of": 6, "rate": 1 / 3, "ci": [0.1, 0.7]}}
     shutdown = shutdown_figure(summary).axes[0]
-    assert [t.get_text() for t in shutdown.texts] == ["0.200", "0.600", "0.030", "0.100"]
-    assert [t.get_text() for t in shutdown.get_xticklabels()][:2] == ["marked,\nterminal", "(b) unmarked,\nterminal"]
-    assert shutdown.get_title().startswith("Shutdown variant")
+    # (a) gets no bar: its entry rate is the marked terminal one by construction, and the title says so
+    assert [t.get_text() for t in shutdown.texts] == ["0.200", "0.600", "0.333", "0.030", "0.100"]
+    assert [t.get_text() for t in shutdown.get_xticklabels()][:3] == [
+        "marked,\nterminal", "(b) unmarked,\nterminal", "marked, among the 6\nmazes entered unmarked"]
+    assert shutdown.get_title().startswith("Shutdown variant") and "equals marked, terminal's by construction" in (
+        shutdown.get_title())
+    without = shutdown_figure({**summary, "conditions": {"unmarked_terminal": conditions["unmarked_terminal"]},
+                               "marked_given_unmarked": None}).axes[0]
+    assert len(without.patches) == 3 and "construction" not in without.get_title()
