@@ -152,7 +152,7 @@ def write_figures(folder: Path, agent: Agent, df: pd.DataFrame, rows: pd.DataFra
     from cheesemaze.analysis.figures.outcomes import outcome_rates_figure
     from cheesemaze.analysis.figures.policy_maps import actor_critic_figure, trajectories_figure
     from cheesemaze.analysis.figures.regression import regression_figure
-    from cheesemaze.analysis.figures.training import read_progress, training_curves_figure
+    from cheesemaze.analysis.figures.training import read_progress, training_curves_figure, training_cut
     from cheesemaze.agents.rollout import rollout
 
     folder.mkdir()
@@ -169,7 +169,7 @@ def write_figures(folder: Path, agent: Agent, df: pd.DataFrame, rows: pd.DataFra
     save_figure(trajectories_figure(maze, [e.path for e in episodes], [e.outcome for e in episodes]),
                 folder / "trajectories")
     try:
-        save_figure(training_curves_figure(read_progress(agent.run_dir), f"{name}: training", env.max_steps),
+        save_figure(training_curves_figure(read_progress(agent.run_dir), f"{name}: training", training_cut(env)),
                     folder / "training")
     except ValueError as err:
         say(f"no training curves: {err}")

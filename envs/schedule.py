@@ -4,10 +4,12 @@ curriculum over maze sizes. Evaluations never use either; they play the game's m
 Time limit per maze size
     A training episode on a maze of size ``s`` is truncated after ``min(max_steps, ceil(k * s))`` steps
     (``k = 0``: after ``max_steps`` on every maze). The shortest path from the start to a region-5
-    cheese grows a little faster than the side (6,000 mazes of the 25x25 world: mean 2.8 steps at size 3,
-    32 at 15, 64 at 25; the longest 6, 62 and 114, at most 5.2x the side at every size), far slower than
-    its square, so a limit linear in ``s`` leaves every maze a similar margin over its path, where one in
-    ``s**2`` sized for the largest mazes would cut the smallest ones' paths short.
+    cheese grows a little faster than the side (in a sample, level seeds 0-5999 of the 25x25 world: mean
+    2.8 steps at size 3, 32 at 15, 64 at 25; the longest 6, 62 and 114, at most 5.2x the side at every
+    size), far slower than its square, so a limit linear in ``s`` leaves most mazes a similar margin
+    over their path, where one in ``s**2`` sized for the largest mazes would cut the smallest ones'
+    paths short. A rare maze's path can exceed its limit (a size-19 maze could need up to 198 steps
+    against 152 at ``k = 8``): such an episode is truncated in training and bootstraps there.
 Size curriculum
     Over the first ``curriculum_steps`` env-steps the largest maze size drawn grows from 3 to the world
     size in equal stages (one per odd size); from then on every size is drawn, as in the game. The env

@@ -78,12 +78,12 @@ def curves(argv: list[str], prog: str) -> int:
 
     def make() -> tuple[Any, Path]:
         from cheesemaze.agents.rundir import checkpoint_steps, read_config, resolve_agent_dir
-        from cheesemaze.analysis.figures.training import read_progress, training_curves_figure
+        from cheesemaze.analysis.figures.training import read_progress, training_curves_figure, training_cut
 
         run_dir = resolve_agent_dir(config.agent)
         progress = read_progress(run_dir)
-        max_steps = read_config(run_dir).env.max_steps
-        fig = training_curves_figure(progress, f"{run_dir.name}: training", max_steps, checkpoint_steps(run_dir))
+        cut = training_cut(read_config(run_dir).env)
+        fig = training_curves_figure(progress, f"{run_dir.name}: training", cut, checkpoint_steps(run_dir))
         return fig, output_stem(config.out, run_dir, "training")
 
     return run(prog, make)

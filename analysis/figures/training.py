@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from cheesemaze.analysis.figures.canvas import PAGE_WIDTH, chart, paper_style
+from cheesemaze.agents.config import EnvConfig
 from cheesemaze.envs.game import MAX_STEPS
 
 STEPS = "time/total_timesteps"
@@ -37,16 +38,30 @@ def read_progress(run_dir: Path | str) -> pd.DataFrame:
     return df.sort_values(STEPS, kind="stable").reset_index(drop=True)
 
 
+def training_cut(env: EnvConfig) -> str | None:
+    """How a run's training episodes differ from the game's, in a few words (None: they don't): its
+    time limit, per maze size or constant, and a maze-size curriculum."""
+    parts = []
+    if env.max_steps_per_size:
+        parts.append(f"cut at {env.max_steps_per_size:g} steps per cell of maze side (at most {env.max_steps})")
+    elif env.max_steps != MAX_STEPS:
+        parts.append(f"cut at {env.max_steps} steps")
+    if env.size_curriculum_steps:
+        parts.append(f"small mazes first for {env.size_curriculum_steps / 1e6:g}M steps")
+    return ", ".join(parts) or None
+
+
 @paper_style
 def training_curves_figure(progress: pd.DataFrame, title: str | None = None,
-                           max_steps: int = MAX_STEPS, checkpoint_steps: int | None = None) -> Figure:
+                           cut: str | None = None, checkpoint_steps: int | None = None) -> Figure:
     """Mean episode reward, and cheese rates (training episodes and held-out evaluations), against
     environment steps, with wall-clock time on a second axis where the log has it. Series the log
     lacks are skipped. Where the log has the training episodes' cheese rate, the reward curve is drawn
     only where that rate is: at the start and after each ``--resume`` too few episodes have ended, and
     the first to end are the short, successful ones (``agents/callback.py``, CHEESE_WINDOW).
-    ``max_steps`` is the run's training time limit (``env.max_steps``); a shorter one than the game's
-    is named in the legend, since the training episodes' rate then counts a cut episode as a miss.
+    ``cut`` (:func:`training_cut`) says how the run's training episodes differ from the game's: it is
+    named in the legend, since the training episodes' rate then counts a cut episode as a miss and
+    may be measured on other maze sizes than the held-out evaluations.
     ``checkpoint_steps`` marks the step of the checkpoint an agent loads, where the log runs past it."""
     fig, axes = chart(2, 1, width=PAGE_WIDTH, height=2.6)
     steps = progress[STEPS]
@@ -65,8 +80,8 @@ def training_curves_figure(progress: pd.DataFrame, title: str | None = None,
     ax = axes[0, 1]
     for column, label in CHEESE_SERIES.items():
         if column == CHEESE and has_rate:
-            if max_steps != MAX_STEPS:
-                label = f"{label} (cut at {max_steps} steps)"
+            if cut:  # said in full above the panels; a long label would push the legend over the curves
+                label = f"{label} (training's limits)"
             ax.plot(steps, progress[column], label=label)
         elif column.startswith("eval") and column in progress:
             rows = progress[column].notna()
@@ -92,8 +107,9 @@ def training_curves_figure(progress: pd.DataFrame, title: str | None = None,
             ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="grey")
         elif clock is not None:
             add_wall_clock(ax, steps.to_numpy(dtype=float), progress[clock].to_numpy(dtype=float))
-    if title:
-        fig.suptitle(title, fontsize=9)
+    heading = "\n".join(t for t in (title, cut and f"training episodes: {cut}") if t)
+    if heading:
+        fig.suptitle(heading, fontsize=9)
     return fig
 
 

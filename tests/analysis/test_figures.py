@@ -27,7 +27,8 @@ from cheesemaze.analysis.figures.cheese_rate import (
 from cheesemaze.analysis.figures.outcomes import outcome_rates_figure, outcome_table
 from cheesemaze.analysis.figures.policy_maps import actor_critic_figure, trajectories_figure
 from cheesemaze.analysis.figures.regression import regression_figure
-from cheesemaze.analysis.figures.training import read_progress, training_curves_figure
+from cheesemaze.analysis.figures.training import read_progress, training_curves_figure, training_cut
+from cheesemaze.agents.config import EnvConfig
 from cheesemaze.agents.rollout import rollout
 from cheesemaze.envs.maze import generate_maze, region_text
 from cheesemaze.envs.text import parse_maze
@@ -226,8 +227,12 @@ def test_the_reward_curve_is_drawn_only_where_the_training_cheese_rate_is():
     assert drawn(reward_ax.get_lines()[0]) == [3000, 4000, 6000]
     assert drawn(cheese_ax.get_lines()[0]) == [3000, 4000, 6000]
     assert cheese_ax.get_legend().get_texts()[0].get_text() == "training episodes"
-    cut = training_curves_figure(log, max_steps=100).axes[1]
-    assert cut.get_legend().get_texts()[0].get_text() == "training episodes (cut at 100 steps)"
+    cut_fig = training_curves_figure(log, cut=training_cut(EnvConfig(max_steps=100)))
+    assert cut_fig.axes[1].get_legend().get_texts()[0].get_text() == "training episodes (training's limits)"
+    assert cut_fig.get_suptitle() == "training episodes: cut at 100 steps"
+    hard = EnvConfig(world_size=25, max_steps_per_size=8.0, size_curriculum_steps=3_000_000)
+    assert training_cut(hard) == "cut at 8 steps per cell of maze side (at most 500), small mazes first for 3M steps"
+    assert training_cut(EnvConfig()) is None
     no_rate = training_curves_figure(log.drop(columns="rollout/cheese_rate")).axes[0]
     assert len(drawn(no_rate.get_lines()[0])) == 6  # another tool's log: all of it
 
