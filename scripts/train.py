@@ -69,6 +69,10 @@ def main(argv: list[str], prog: str) -> int:
         if config is None:
             training.resume(run_dir, **resume_flags)
         else:
+            if config.env.size_curriculum_steps >= config.total_timesteps:  # legal (a run resumed later) but rarely meant
+                print(f"{prog}: note: env.size_curriculum_steps {config.env.size_curriculum_steps:,} is not below "
+                      f"--total-timesteps {config.total_timesteps:,}: this run ends before it trains on the game's "
+                      f"maze sizes (--resume with a larger budget goes on)", file=sys.stderr)
             training.train(config, run_dir)
     except (ValueError, FileExistsError) as err:
         print(f"{prog}: {err}", file=sys.stderr)

@@ -45,3 +45,17 @@ def test_a_resumed_run_continues_the_curriculum_where_it_stopped(tmp_path, monke
     envs, _, _ = spy_on_training(monkeypatch)
     resume(run, total_timesteps=256)
     assert envs[0].steps_done == 256 and envs[0].largest_size == 7
+
+
+def test_a_run_that_ends_inside_its_curriculum_is_told_so(tmp_path, monkeypatch, capsys):
+    from cheesemaze.agents import training
+    from cheesemaze.scripts.main import main as cli
+
+    started = []
+    monkeypatch.setattr(training, "train", lambda config, run_dir: started.append(config))
+    flags = ["train", "--run-dir", str(tmp_path / "run"), "--env.size-curriculum-steps", "5000"]
+    assert cli([*flags, "--total-timesteps", "4096"]) == 0
+    assert "ends before it trains on the game's maze sizes" in " ".join(capsys.readouterr().err.split())
+    assert cli([*flags, "--total-timesteps", "8192"]) == 0
+    assert "game's maze sizes" not in capsys.readouterr().err
+    assert [c.total_timesteps for c in started] == [4096, 8192]
