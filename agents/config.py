@@ -154,6 +154,14 @@ class PPOConfig:
     a wall or off the world), read from the observation (agents/policy.py ``moving_actions``): the
     mask is part of the policy, so acting, the PPO loss and every analysis see the same distribution.
     The game is unchanged. Grid observations and compact actions only."""
+    pooled_head: bool = False
+    """Average the IMPALA's last map to a 2x2 grid before its final linear layer, instead of flattening
+    it, so the network's parameters have the same shapes at every world size and an agent trained on
+    one warm-starts another (``cheesemaze train --init-from``). A 2x2 grid rather than a global average
+    because it keeps which quadrant a feature lies in (the cheese region is a corner); and the last map
+    of a 15x15 grid world (upsample 1) is 2x2 already, so there the pooled head is the flatten head:
+    the same function with the same weights, and a 15x15 agent trained either way fits a pooled 25x25
+    one. False: flatten, whose linear layer grows with the world (agents/impala.py)."""
     precision: Precision = "float32"
     """Compute precision of the IMPALA's conv stacks (heads stay float32). auto: bfloat16 when training
     on a CPU with native bfloat16 arithmetic (AVX512-BF16 or AMX), where a PPO update runs ~1.2x

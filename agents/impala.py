@@ -1,7 +1,8 @@
 """The IMPALA CNN (Espeholt et al. 2018) as a stable-baselines3 features extractor.
 
 Three stacks of conv -> max-pool (stride 2) -> two residual blocks, channels 16/32/32 x ``scale``,
-then a ReLU'd linear layer; optionally (``full_res_blocks``) residual blocks between the first
+then a ReLU'd linear layer (over the last map flattened, or ``pooled_head``: averaged to a 2x2 grid first,
+so the layer's size does not depend on the world's); optionally (``full_res_blocks``) residual blocks between the first
 stack's conv and its max-pool, at the observation's full resolution. Each residual addition is its
 own module (``stacks.{i}.res{j}.add``, ``stacks.0.pre{j}.add``), so analysis can hook the residual
 stream with ``register_forward_hook``.
@@ -15,6 +16,8 @@ from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from torch import nn
 
 BASE_CHANNELS = (16, 32, 32)
+POOLED_GRID = 2
+"""Side of the grid a pooled head averages the last map to (see ``ImpalaCNN``'s ``pooled_head``)."""
 PRECISIONS = {"float32": None, "bfloat16": torch.bfloat16}
 """The conv stacks' compute precision: None runs them in float32, a dtype under autocast to it."""
 
@@ -122,11 +125,14 @@ class ImpalaCNN(BaseFeaturesExtractor):
     :param precision: ``"bfloat16"`` runs the three conv stacks under bfloat16 autocast (the residual
         stream a hook reads is then bfloat16: call ``.float()`` before ``.numpy()``); the final linear
         layer, and so the policy and value heads, stay float32. ``"float32"``: everything float32.
+    :param pooled_head: average the last map to a ``POOLED_GRID`` x ``POOLED_GRID`` grid before the
+        linear layer, whose size then no longer depends on the observation's (``PPOConfig.pooled_head``
+        says why 2x2). False: flatten the map, as the studied network does.
     """
 
     def __init__(self, observation_space: gym.spaces.Box, scale: float = 1.0, features_dim: int = 256,
                  upsample: int = 1, precision: str = "float32", full_res_blocks: int = 0,
-                 full_res_width: int = 0) -> None:
+                 full_res_width: int = 0, pooled_head: bool = False) -> None:
         super().__init__(observation_space, features_dim)
         if scale <= 0:
             raise ValueError(f"IMPALA scale must be positive; got {scale}")
@@ -150,6 +156,10 @@ class ImpalaCNN(BaseFeaturesExtractor):
             stacks.append(ConvStack(in_channels, out_channels, pre_blocks, full_res_width))
             in_channels, height, width = out_channels, pooled_size(height), pooled_size(width)
         self.stacks = nn.Sequential(*stacks)
+        # No parameters: the state dict's keys are the flatten head's, only fc's input width can differ.
+        self.head_pool = nn.AdaptiveAvgPool2d(POOLED_GRID) if pooled_head else None
+        if pooled_head:
+            height = width = POOLED_GRID
         self.fc = nn.Linear(in_channels * height * width, features_dim)
 
     def forward(self, observations: torch.Tensor) -> torch.Tensor:
@@ -167,4 +177,7 @@ class ImpalaCNN(BaseFeaturesExtractor):
         else:
             with torch.autocast(x.device.type, dtype=self.autocast_dtype):
                 x = self.stacks(x).float()
-        return torch.relu(self.fc(torch.relu(x).flatten(1)))
+        x = torch.relu(x)
+        if self.head_pool is not None:
+            x = self.head_pool(x)
+        return torch.relu(self.fc(x.flatten(1)))

@@ -148,7 +148,7 @@ def policy_kwargs(ppo: PPOConfig) -> dict[str, Any]:
         "features_extractor_kwargs": {
             "scale": ppo.impala_scale, "features_dim": ppo.features_dim, "upsample": ppo.upsample,
             "precision": ppo.precision, "full_res_blocks": ppo.full_res_blocks,
-            "full_res_width": ppo.full_res_width,
+            "full_res_width": ppo.full_res_width, "pooled_head": ppo.pooled_head,
         },
         "diagonal_flip": ppo.diagonal_flip,
         "moves_only": ppo.moves_only,

@@ -3,6 +3,7 @@
 Layout::
 
     <run>/config.json           resolved config, code version, package versions
+    <run>/init.json             where a warm-started run's first weights came from (``train --init-from``)
     <run>/budget.json           a raised total_timesteps and when it was raised (``--resume --total-timesteps``)
     <run>/progress.csv          training log (SB3 csv logger), <run>/tb/ the same for TensorBoard
     <run>/checkpoints/          latest.pt/.json (periodic), final.pt/.json (end of training)

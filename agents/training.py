@@ -26,6 +26,7 @@ from cheesemaze.agents.process import set_up_process
 from cheesemaze.agents.rundir import create_run_dir, raise_budget, read_config
 from cheesemaze.agents.signals import signals_held, stop_signals_interrupt
 from cheesemaze.agents.vec_env import make_training_env
+from cheesemaze.agents.warmstart import load_warm_start, record_warm_start
 
 
 class InterruptedBeforeTraining(Exception):
@@ -76,8 +77,12 @@ def _learn(model: PPO, config: TrainConfig, run_dir: Path, wall_offset: float, p
     return model
 
 
-def train(config: TrainConfig, run_dir: Path, *, progress_bar: bool = True) -> PPO:
+def train(config: TrainConfig, run_dir: Path, *, init_from: str | Path | None = None,
+          progress_bar: bool = True) -> PPO:
     """Train a new agent into the new run directory ``run_dir`` (``progress_bar``: show one).
+
+    ``init_from``: start from the policy weights of that agent (a run directory or a shipped agent's
+    name; ``agents/warmstart.py``), recorded in ``init.json``; checked before the directory is made.
 
     A checkpoint at step 0 is written before the first update, so a run killed at any later moment
     (even without a chance to save) resumes from a checkpoint. A stop signal during the setup before
@@ -85,12 +90,17 @@ def train(config: TrainConfig, run_dir: Path, *, progress_bar: bool = True) -> P
     """
     check_device_available(config)
     config = resolve_precision(config)
+    warm = load_warm_start(init_from, config) if init_from is not None else None
     with stop_signals_interrupt():
         run_dir = create_run_dir(run_dir, config)
         try:
             print(f"run directory: {run_dir}")
             set_up_process(config.torch_threads)
             model = build_model(config, make_training_env(config, config.seed))
+            if warm is not None:
+                load_policy_weights(model.policy, warm.state, Path(warm.record["checkpoint"]))
+                record_warm_start(run_dir, warm)
+                print(f"initialized from {warm.record['checkpoint']} ({warm.record['num_timesteps']:,} steps)")
             with signals_held():
                 save_run_checkpoint(model, run_dir, "latest", 0.0)
         except KeyboardInterrupt:

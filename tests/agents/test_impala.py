@@ -148,3 +148,30 @@ def test_conv3x3_keeps_the_conv2d_parameters_and_runs_the_impala_third_stack_on_
                 y = y + F.conv2d(torch.relu(h), block.conv1.weight, block.conv1.bias, padding=1)
         reference = torch.relu(net.fc(torch.relu(y).flatten(1)))
     torch.testing.assert_close(out, reference, rtol=1e-5, atol=1e-5)
+
+
+def test_a_pooled_head_has_the_same_parameters_at_every_world_size():
+    nets = {size: ImpalaCNN(gym.spaces.Box(0, 1, (3, size, size), np.uint8), features_dim=32, pooled_head=True)
+            for size in (15, 25)}
+    shapes = [{k: v.shape for k, v in net.state_dict().items()} for net in nets.values()]
+    assert shapes[0] == shapes[1]
+    assert nets[25].fc.in_features == 32 * 2 * 2
+    for size, net in nets.items():
+        assert net(torch.rand((2, 3, size, size))).shape == (2, 32)
+
+
+def test_the_pooled_head_is_the_flattened_head_where_the_last_map_is_2x2():
+    # world 15 -> 8 -> 4 -> 2: pooling a 2x2 map to 2x2 changes nothing, so the weights carry over
+    space = gym.spaces.Box(0, 1, (3, 15, 15), np.uint8)
+    flat = ImpalaCNN(space, features_dim=32)
+    pooled = ImpalaCNN(space, features_dim=32, pooled_head=True)
+    pooled.load_state_dict(flat.state_dict())
+    x = torch.rand((4, 3, 15, 15))
+    assert torch.equal(flat(x), pooled(x))
+
+
+def test_the_default_head_flattens_and_grows_with_the_world():
+    net = ImpalaCNN(gym.spaces.Box(0, 1, (3, 25, 25), np.uint8), features_dim=32)
+    assert net.head_pool is None and net.fc.in_features == 32 * 4 * 4
+    keys = [k for k in net.state_dict() if not k.startswith("stacks.")]
+    assert keys == ["fc.weight", "fc.bias"]
