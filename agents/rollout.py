@@ -31,7 +31,7 @@ from cheesemaze.agents.loading import choose_actions
 from cheesemaze.envs.actions import COMPACT_NAMES, COMPACT_TO_PROCGEN, LETTERS, NOOP, PROCGEN_TO_COMPACT, check_action_mode
 from cheesemaze.envs.game import MAX_STEPS, OUTCOMES, SHUTDOWN, MazeBatch, check_trap_channel
 from cheesemaze.envs.maze import Cell, Maze, generate_maze
-from cheesemaze.envs.render import TRAP, check_obs_mode
+from cheesemaze.envs.render import check_obs_mode, grid_channels
 from cheesemaze.envs.traps import check_trap
 
 OUTCOME_REGION = 5
@@ -44,7 +44,7 @@ ACTION_LETTERS = np.array([k for k, _ in sorted(LETTERS.items(), key=lambda kv: 
 
 class Policy(Protocol):
     """What a rollout needs of an agent. A policy may also have an ``observation_space``: one of four
-    grid channels (``TRAP + 1``) says it sees the trap channel; a policy without one sees the game's
+    grid channels (``grid_channels(True)``) says it sees the trap channel; a policy without one sees the game's
     three (a scripted stand-in, say)."""
 
     def distribution(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,7 +89,7 @@ def check_shutdowns(mazes: Sequence[Maze], shutdowns: Sequence[Cell | None]) -> 
 def sees_trap_channel(policy: Policy) -> bool:
     """Whether ``policy``'s observation has the trap channel: four grid channels in its ``observation_space``."""
     space = getattr(policy, "observation_space", None)
-    return space is not None and len(space.shape) == 3 and space.shape[0] == TRAP + 1
+    return space is not None and len(space.shape) == 3 and space.shape[0] == grid_channels(True)
 
 
 MARKING_NEEDS_TRAP_CHANNEL = (

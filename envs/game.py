@@ -31,7 +31,7 @@ import numpy as np
 from cheesemaze.envs.actions import action_steps, check_action_mode
 from cheesemaze.envs.geometry import counts_top_right, region_box
 from cheesemaze.envs.maze import Cell, Maze, check_world_size
-from cheesemaze.envs.render import CHEESE, MOUSE, RGB_SIZE, TRAP, WALL, check_obs_mode, grid_to_rgb
+from cheesemaze.envs.render import CHEESE, MOUSE, RGB_SIZE, TRAP, WALL, check_obs_mode, grid_channels, grid_to_rgb
 from cheesemaze.envs.traps import check_trap
 
 CHEESE_REWARD = 10.0
@@ -50,7 +50,7 @@ def observation_space(obs_mode: str, world_size: int, trap_channel: bool = False
     check_obs_mode(obs_mode)
     check_trap_channel(obs_mode, trap_channel)
     if obs_mode == "grid":
-        return gym.spaces.Box(0, 1, (TRAP + 1 if trap_channel else 3, world_size, world_size), np.uint8)
+        return gym.spaces.Box(0, 1, (grid_channels(trap_channel), world_size, world_size), np.uint8)
     return gym.spaces.Box(0, 255, (RGB_SIZE, RGB_SIZE, 3), np.uint8)
 
 
@@ -84,7 +84,7 @@ class MazeBatch:
         self.outcome_region = outcome_region
         self.steps_table = action_steps(action_mode)
         self.trap_channel = trap_channel
-        self.grid = np.zeros((n, TRAP + 1 if trap_channel else 3, world_size, world_size), dtype=np.uint8)
+        self.grid = np.zeros((n, grid_channels(trap_channel), world_size, world_size), dtype=np.uint8)
         self.mouse = np.zeros((n, 2), dtype=np.int64)
         self.cheese = np.zeros((n, 2), dtype=np.int64)
         self.region_box = np.zeros((n, 4), dtype=np.int64)  # top, bottom, left, right

@@ -11,6 +11,11 @@ RGB_SIZE = 64
 # (``EnvConfig.traps > 0``); every other grid has the first three alone.
 WALL, CHEESE, MOUSE, TRAP = range(4)
 
+
+def grid_channels(trap_channel: bool) -> int:
+    """Channels of a grid observation: wall, cheese and mouse, and the trap channel where it is drawn."""
+    return TRAP + 1 if trap_channel else TRAP
+
 # Flat colours of the RGB frame: floor, wall, cheese, mouse (mouse drawn over cheese).
 PALETTE = np.array(
     [[191, 178, 150], [46, 87, 52], [250, 205, 40], [120, 90, 70]], dtype=np.uint8
