@@ -162,6 +162,12 @@ class PPOConfig:
     of a 15x15 grid world (upsample 1) is 2x2 already, so there the pooled head is the flatten head:
     the same function with the same weights, and a 15x15 agent trained either way fits a pooled 25x25
     one. False: flatten, whose linear layer grows with the world (agents/impala.py)."""
+    edge_walls: bool = False
+    """The IMPALA's first convolution reads the world's edge as wall: its padding ring holds a wall in the
+    wall channel, where zero padding reads as open floor. A maze smaller than the world has a ring of
+    wall cells around it; one that fills the world has none, so with zero padding its edge looks like
+    no other maze's, and some runs never learn those mazes (agents/impala.py ``EdgeWallConv``;
+    docs/training_notes.md). The game and its observations are unchanged. Grid observations only."""
     precision: Precision = "float32"
     """Compute precision of the IMPALA's conv stacks (heads stay float32). auto: bfloat16 when training
     on a CPU with native bfloat16 arithmetic (AVX512-BF16 or AMX), where a PPO update runs ~1.2x
@@ -248,6 +254,9 @@ class TrainConfig:
             if getattr(self.ppo, name) and (self.env.obs_mode, self.env.action_mode) != ("grid", "compact"):
                 raise ValueError(f"ppo.{name} needs env.obs_mode 'grid' and env.action_mode 'compact' "
                                  f"(got {self.env.obs_mode!r}, {self.env.action_mode!r}): {why}")
+        if self.ppo.edge_walls and self.env.obs_mode != "grid":
+            raise ValueError(f"ppo.edge_walls needs env.obs_mode 'grid' (got {self.env.obs_mode!r}): it draws the "
+                             "edge in the grid's wall channel")
         rollout = self.env.num_envs * self.ppo.n_steps
         if rollout % self.ppo.batch_size:
             raise ValueError(
@@ -273,10 +282,11 @@ CPU_EASY = TrainConfig(
     # learn as much per env-step as four, at 1.84x the speed. The full-resolution block reads walls
     # before the first max-pool merges cells (the largest mazes' failures), at about 1.3x the cost.
     # Reflected samples (envs/symmetry.py) and the rate's decay to 1e-3 over 2M steps help early.
+    # The world's edge reads as wall, so a maze that fills the world looks like the smaller ones.
     # The runs behind each choice: docs/training_notes.md.
     ppo=PPOConfig(impala_scale=1.0, features_dim=256, full_res_blocks=1, batch_size=256, n_epochs=2,
                   learning_rate=3e-3, lr_final_fraction=0.33, lr_decay_steps=2_000_000, diagonal_flip=0.5,
-                  gamma=0.995, gae_lambda=0.8, clip_range=0.1, precision="auto"),
+                  gamma=0.995, gae_lambda=0.8, clip_range=0.1, edge_walls=True, precision="auto"),
     total_timesteps=8_000_000,
     eval_episodes=300,
 )

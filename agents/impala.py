@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import gymnasium as gym
 import torch
+import torch.nn.functional as F
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from torch import nn
+
+from cheesemaze.envs.render import WALL
 
 BASE_CHANNELS = (16, 32, 32)
 POOLED_GRID = 2
@@ -68,6 +71,26 @@ class Conv3x3(nn.Conv2d):
         return y.permute(0, 3, 1, 2)  # NCHW shape, channels-last strides
 
 
+class EdgeWallConv(nn.Conv2d):
+    """A 3x3, stride-1 convolution over grid observations whose padding ring reads as wall: 1 in the
+    wall channel, 0 in the others, where ``nn.Conv2d``'s zero padding reads as open floor
+    (``PPOConfig.edge_walls``). Same parameters and state dict as the zero-padded convolution."""
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__(in_channels, out_channels, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch, channels, height, width = x.shape
+        edge = torch.ones(1, 1, height + 2, width + 2, dtype=x.dtype, device=x.device)
+        edge[..., 1:-1, 1:-1] = 0
+        wall = torch.zeros(1, channels, 1, 1, dtype=x.dtype, device=x.device)
+        wall[0, WALL] = 1
+        padded = F.pad(x, (1, 1, 1, 1)) + edge * wall
+        if x.is_contiguous(memory_format=torch.channels_last):
+            padded = padded.contiguous(memory_format=torch.channels_last)
+        return F.conv2d(padded, self.weight, self.bias)
+
+
 class ResidualBlock(nn.Module):
     """``x + conv1(relu(conv0(relu(x))))``; ``hidden`` channels between the two convs (0: as x)."""
 
@@ -87,9 +110,13 @@ class ConvStack(nn.Module):
     """conv -> ``pre_blocks`` residual blocks (``pre{j}``, at the input's resolution, ``pre_width``
     hidden channels) -> max-pool -> residual blocks ``res0``, ``res1``."""
 
-    def __init__(self, in_channels: int, out_channels: int, pre_blocks: int = 0, pre_width: int = 0) -> None:
+    def __init__(self, in_channels: int, out_channels: int, pre_blocks: int = 0, pre_width: int = 0,
+                 edge_walls: bool = False) -> None:
         super().__init__()
-        self.conv = nn.Conv2d(in_channels, out_channels, 3, padding=1)
+        if edge_walls:
+            self.conv = EdgeWallConv(in_channels, out_channels)
+        else:
+            self.conv = nn.Conv2d(in_channels, out_channels, 3, padding=1)
         for j in range(pre_blocks):
             self.add_module(f"pre{j}", ResidualBlock(out_channels, pre_width))
         self.pre_blocks = pre_blocks
@@ -128,11 +155,13 @@ class ImpalaCNN(BaseFeaturesExtractor):
     :param pooled_head: average the last map to a ``POOLED_GRID`` x ``POOLED_GRID`` grid before the
         linear layer, whose size then no longer depends on the observation's (``PPOConfig.pooled_head``
         says why 2x2). False: flatten the map, as the studied network does.
+    :param edge_walls: the first stack's convolution reads the world's edge as wall (``EdgeWallConv``);
+        grid observations only.
     """
 
     def __init__(self, observation_space: gym.spaces.Box, scale: float = 1.0, features_dim: int = 256,
                  upsample: int = 1, precision: str = "float32", full_res_blocks: int = 0,
-                 full_res_width: int = 0, pooled_head: bool = False) -> None:
+                 full_res_width: int = 0, pooled_head: bool = False, edge_walls: bool = False) -> None:
         super().__init__(observation_space, features_dim)
         if scale <= 0:
             raise ValueError(f"IMPALA scale must be positive; got {scale}")
@@ -153,7 +182,8 @@ class ImpalaCNN(BaseFeaturesExtractor):
         stacks = []
         for i, out_channels in enumerate(channels):
             pre_blocks = full_res_blocks if i == 0 else 0
-            stacks.append(ConvStack(in_channels, out_channels, pre_blocks, full_res_width))
+            stacks.append(ConvStack(in_channels, out_channels, pre_blocks, full_res_width,
+                                    edge_walls=edge_walls and i == 0))
             in_channels, height, width = out_channels, pooled_size(height), pooled_size(width)
         self.stacks = nn.Sequential(*stacks)
         # No parameters: the state dict's keys are the flatten head's, only fc's input width can differ.

@@ -149,6 +149,7 @@ def policy_kwargs(ppo: PPOConfig) -> dict[str, Any]:
             "scale": ppo.impala_scale, "features_dim": ppo.features_dim, "upsample": ppo.upsample,
             "precision": ppo.precision, "full_res_blocks": ppo.full_res_blocks,
             "full_res_width": ppo.full_res_width, "pooled_head": ppo.pooled_head,
+            "edge_walls": ppo.edge_walls,
         },
         "diagonal_flip": ppo.diagonal_flip,
         "moves_only": ppo.moves_only,

@@ -58,6 +58,8 @@ def test_config_round_trips_through_dict(preset):
         (lambda: dict(env=EnvConfig(action_mode="procgen"), ppo=PPOConfig(diagonal_flip=0.5)), "compact"),
         (lambda: dict(env=EnvConfig(obs_mode="rgb"), ppo=PPOConfig(moves_only=True)), "moves_only.*grid"),
         (lambda: dict(env=EnvConfig(action_mode="procgen"), ppo=PPOConfig(moves_only=True)), "moves_only.*compact"),
+        (lambda: dict(env=EnvConfig(obs_mode="rgb", action_mode="procgen"), ppo=PPOConfig(edge_walls=True)),
+         "edge_walls.*grid"),
         (lambda: dict(test_levels=(0, 10)), "overlap"),
         (lambda: dict(train_levels=(5, 5)), "train_levels"),
         (lambda: dict(total_timesteps=0), "total_timesteps"),
@@ -78,6 +80,15 @@ def test_a_config_from_before_moves_only_loads_without_the_mask():
     data = config_to_dict(CPU_EASY)
     del data["ppo"]["moves_only"]
     assert config_from_dict(data).ppo.moves_only is False
+
+
+def test_a_config_from_before_edge_walls_loads_with_zero_padding():
+    # the zoo's first trials and every earlier agent were trained with zero padding: they keep it
+    data = config_to_dict(CPU_EASY)
+    del data["ppo"]["edge_walls"]
+    assert config_from_dict(data).ppo.edge_walls is False
+    assert CPU_EASY.ppo.edge_walls and PRESETS["cpu-hard"].ppo.edge_walls
+    assert not PRESETS["procgen-hard"].ppo.edge_walls
 
 
 def test_a_config_from_before_full_res_blocks_loads_without_them():

@@ -8,7 +8,8 @@ import torch
 
 import torch.nn.functional as F
 
-from cheesemaze.agents.impala import Conv3x3, ImpalaCNN, ResidualAdd
+from cheesemaze.agents.impala import Conv3x3, EdgeWallConv, ImpalaCNN, ResidualAdd
+from cheesemaze.envs.render import WALL
 
 
 @pytest.mark.parametrize("shape", [(3, 15, 15), (3, 25, 25), (3, 64, 64)])
@@ -175,3 +176,30 @@ def test_the_default_head_flattens_and_grows_with_the_world():
     assert net.head_pool is None and net.fc.in_features == 32 * 4 * 4
     keys = [k for k in net.state_dict() if not k.startswith("stacks.")]
     assert keys == ["fc.weight", "fc.bias"]
+
+
+@pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
+def test_edge_walls_convolve_the_grid_as_if_a_ring_of_wall_cells_surrounded_it(layout):
+    torch.manual_seed(0)
+    conv = EdgeWallConv(3, 8)
+    x = (torch.rand((4, 3, 15, 15)) < 0.3).float()
+    walled = torch.zeros((4, 3, 17, 17))
+    walled[:, WALL] = 1
+    walled[:, :, 1:-1, 1:-1] = x  # the same maze with wall cells drawn around the world
+    out = conv(x.contiguous(memory_format=layout))
+    torch.testing.assert_close(out, F.conv2d(walled, conv.weight, conv.bias), rtol=1e-5, atol=1e-5)
+    zero_padded = F.conv2d(x, conv.weight, conv.bias, padding=1)
+    inside = (slice(None), slice(None), slice(1, -1), slice(1, -1))
+    torch.testing.assert_close(out[inside], zero_padded[inside], rtol=1e-5, atol=1e-5)
+    assert not torch.allclose(out[..., 0, :], zero_padded[..., 0, :])  # the edge reads differently
+
+
+def test_edge_walls_change_only_the_first_convolution_and_keep_every_parameter():
+    space = gym.spaces.Box(0, 1, (3, 15, 15), np.uint8)
+    plain = ImpalaCNN(space, features_dim=32, full_res_blocks=1)
+    walled = ImpalaCNN(space, features_dim=32, full_res_blocks=1, edge_walls=True)
+    walled.load_state_dict(plain.state_dict())  # same keys and shapes: an agent's weights load either way
+    assert isinstance(walled.stacks[0].conv, EdgeWallConv)
+    assert [type(s.conv) for s in walled.stacks[1:]] == [torch.nn.Conv2d] * 2
+    full = (torch.rand((2, 3, 15, 15)) < 0.3).float()  # a maze that fills the world
+    assert not torch.allclose(plain(full), walled(full))
