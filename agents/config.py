@@ -165,9 +165,10 @@ class PPOConfig:
     edge_walls: bool = False
     """The IMPALA's first convolution reads the world's edge as wall: its padding ring holds a wall in the
     wall channel, where zero padding reads as open floor. A maze smaller than the world has a ring of
-    wall cells around it; one that fills the world has none, so with zero padding its edge looks like
-    no other maze's, and some runs never learn those mazes (agents/impala.py ``EdgeWallConv``;
-    docs/training_notes.md). The game and its observations are unchanged. Grid observations only."""
+    wall cells around it; one that fills the world has none, so with zero padding the first
+    convolution sees its edge as no other maze's, and some runs never learn those mazes
+    (agents/impala.py ``EdgeWallConv``; docs/training_notes.md). Later layers keep zero padding on their
+    feature maps. The game and its observations are unchanged. Grid observations only."""
     precision: Precision = "float32"
     """Compute precision of the IMPALA's conv stacks (heads stay float32). auto: bfloat16 when training
     on a CPU with native bfloat16 arithmetic (AVX512-BF16 or AMX), where a PPO update runs ~1.2x
@@ -282,7 +283,7 @@ CPU_EASY = TrainConfig(
     # learn as much per env-step as four, at 1.84x the speed. The full-resolution block reads walls
     # before the first max-pool merges cells (the largest mazes' failures), at about 1.3x the cost.
     # Reflected samples (envs/symmetry.py) and the rate's decay to 1e-3 over 2M steps help early.
-    # The world's edge reads as wall, so a maze that fills the world looks like the smaller ones.
+    # The first convolution reads the world's edge as wall, as it reads a smaller maze's wall ring.
     # The runs behind each choice: docs/training_notes.md.
     ppo=PPOConfig(impala_scale=1.0, features_dim=256, full_res_blocks=1, batch_size=256, n_epochs=2,
                   learning_rate=3e-3, lr_final_fraction=0.33, lr_decay_steps=2_000_000, diagonal_flip=0.5,

@@ -66,7 +66,7 @@ def load_warm_start(spec: str | Path, config: TrainConfig) -> WarmStart:
     record = {"init_from": str(spec), "run_dir": str(agent.run_dir), "checkpoint": str(agent.checkpoint),
               "checkpoint_sha256": agent.checkpoint_sha256, "num_timesteps": agent.num_timesteps,
               "world_size": source.world_size, "pooled_head": agent.config.ppo.pooled_head,
-              "code_version": code_version()}
+              "edge_walls": agent.config.ppo.edge_walls, "code_version": code_version()}
     return WarmStart(state=state, record=record)
 
 

@@ -1,5 +1,7 @@
 """The IMPALA extractor: shapes for every observation kind, hookable residual additions, bfloat16,
-the small-map convolution."""
+the small-map convolution, the edge-walled first convolution."""
+
+import dataclasses
 
 import gymnasium as gym
 import numpy as np
@@ -179,11 +181,12 @@ def test_the_default_head_flattens_and_grows_with_the_world():
 
 
 @pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
-def test_edge_walls_convolve_the_grid_as_if_a_ring_of_wall_cells_surrounded_it(layout):
+@pytest.mark.parametrize("channels", [3, 4])  # 4: the trap channel, dark at the edge
+def test_edge_walls_convolve_the_grid_as_if_a_ring_of_wall_cells_surrounded_it(layout, channels):
     torch.manual_seed(0)
-    conv = EdgeWallConv(3, 8)
-    x = (torch.rand((4, 3, 15, 15)) < 0.3).float()
-    walled = torch.zeros((4, 3, 17, 17))
+    conv = EdgeWallConv(channels, 8)
+    x = (torch.rand((4, channels, 15, 15)) < 0.3).float()
+    walled = torch.zeros((4, channels, 17, 17))
     walled[:, WALL] = 1
     walled[:, :, 1:-1, 1:-1] = x  # the same maze with wall cells drawn around the world
     out = conv(x.contiguous(memory_format=layout))
@@ -203,3 +206,30 @@ def test_edge_walls_change_only_the_first_convolution_and_keep_every_parameter()
     assert [type(s.conv) for s in walled.stacks[1:]] == [torch.nn.Conv2d] * 2
     full = (torch.rand((2, 3, 15, 15)) < 0.3).float()  # a maze that fills the world
     assert not torch.allclose(plain(full), walled(full))
+
+
+def test_edge_walls_on_an_upsampled_grid_see_one_wall_pixel_beyond_the_edge():
+    space = gym.spaces.Box(0, 1, (3, 7, 7), np.uint8)
+    net = ImpalaCNN(space, features_dim=16, upsample=2, edge_walls=True)
+    seen = {}
+    net.stacks[0].conv.register_forward_hook(lambda module, args, output: seen.update(out=output))
+    x = (torch.rand((2, 3, 7, 7)) < 0.3).float()
+    net(x)
+    big = x.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)
+    walled = torch.zeros((2, 3, 16, 16))
+    walled[:, WALL] = 1
+    walled[:, :, 1:-1, 1:-1] = big
+    conv = net.stacks[0].conv
+    torch.testing.assert_close(seen["out"], F.conv2d(walled, conv.weight, conv.bias), rtol=1e-5, atol=1e-5)
+
+
+def test_the_presets_build_the_edge_walled_network_and_older_configs_the_zero_padded_one():
+    from cheesemaze.agents.config import CPU_EASY, PRESETS
+    from cheesemaze.agents.policy import build_policy
+
+    for config in (CPU_EASY, PRESETS["cpu-hard"]):
+        stacks = build_policy(config.with_precision("float32")).features_extractor.stacks
+        assert isinstance(stacks[0].conv, EdgeWallConv)
+    old = dataclasses.replace(CPU_EASY.ppo, edge_walls=False, precision="float32")
+    stacks = build_policy(dataclasses.replace(CPU_EASY, ppo=old)).features_extractor.stacks
+    assert not isinstance(stacks[0].conv, EdgeWallConv)
