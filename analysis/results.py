@@ -26,7 +26,7 @@ COMPARE_DIR = "compare"
 SWEEP_DIR = "sweep"
 """``docs/results/sweep``: ``cheesemaze analyze sweep`` of the region sweep."""
 ZOO_SWEEP = ('cheesemaze sweep runs/zoo --grid "env.region=5,anywhere seed=0..4" '
-             '--grid "env.region=0,1,2,3,7,10 seed=0..2"')
+             '--grid "env.region=0,1,2,3,7,10 seed=0..2" --total-timesteps 4000000')
 """The command that trains the seeded zoo (r5 and control, 5 seeds each; regions 0-10, 3 seeds each)."""
 
 
@@ -34,7 +34,7 @@ def compare_command(agents: list[str]) -> str:
     """The comparison the page shows: every seed of r5 against every seed of the control once the zoo
     ships seeds, else the one shipped r5 against the one control."""
     seeded = any(name.startswith("r5/") for name in agents)
-    a, b = ("r5/*", "control/*") if seeded else ("r5", "control")
+    a, b = ('"r5/*"', '"control/*"') if seeded else ("r5", "control")  # quoted: the shell must not glob
     return f"cheesemaze compare {a} {b} --out docs/results/{COMPARE_DIR}"
 
 

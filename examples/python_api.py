@@ -1,7 +1,7 @@
 """The Python API: load a shipped agent, play it on a maze you choose, run and read an evaluation.
 
 Run it from the repository root once the project is installed: ``python examples/python_api.py``.
-Loading a shipped agent by name copies it to ``runs/<name>`` the first time; whatever an analysis
+Loading a shipped agent by name copies it to ``runs/<name>`` (``r5`` is ``runs/r5/s0``) the first time; whatever an analysis
 writes goes there, never into the package.
 """
 

@@ -1,5 +1,5 @@
 """The README: its headline is the result file's, it types no other result number, its commands table
-names every command, its Python example runs, and each shipped agent's command trains its config."""
+names every command, its Python example runs, and its sweep command trains every shipped agent's config."""
 
 import dataclasses
 import json
@@ -15,10 +15,11 @@ import pytest
 
 from cheesemaze.agents.checkpoint import load_checkpoint
 from cheesemaze.agents.config import TrainConfig, config_from_dict
-from cheesemaze.agents.rundir import TRAINED_DIR, latest_checkpoint
+from cheesemaze.agents.grid import expand
+from cheesemaze.agents.rundir import TRAINED_DIR, latest_checkpoint, shipped_agents
 from cheesemaze.analysis.results import COMPARE_DIR, headline
 from cheesemaze.scripts.main import COMMANDS, leaves
-from cheesemaze.scripts.train import parse
+from cheesemaze.scripts import sweep
 
 ROOT = Path(__file__).parents[1]
 README = ROOT / "README.md"
@@ -64,19 +65,24 @@ def test_the_python_example_runs(tmp_path):
     assert "maze_size" in done.stdout
 
 
-@pytest.mark.parametrize("name", ["r5", "control"])
-def test_the_readme_command_for_a_shipped_agent_trains_its_config(name):
-    # the preset moves on; the README's command must still name every value the agent was trained with
-    readme = README.read_text()
-    row = next(line for line in readme.splitlines() if line.startswith(f"| `{name}` |"))
-    command = shlex.split(re.search(r"`(cheesemaze train [^`]*)`", row).group(1))
-    config, _, _ = parse(command[2:], "cheesemaze train")
-    shipped = config_from_dict(json.loads((TRAINED_DIR / name / "config.json").read_text())["config"])
-    for part in ("env", "ppo", "seed", "train_levels", "test_levels"):
-        assert getattr(config, part) == getattr(shipped, part), part
-    # the run was stopped by hand at its checkpoint; the command trains to it
-    _, meta = load_checkpoint(latest_checkpoint(TRAINED_DIR / name))
-    assert config.total_timesteps == meta["num_timesteps"]
+def test_the_readme_sweep_command_trains_every_shipped_agents_config():
+    # the preset moves on; the README's sweep must still name every value each shipped agent trained with
+    (line,) = [ln for ln in README.read_text().splitlines() if ln.startswith("cheesemaze sweep runs/zoo ")]
+    known, base = sweep.parse(shlex.split(line)[2:], "cheesemaze sweep")
+    trials = {t.name: t.config for t in expand(base, known.grid)}
+    assert shipped_agents(), "no agent shipped"
+    for name in shipped_agents():
+        assert name in trials, f"{name} is not a trial of the README's sweep"
+        shipped = config_from_dict(json.loads((TRAINED_DIR / name / "config.json").read_text())["config"])
+        wanted = trials[name]
+        for part in ("env", "seed", "train_levels", "test_levels", "preset"):
+            assert getattr(wanted, part) == getattr(shipped, part), (name, part)
+        # precision "auto" is each machine's choice; the config records what it resolved to
+        mine, theirs = dataclasses.asdict(wanted.ppo), dataclasses.asdict(shipped.ppo)
+        differ = sorted(k for k in mine if k != "precision" and mine[k] != theirs[k])
+        assert not differ, f"{name}: the README's sweep trains other ppo values: {differ}"
+        _, meta = load_checkpoint(latest_checkpoint(TRAINED_DIR / name))
+        assert meta["num_timesteps"] >= wanted.total_timesteps == shipped.total_timesteps, name
 
 
 def optional_ints(cls: type, prefix: str = "") -> list[str]:

@@ -293,4 +293,4 @@ def test_the_training_log_evaluation_agrees_with_cheesemaze_evaluate_seed_by_see
         rows = table[table["distribution"] == distribution]
         expected = dict(zip(rows["level_seed"].tolist(), rows["outcome"].tolist()))
         assert held_out_outcomes(agent, agent.config, region=region, n=n, seed=3) == expected
-        assert 0 < (rows["outcome"] == "cheese").mean() < 1
+    assert 0 < (table["outcome"] == "cheese").mean() < 1  # outcomes differ, so agreeing is not trivial

@@ -35,9 +35,9 @@ def source_run(path, config, steps=123):
 
 def test_the_default_head_still_loads_the_shipped_agents_weights_shape_for_shape():
     # config.json written before pooled_head existed: the field takes its default, the flattened head
-    config = read_config(TRAINED_DIR / "r5")
+    config = read_config(TRAINED_DIR / "r5" / "s0")
     assert config.ppo.pooled_head is False and PPOConfig().pooled_head is False
-    saved = read_tensors(latest_checkpoint(TRAINED_DIR / "r5"))["policy"]
+    saved = read_tensors(latest_checkpoint(TRAINED_DIR / "r5" / "s0"))["policy"]
     built = build_policy(config).state_dict()
     assert {k: v.shape for k, v in built.items()} == {k: v.shape for k, v in saved.items()}
 
@@ -82,9 +82,10 @@ def test_a_missing_source_is_refused(tmp_path):
 def test_a_15x15_flattened_agent_fits_a_pooled_25x25_network(tmp_path, monkeypatch):
     # its last map is 2x2, where pooling to 2x2 changes nothing: the same function, the same shapes
     monkeypatch.chdir(tmp_path)  # the shipped agent is copied to ./runs
-    config = read_config(TRAINED_DIR / "r5")
+    config = read_config(TRAINED_DIR / "r5" / "s0")
     warm = load_warm_start("r5", pooled(config, 25))
     assert warm.record["world_size"] == 15 and warm.record["pooled_head"] is False
+    assert warm.record["edge_walls"] is config.ppo.edge_walls is True  # the zoo trains with the walled edge
 
 
 TINY_FLAGS = ["--env.world-size", "7", "--env.num-envs", "8", "--ppo.n-steps", "16", "--ppo.batch-size", "64",

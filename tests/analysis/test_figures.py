@@ -242,7 +242,7 @@ def test_plot_curves_takes_a_shipped_agents_name(tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     assert main(["plot", "curves", "r5"]) == 0
-    assert (tmp_path / "runs" / "r5" / "figures" / "training.png").is_file()
+    assert (tmp_path / "runs" / "r5" / "s0" / "figures" / "training.png").is_file()
     # --out names the figure; a .png ending is not doubled
     assert main(["plot", "curves", "r5", "--out", "curves.png"]) == 0
     assert sorted(p.name for p in tmp_path.glob("curves*")) == ["curves.pdf", "curves.png"]

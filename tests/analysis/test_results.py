@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
+import shlex
 import shutil
 from pathlib import Path
 
-from cheesemaze.analysis.results import headline, results_markdown
+from cheesemaze.agents.rundir import shipped_agents
+from cheesemaze.analysis.results import compare_command, headline, results_markdown
 from cheesemaze.scripts.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +24,8 @@ def test_the_committed_page_is_what_the_result_files_give():
 
 def test_missing_result_folders_are_named_with_the_command_that_makes_them(tmp_path):
     page = results_markdown(tmp_path, tmp_path / "results.md")
-    assert "Not computed yet: `cheesemaze compare r5 control --out docs/results/compare` writes it." in page
+    # the zoo is shipped, so the page asks for every r5 seed against every control seed
+    assert 'Not computed yet: `cheesemaze compare "r5/*" "control/*" --out docs/results/compare` writes it.' in page
     assert "## The region sweep\n\nNot yet trained" in page and "cheesemaze analyze sweep runs/zoo" in page
 
 
@@ -43,6 +46,19 @@ def test_the_headline_reads_one_pair_or_seeds():
     seeds["across_seeds"] = [{"measure": "cheese", "seed_pairs": 5, "mean_diff": -0.05, "low": -0.09, "high": -0.01},
                              {"measure": "top_right", "seed_pairs": 5, "mean_diff": 0.2, "low": 0.1, "high": 0.3}]
     assert headline(seeds).startswith("Over 5 seed pairs") and "-0.090 to -0.010" in headline(seeds)
+
+
+def test_the_shipped_comparison_is_of_every_shipped_r5_and_control():
+    # shipping or retiring agents means running the comparison again (cheesemaze results names it)
+    summary = json.loads((RESULTS / "compare" / "compare.json").read_text())
+    compared = sorted(a["agent"] for a in summary["agents_a"] + summary["agents_b"])
+    assert compared == sorted(n for n in shipped_agents() if n.split("/")[0] in ("r5", "control"))
+
+
+def test_the_comparison_command_takes_the_seeds_once_the_zoo_ships_them():
+    assert compare_command(["control", "r5"]) == "cheesemaze compare r5 control --out docs/results/compare"
+    zoo = compare_command(["control/s0", "control/s1", "r5/s0", "r5/s1"])
+    assert shlex.split(zoo)[2:4] == ["r5/*", "control/*"] and '"r5/*" "control/*"' in zoo  # quoted for the shell
 
 
 def test_results_check_says_whether_the_page_is_current(tmp_path, monkeypatch, capsys):
