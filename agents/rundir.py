@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shutil
 import subprocess
 from importlib import metadata
@@ -102,6 +103,13 @@ def raise_budget(run_dir: Path, total_timesteps: int, at_step: int) -> TrainConf
                                       "at_step": at_step, "code_version": code_version()}]
     atomic_write_json(Path(run_dir) / BUDGET_FILE, {"raises": raises})
     return dataclasses.replace(config, total_timesteps=total_timesteps)
+
+
+def agent_label(run_dir: str | Path) -> str:
+    """A run's name in reports and figure titles: ``r5/s0`` for a seed's directory (``runs/r5/s0``,
+    ``runs/zoo/r5/s0``), where the directory's own name would say only ``s0``; else the directory's name."""
+    path = Path(run_dir)
+    return f"{path.parent.name}/{path.name}" if re.fullmatch(r"s\d+", path.name) and path.parent.name else path.name
 
 
 def shipped_agents() -> list[str]:

@@ -18,6 +18,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from cheesemaze.agents.loading import Agent
+from cheesemaze.agents.rundir import agent_label
 from cheesemaze.analysis.behaviour import (
     PUBLISHED, PUBLISHED_SOURCE, PUBLISHED_WORLD, BehaviourStats, behaviour_statistics, decision_rows,
     published_comparison,
@@ -156,7 +157,7 @@ def write_figures(folder: Path, agent: Agent, df: pd.DataFrame, rows: pd.DataFra
     from cheesemaze.agents.rollout import rollout
 
     folder.mkdir()
-    name = Path(agent.run_dir).name
+    name = agent_label(agent.run_dir)
     save_figure(outcome_rates_figure(df, f"{name}: outcomes on held-out mazes"), folder / "outcomes")
     save_figure(binned_rate_figure(rows), folder / "cheese_vs_features")
     save_figure(location_heatmap_figure(rows), folder / "cheese_by_location")
@@ -194,7 +195,7 @@ def run_behaviour_study(agent: Agent, out_dir: Path, config: BehaviourStudyConfi
         # Mazes whose decision square is the top-right cell itself have no top-right branch.
         fork = {"decision_square_mazes": len(mazes), **fork_summary(fork_table)}
     summary = {
-        "agent": Path(agent.run_dir).name, "policy": config.policy, "episodes": stats.episodes,
+        "agent": agent_label(agent.run_dir), "policy": config.policy, "episodes": stats.episodes,
         "with_dsq": stats.with_dsq, "cheese": stats.cheese, "cheese_rate": stats.cheese_rate,
         "cheese_ci95": list(stats.cheese_ci), "l1_C": stats.multiple.C, "l1_accuracy": stats.multiple.accuracy,
         "l1_baseline": stats.multiple.baseline, "actor_critic": fork,
@@ -206,7 +207,7 @@ def run_behaviour_study(agent: Agent, out_dir: Path, config: BehaviourStudyConfi
         if fork_table is not None:
             fork_table.to_csv(staging / "fork_comparison.csv", index=False)
         (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-        (staging / "report.md").write_text(report(Path(agent.run_dir).name, stats, named, fork,
+        (staging / "report.md").write_text(report(agent_label(agent.run_dir), stats, named, fork,
                                                           agent.config.env.world_size))
         write_figures(staging / "figures", agent, df, rows, stats, config.policy, config.seed, say)
     say(markdown_table(named["comparison"]))

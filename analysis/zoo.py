@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cheesemaze.agents.checkpoint import load_checkpoint, save_checkpoint
 from cheesemaze.agents.loading import load_agent
-from cheesemaze.agents.rundir import BUDGET_FILE, CONFIG_FILE, same_checkpoint
+from cheesemaze.agents.rundir import BUDGET_FILE, CONFIG_FILE, agent_label, same_checkpoint
 from cheesemaze.analysis.evaluation import evaluate, summarize
 from cheesemaze.analysis.outputs import staged_dir
 from cheesemaze.analysis.sweep_study import sweep_trials
@@ -60,7 +60,7 @@ def ship_trial(run_dir: Path, dest: Path, n: int, seed: int = 0,
     agent = load_agent(run_dir, final)
     df = evaluate(agent, n, distributions=("train",), policies=("sampled",), seed=seed, progress=progress)
     start = agent.config.test_levels[0]
-    summary = {"agent": f"{run_dir.parent.name}/{run_dir.name}", "checkpoint": "checkpoints/final.pt", "num_timesteps": meta["num_timesteps"],
+    summary = {"agent": agent_label(run_dir), "checkpoint": "checkpoints/final.pt", "num_timesteps": meta["num_timesteps"],
                "level_seeds": [start, start + n], "seed": seed, **summarize(df)}
     with staged_dir(Path(dest)) as staging:
         shutil.copy2(run_dir / CONFIG_FILE, staging / CONFIG_FILE)

@@ -77,13 +77,13 @@ def curves(argv: list[str], prog: str) -> int:
     config = tyro.cli(CurvesConfig, args=argv, prog=prog)
 
     def make() -> tuple[Any, Path]:
-        from cheesemaze.agents.rundir import checkpoint_steps, read_config, resolve_agent_dir
+        from cheesemaze.agents.rundir import agent_label, checkpoint_steps, read_config, resolve_agent_dir
         from cheesemaze.analysis.figures.training import read_progress, training_curves_figure, training_cut
 
         run_dir = resolve_agent_dir(config.agent)
         progress = read_progress(run_dir)
         cut = training_cut(read_config(run_dir).env)
-        fig = training_curves_figure(progress, f"{run_dir.name}: training", cut, checkpoint_steps(run_dir))
+        fig = training_curves_figure(progress, f"{agent_label(run_dir)}: training", cut, checkpoint_steps(run_dir))
         return fig, output_stem(config.out, run_dir, "training")
 
     return run(prog, make)
@@ -181,6 +181,7 @@ def maze_plot(argv: list[str], prog: str, kind: str) -> int:
 
     def make() -> tuple[Any, Path]:
         from cheesemaze.agents.loading import load_agent
+        from cheesemaze.agents.rundir import agent_label
         from cheesemaze.envs.maze import distribution_region, generate_maze
 
         if not 1 <= config.episodes <= MAX_TRAJECTORIES:
@@ -194,14 +195,14 @@ def maze_plot(argv: list[str], prog: str, kind: str) -> int:
             from cheesemaze.analysis.cell_maps import cell_map
             from cheesemaze.analysis.figures.policy_maps import actor_critic_figure
 
-            title = f"{agent.run_dir.name}, level {maze.level_seed}: actor and critic"
+            title = f"{agent_label(agent.run_dir)}, level {maze.level_seed}: actor and critic"
             return actor_critic_figure(cell_map(agent, maze, env.obs_mode, env.action_mode), title=title), stem
         from cheesemaze.analysis.figures.policy_maps import trajectories_figure
         from cheesemaze.agents.rollout import rollout
 
         played = rollout(agent, [maze] * config.episodes, greedy=config.greedy, seed=config.seed,
                          obs_mode=env.obs_mode, action_mode=env.action_mode)
-        title = f"{agent.run_dir.name}, level {maze.level_seed}: {len(played)} episodes"
+        title = f"{agent_label(agent.run_dir)}, level {maze.level_seed}: {len(played)} episodes"
         return trajectories_figure(maze, [e.path for e in played], [e.outcome for e in played], title=title), stem
 
     return run(prog, make)

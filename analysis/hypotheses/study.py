@@ -35,6 +35,7 @@ from cheesemaze.analysis.hypotheses.shutdown import shutdown_study, shutdown_sum
 from cheesemaze.analysis.hypotheses.writeup import report_markdown
 from cheesemaze.analysis.outputs import staged_dir
 from cheesemaze.agents.loading import Agent
+from cheesemaze.agents.rundir import agent_label
 from cheesemaze.envs.maze import check_levels
 
 LEVEL_OFFSET = 100_000_000
@@ -192,6 +193,6 @@ def finish(agent: Agent, stage: Path, prepared: Prepared, config: StudyConfig,
     }
     (stage / "summary.json").write_text(json.dumps(json_safe(summary), indent=2) + "\n")
     caveats = [MOVES_ONLY_CAVEAT] if moves_only(agent) else []
-    name = Path(getattr(agent, "run_dir", "agent")).name
+    name = agent_label(getattr(agent, "run_dir", "agent"))
     (stage / "report.md").write_text(report_markdown(name, env.world_size, document, scores, summary, caveats))
     return summary

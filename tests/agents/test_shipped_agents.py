@@ -72,3 +72,10 @@ def test_a_condition_shipped_as_one_agent_is_its_own_group(tmp_path, monkeypatch
     monkeypatch.setattr(rundir, "TRAINED_DIR", tmp_path)
     assert rundir.shipped_agents() == ["r5"] and rundir.shipped_name("r5") == "r5"
     assert rundir.agent_group("r5/*") == ["r5"]
+
+
+def test_a_seeds_run_directory_is_named_with_its_condition():
+    from cheesemaze.agents.rundir import agent_label
+
+    assert agent_label("runs/r5/s0") == "r5/s0" and agent_label("runs/zoo/control/s12") == "control/s12"
+    assert agent_label("runs/mine") == "mine" and agent_label("s0") == "s0"
