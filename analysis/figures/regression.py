@@ -27,7 +27,7 @@ def regression_figure(stats: BehaviourStats, title: str | None = None) -> Figure
     ax.plot(published, y, "D", color="#dd8452", markersize=4, label=f"published (Turner et al., {PUBLISHED_WORLD}x{PUBLISHED_WORLD} world)")
     ax.axvline(baseline, color="black", linestyle="--", linewidth=1, label="majority baseline")
     ax.set_yticks(y, single["label"])
-    low = min(baseline, single["accuracy"].min()) - 0.05
+    low = np.nanmin([baseline, (single["accuracy"] - single["accuracy_sd"]).min(), *published]) - 0.02
     ax.set_xlim(max(0.0, low), 1.0)
     ax.set_xlabel("held-out accuracy (stem: gain over the majority baseline)")
     ax.set_title("single-feature logistic regressions")

@@ -10,6 +10,7 @@ import pytest
 from cheesemaze.agents import rundir
 from cheesemaze.agents.checkpoint import load_checkpoint
 from cheesemaze.agents.loading import load_agent
+from cheesemaze.analysis.figures.training import read_progress
 from cheesemaze.analysis.zoo import LOG_COLUMNS, ship_sweep
 from cheesemaze.envs.native import NativeMazeVecEnv
 
@@ -29,6 +30,9 @@ def test_every_finished_trial_ships_with_weights_only_a_thin_log_and_an_evaluati
     assert set(tensors) == {"policy"} and meta["num_timesteps"] == 128 and "source_sha256" in meta
     header = (dest / "r5" / "s1" / "progress.csv").read_text().splitlines()[0].split(",")
     assert tuple(header) == LOG_COLUMNS
+    shipped_log = read_progress(dest / "r5" / "s1")
+    # what plot curves draws (a tiny run may finish no episode, so the reward may be empty here)
+    assert {"rollout/ep_rew_mean", "rollout/cheese_rate", "eval/train_cheese"} <= set(shipped_log.columns)
     summary = json.loads((dest / "r5" / "s1" / "evaluation_summary.json").read_text())
     assert summary["groups"][0]["distribution"] == "train" and summary["groups"][0]["all"]["episodes"] == 30
     original, copy = load_agent(tiny_zoo / "r5" / "s1"), load_agent(dest / "r5" / "s1")
