@@ -78,14 +78,22 @@ class EdgeWallConv(nn.Conv2d):
 
     def __init__(self, in_channels: int, out_channels: int) -> None:
         super().__init__(in_channels, out_channels, 3, padding=1)
+        self._rings: dict[tuple, torch.Tensor] = {}
+
+    def ring(self, x: torch.Tensor) -> torch.Tensor:
+        """The padding ring to add to ``x`` zero-padded: 1 in the wall channel on the border (made once per
+        shape, dtype and device; every rollout step and minibatch has the same)."""
+        _, channels, height, width = x.shape
+        key = (channels, height, width, x.dtype, x.device)
+        if key not in self._rings:
+            ring = torch.zeros(1, channels, height + 2, width + 2, dtype=x.dtype, device=x.device)
+            ring[0, WALL] = 1
+            ring[0, WALL, 1:-1, 1:-1] = 0
+            self._rings[key] = ring
+        return self._rings[key]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        batch, channels, height, width = x.shape
-        edge = torch.ones(1, 1, height + 2, width + 2, dtype=x.dtype, device=x.device)
-        edge[..., 1:-1, 1:-1] = 0
-        wall = torch.zeros(1, channels, 1, 1, dtype=x.dtype, device=x.device)
-        wall[0, WALL] = 1
-        padded = F.pad(x, (1, 1, 1, 1)) + edge * wall
+        padded = F.pad(x, (1, 1, 1, 1)) + self.ring(x)
         if x.is_contiguous(memory_format=torch.channels_last):
             padded = padded.contiguous(memory_format=torch.channels_last)
         return F.conv2d(padded, self.weight, self.bias)

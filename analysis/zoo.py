@@ -26,8 +26,8 @@ from cheesemaze.analysis.sweep_study import sweep_trials
 LOG_EVERY = 8
 """Keep every this-many-th training-log row (and every row with an evaluation)."""
 LOG_COLUMNS = ("time/total_timesteps", "time/wall_seconds", "rollout/ep_rew_mean", "rollout/cheese_rate",
-               "train/entropy_loss", "train/learning_rate", "eval/train_cheese", "eval/train_top_right", "eval/train_other",
-               "eval/anywhere_cheese", "eval/anywhere_top_right", "eval/anywhere_other")
+               "train/entropy_loss", "train/learning_rate", "eval/train_cheese", "eval/train_top_right",
+               "eval/train_other", "eval/anywhere_cheese", "eval/anywhere_top_right", "eval/anywhere_other")
 SUMMARY_FILE = "evaluation_summary.json"
 
 
