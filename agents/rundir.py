@@ -72,6 +72,12 @@ def create_run_dir(path: Path, config: TrainConfig) -> Path:
     return path
 
 
+def log_parts(run_dir: Path) -> list[Path]:
+    """A run's training log files in the order they were written: ``progress.csv``, then the
+    ``progress.<k>.csv`` that each ``--resume`` starts."""
+    return sorted(Path(run_dir).glob("progress*.csv"), key=lambda p: (len(p.name), p.name))
+
+
 def read_config(run_dir: Path) -> TrainConfig:
     """The resolved config saved in a run directory, with its step budget as last raised (budget.json)."""
     path = Path(run_dir) / CONFIG_FILE

@@ -17,6 +17,7 @@ around the same runs, and its data dependencies need a NumPy that procgen's pin 
 
 from __future__ import annotations
 
+import csv
 import fcntl
 import json
 import os
@@ -33,7 +34,7 @@ from tqdm.auto import tqdm
 from cheesemaze.agents.checkpoint import load_checkpoint, read_manifest, repair_manifest
 from cheesemaze.agents.config import TrainConfig, config_from_dict, config_to_dict
 from cheesemaze.agents.grid import MACHINE_FIELDS, Trial, expand
-from cheesemaze.agents.rundir import CONFIG_FILE, code_version, package_versions, read_config
+from cheesemaze.agents.rundir import CONFIG_FILE, code_version, log_parts, package_versions, read_config
 from cheesemaze.agents.signals import stop_signals_interrupt
 from cheesemaze.envs.files import atomic_write_json
 
@@ -117,8 +118,8 @@ def open_sweep(sweep_dir: Path, base: TrainConfig, blocks: list[str]) -> list[Tr
 
 
 def trial_steps(run_dir: Path) -> int:
-    """Env-steps a trial has trained, from the last row of its newest training log (0 before any)."""
-    logs = sorted(Path(run_dir).glob("progress*.csv"), key=lambda p: (len(p.name), p.name))
+    """Env-steps a trial has trained, from the last counted row of its training logs (0 before any)."""
+    logs = log_parts(run_dir)
     best = 0
     for log in logs:
         try:
@@ -126,11 +127,16 @@ def trial_steps(run_dir: Path) -> int:
                 header = f.readline().decode().strip().split(",")
                 f.seek(0, os.SEEK_END)
                 f.seek(max(0, f.tell() - 8192))
-                last = f.read().decode(errors="replace").strip().splitlines()[-1].split(",")
-            value = last[header.index("time/total_timesteps")]
-            best = max(best, int(float(value)))
-        except (ValueError, IndexError, OSError):
+                tail = f.read().decode(errors="replace").strip().splitlines()[1:]  # the first may be cut
+            column = header.index("time/total_timesteps")
+        except (ValueError, OSError):
             continue
+        # the row written at the end of training carries the last update and evaluation but no step count
+        for line in reversed(tail):
+            cells = line.split(",")
+            if len(cells) == len(header) and cells[column]:
+                best = max(best, int(float(cells[column])))
+                break
     return best
 
 
@@ -140,6 +146,86 @@ def trial_finished(run_dir: Path, budget: int) -> bool:
         return read_manifest(Path(run_dir) / "checkpoints" / "final.pt").get("num_timesteps", 0) >= budget
     except ValueError:
         return False
+
+
+RECENT_SECONDS = 600.0
+"""A trial whose training log was written this recently counts as training now (``sweep_status``)."""
+
+
+@dataclass(frozen=True)
+class TrialStatus:
+    """Where one trial of a sweep stands, read from its run directory alone."""
+
+    name: str
+    steps: int
+    budget: int
+    finished: bool
+    wall_seconds: float | None
+    """The run's training clock at its last log row (all its sessions together)."""
+    held_out: float | None
+    """Held-out cheese on its training distribution at the last evaluation of its training log."""
+    held_out_at: int | None
+    rate: float | None
+    """Env-steps per second over the run's current log part (this session of it)."""
+    idle_seconds: float | None
+    """Seconds since the training log was last written; None before any."""
+
+    @property
+    def training(self) -> bool:
+        return not self.finished and self.idle_seconds is not None and self.idle_seconds < RECENT_SECONDS
+
+
+def _read_log_tail(run_dir: Path) -> dict[str, Any]:
+    """The last evaluation, last clock and the current part's rate from a run's training log."""
+    found: dict[str, Any] = {"held_out": None, "held_out_at": None, "wall_seconds": None, "rate": None}
+    parts = log_parts(run_dir)
+    for part in parts:
+        with open(part, newline="") as f:
+            rows = list(csv.DictReader(f))
+        steps = None
+        for row in rows:  # the row written at the end of training has no step count: the last one stands
+            steps = int(float(row["time/total_timesteps"])) if row.get("time/total_timesteps") else steps
+            if row.get("eval/train_cheese") and steps is not None:
+                found["held_out"], found["held_out_at"] = float(row["eval/train_cheese"]), steps
+        clocked = [r for r in rows if r.get("time/wall_seconds")]
+        if clocked:
+            found["wall_seconds"] = float(clocked[-1]["time/wall_seconds"])
+        if part == parts[-1] and len(clocked) > 1:
+            first, last = clocked[0], clocked[-1]
+            seconds = float(last["time/wall_seconds"]) - float(first["time/wall_seconds"])
+            steps = float(last["time/total_timesteps"]) - float(first["time/total_timesteps"])
+            found["rate"] = steps / seconds if seconds > 0 else None
+    return found
+
+
+def sweep_status(sweep_dir: Path) -> tuple[dict[str, Any], bool, list[TrialStatus]]:
+    """A sweep's manifest, whether a sweep process holds its lock now, and each trial's status.
+
+    Reads only: it works beside a running sweep and takes nothing from it. Raises ``ValueError`` where
+    ``sweep_dir`` holds no sweep manifest.
+    """
+    sweep_dir = Path(sweep_dir)
+    path = sweep_dir / MANIFEST
+    if not path.is_file():
+        raise ValueError(f"{sweep_dir} holds no sweep ({MANIFEST} missing); start one with --grid")
+    manifest = json.loads(path.read_text())
+    budget = int(manifest["total_timesteps"])
+    running = False
+    if (sweep_dir / LOCK_FILE).is_file():
+        with open(sweep_dir / LOCK_FILE) as lock:
+            try:  # a shared lock, released at once: fails only while a sweep holds its exclusive one
+                fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                running = True
+    now = time.time()
+    trials = []
+    for name in manifest["trials"]:
+        run = sweep_dir / name
+        parts = log_parts(run)
+        idle = now - max(p.stat().st_mtime for p in parts) if parts else None
+        trials.append(TrialStatus(name=name, steps=trial_steps(run), budget=budget,
+                                  finished=trial_finished(run, budget), idle_seconds=idle, **_read_log_tail(run)))
+    return manifest, running, trials
 
 
 def _log_stem(sweep_dir: Path, name: str) -> Path:

@@ -23,7 +23,7 @@ from cheesemaze.agents.loading import load_policy_weights
 from cheesemaze.agents.policy import resolve_precision
 from cheesemaze.agents.ppo import build_model, run_logger
 from cheesemaze.agents.process import set_up_process
-from cheesemaze.agents.rundir import create_run_dir, raise_budget, read_config
+from cheesemaze.agents.rundir import create_run_dir, log_parts, raise_budget, read_config
 from cheesemaze.agents.signals import signals_held, stop_signals_interrupt
 from cheesemaze.agents.vec_env import make_training_env
 from cheesemaze.agents.warmstart import load_warm_start, record_warm_start
@@ -154,5 +154,5 @@ def resume(run_dir: Path, *, total_timesteps: int | None = None, torch_threads: 
                 save_run_checkpoint(model, run_dir, "final", meta["wall_seconds"])
             print(f"{run_dir} had spent its budget; wrote its final checkpoint")
             return model
-        part = len(list(run_dir.glob("progress*.csv")))
+        part = len(log_parts(run_dir))
         return _learn(model, config, run_dir, meta["wall_seconds"], part, progress_bar)

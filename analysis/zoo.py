@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cheesemaze.agents.checkpoint import load_checkpoint, save_checkpoint
 from cheesemaze.agents.loading import load_agent
-from cheesemaze.agents.rundir import BUDGET_FILE, CONFIG_FILE, agent_label, same_checkpoint
+from cheesemaze.agents.rundir import BUDGET_FILE, CONFIG_FILE, agent_label, log_parts, same_checkpoint
 from cheesemaze.analysis.evaluation import evaluate, summarize
 from cheesemaze.analysis.outputs import staged_dir
 from cheesemaze.analysis.sweep_study import sweep_trials
@@ -42,8 +42,7 @@ class Shipped:
 def thin_log(run_dir: Path) -> list[dict[str, str]]:
     """The run's training log rows (all parts, in order), thinned to ``LOG_COLUMNS``."""
     rows = []
-    parts = sorted(Path(run_dir).glob("progress*.csv"), key=lambda p: (len(p.name), p.name))
-    for part in parts:
+    for part in log_parts(run_dir):
         with open(part, newline="") as f:
             rows += list(csv.DictReader(f))
     kept = [r for i, r in enumerate(rows) if i % LOG_EVERY == 0 or r.get("eval/train_cheese") or i == len(rows) - 1]

@@ -67,7 +67,7 @@ def test_the_python_example_runs(tmp_path):
 
 def test_the_readme_sweep_command_trains_every_shipped_agents_config():
     # the preset moves on; the README's sweep must still name every value each shipped agent trained with
-    (line,) = [ln for ln in README.read_text().splitlines() if ln.startswith("cheesemaze sweep runs/zoo ")]
+    (line,) = [ln for ln in README.read_text().splitlines() if ln.startswith("cheesemaze sweep runs/zoo --grid")]
     known, base = sweep.parse(shlex.split(line)[2:], "cheesemaze sweep")
     trials = {t.name: t.config for t in expand(base, known.grid)}
     assert shipped_agents(), "no agent shipped"

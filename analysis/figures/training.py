@@ -11,6 +11,7 @@ from matplotlib.ticker import MaxNLocator
 
 from cheesemaze.analysis.figures.canvas import PAGE_WIDTH, chart, paper_style
 from cheesemaze.agents.config import EnvConfig
+from cheesemaze.agents.rundir import log_parts
 from cheesemaze.envs.game import MAX_STEPS
 
 STEPS = "time/total_timesteps"
@@ -28,8 +29,7 @@ CHEESE_SERIES = {
 def read_progress(run_dir: Path | str) -> pd.DataFrame:
     """The training log of a run: ``progress.csv`` and the parts written after each ``--resume``."""
     run_dir = Path(run_dir)
-    parts = sorted(run_dir.glob("progress*.csv"), key=lambda p: (len(p.name), p.name))
-    frames = [pd.read_csv(p) for p in parts if p.stat().st_size > 0]
+    frames = [pd.read_csv(p) for p in log_parts(run_dir) if p.stat().st_size > 0]
     if not frames:
         raise ValueError(f"{run_dir} has no training log (progress.csv); is it a run directory?")
     df = pd.concat(frames, ignore_index=True)

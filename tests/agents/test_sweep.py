@@ -253,3 +253,39 @@ def test_a_second_sweep_on_the_same_directory_and_too_many_threads_are_refused(t
         fcntl.flock(held, fcntl.LOCK_EX)
         with pytest.raises(ValueError, match="another cheesemaze sweep is running"):
             run_sweep(tmp_path / "b", TINY, ["seed=0"], num_cpus=1)
+
+
+def test_status_reads_each_trial_and_the_lock_beside_a_running_sweep(tmp_path, capsys):
+    import fcntl
+
+    from cheesemaze.agents.sweep import LOCK_FILE, sweep_status
+    from cheesemaze.agents.training import train
+
+    base = dataclasses.replace(TINY, eval_every=512)
+    trials = {t.name: t.config for t in open_sweep(tmp_path, base, ["seed=0..2"])}
+    train(trials["r5/s0"], tmp_path / "r5" / "s0", progress_bar=False)
+    train(dataclasses.replace(trials["r5/s1"], total_timesteps=512), tmp_path / "r5" / "s1", progress_bar=False)
+    capsys.readouterr()
+    manifest, running, status = sweep_status(tmp_path)
+    assert manifest["total_timesteps"] == 1024 and not running
+    by_name = {t.name: t for t in status}
+    assert list(by_name) == ["r5/s0", "r5/s1", "r5/s2"]
+    done, part, fresh = by_name["r5/s0"], by_name["r5/s1"], by_name["r5/s2"]
+    assert done.finished and done.steps == 1024 and done.held_out_at == 1024 and 0 <= done.held_out <= 1
+    assert not part.finished and part.steps == 512 and part.held_out_at == 512 and part.rate > 0
+    assert not fresh.finished and fresh.steps == 0 and fresh.idle_seconds is None and fresh.wall_seconds is None
+    assert cli(["sweep", str(tmp_path), "--status"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "no sweep is running" in lines[0] and lines[-1].startswith("1 finished, 1 stopped, 1 not started")
+    assert [line.split()[:2] for line in lines[3:6]] == [["r5/s0", "finished"], ["r5/s1", "stopped"],
+                                                        ["r5/s2", "not"]]
+    with open(tmp_path / LOCK_FILE, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as a running sweep holds it
+        _, running, status = sweep_status(tmp_path)
+        assert running and [t.training for t in status] == [False, True, False]  # s1's log is seconds old
+        assert cli(["sweep", str(tmp_path), "--status"]) == 0
+        out = capsys.readouterr().out
+        assert "a sweep is running on it now" in out and "1 training" in out and "h left at" in out
+    assert cli(["sweep", str(tmp_path / "none"), "--status"]) == 2
+    assert "holds no sweep" in capsys.readouterr().err
+    assert cli(["sweep", str(tmp_path), "--status", "--grid", "seed=0"]) == 2
