@@ -1,8 +1,9 @@
 """The results page, ``docs/results.md``, written from the result files the project ships.
 
 Its sources: the shipped agents (``agents/trained/``: config, checkpoint manifest, held-out
-``evaluation_summary.json``), and the folders that ``cheesemaze compare`` and ``cheesemaze analyze
-sweep`` write, kept under ``docs/results/``. No number on the page is typed by hand. A section whose
+``evaluation_summary.json``), and the folders that ``cheesemaze compare``, ``cheesemaze analyze
+sweep`` and the studies of the r5 seeds against the controls (``STUDIES``: hypotheses, steering, probes,
+retargeting) write, kept under ``docs/results/``. No number on the page is typed by hand. A section whose
 files are missing says so and names the command that makes them, so the zoo's agents, the comparison
 across seeds and the region sweep slot in as they land.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +141,69 @@ def sweep_section(results_dir: Path, page_dir: Path) -> str:
             + embedded(folder, (folder / "sweep.md").read_text(), "sweep.png", page_dir))
 
 
+@dataclass(frozen=True)
+class Study:
+    """One analysis of the shipped r5 seeds against the controls whose report the page excerpts."""
+
+    title: str
+    folder: str
+    """Its folder under ``docs/results/``."""
+    command: str
+    """The command that writes the folder (with ``--out docs/results/<folder>``)."""
+    headings: tuple[str, ...]
+    """The report's sections the page shows, in this order; the rest is in the report itself."""
+    figure: str
+    """The figure shown, relative to the folder."""
+
+
+GROUPS = '"r5/*" "control/*"'  # quoted: the shell must not glob
+STUDIES = (
+    Study("Hypotheses", "hypotheses", f"cheesemaze analyze hypotheses {GROUPS}",
+          ("In plain words", "Across seeds", "Shutdown cell, per agent"), "figures/across.png"),
+    Study("Steering with the cheese vector", "steer", f"cheesemaze steer {GROUPS} --vector cheese",
+          ("Beside the published effect", "Against the baseline group"), "figures/dose_response.png"),
+    Study("Linear probes", "probe", f"cheesemaze probe {GROUPS}", ("Against the baseline group",),
+          "figures/probe_accuracy.png"),
+    Study("Retargeting", "retarget", f"cheesemaze retarget {GROUPS}", ("Against the baseline group",),
+          "figures/retarget.png"),
+)
+"""The studies the page excerpts, each over every shipped r5 seed with the controls as its baseline."""
+
+
+def report_sections(markdown: str, headings: tuple[str, ...]) -> str:
+    """The ``## `` sections of a report named in ``headings`` (with their subsections), in that order,
+    one heading level down; raises ``ValueError`` for a heading the report lacks."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in markdown.strip().splitlines():
+        if line.startswith("## "):
+            current = sections.setdefault(line[3:].strip(), [])
+        elif line.startswith("# "):
+            current = None
+        if current is not None:
+            current.append(("#" + line) if line.startswith("#") else line)
+    missing = [h for h in headings if h not in sections]
+    if missing:
+        raise ValueError(f"the report has no section {', '.join(map(repr, missing))}; was it written by "
+                         "this version of the command?")
+    return "\n\n".join("\n".join(sections[h]).strip() for h in headings) + "\n"
+
+
+def study_section(study: Study, results_dir: Path, page_dir: Path) -> str:
+    """A study's section: its command, the chosen sections of its report, its figure and a link to the
+    whole report; or, where its folder is missing, the command that writes it."""
+    folder = results_dir / study.folder
+    command = f"{study.command} --out docs/results/{study.folder}"
+    report = folder / "report.md"
+    if not report.is_file():
+        return f"## {study.title}\n\nNot computed yet: `{command}` writes it.\n"
+    link = Path(os.path.relpath(folder, page_dir)).as_posix()
+    figure = Path(study.figure).name
+    return (f"## {study.title}\n\nFrom `{command}`; the whole report, per agent, is [{link}/report.md]"
+            f"({link}/report.md).\n\n{report_sections(report.read_text(), study.headings)}\n"
+            f"![{figure}]({link}/{study.figure})\n")
+
+
 def results_markdown(results_dir: Path, page: Path) -> str:
     """The whole page, for ``page`` (links are made relative to its folder)."""
     page_dir = Path(page).parent
@@ -149,4 +214,5 @@ def results_markdown(results_dir: Path, page: Path) -> str:
         agents_section(),
         compare_section(Path(results_dir), page_dir),
         sweep_section(Path(results_dir), page_dir),
+        *(study_section(study, Path(results_dir), page_dir) for study in STUDIES),
     ])

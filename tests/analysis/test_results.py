@@ -8,6 +8,8 @@ import shlex
 import shutil
 from pathlib import Path
 
+import pytest
+
 from cheesemaze.agents.rundir import shipped_agents
 from cheesemaze.analysis.results import compare_command, headline, results_markdown
 from cheesemaze.scripts.main import main
@@ -68,3 +70,27 @@ def test_results_check_says_whether_the_page_is_current(tmp_path, monkeypatch, c
     stale.write_text("# Results\n\nby hand\n")
     assert main(["results", "--check", "--out", str(stale)]) == 1
     assert "out of date" in capsys.readouterr().err and stale.read_text() == "# Results\n\nby hand\n"
+
+
+def test_a_study_shows_its_chosen_report_sections_and_figure_or_names_its_command(tmp_path):
+    from cheesemaze.analysis.results import STUDIES, report_sections
+
+    page = results_markdown(tmp_path, tmp_path / "results.md")
+    for study in STUDIES:
+        assert f"## {study.title}\n\nNot computed yet: `{study.command} --out docs/results/{study.folder}`" in page
+    steer = next(s for s in STUDIES if s.folder == "steer")
+    folder = tmp_path / "data" / "steer"
+    folder.mkdir(parents=True)
+    (folder / "report.md").write_text(
+        "# Steering\n\nintro\n\n## Per agent\n\nlong table\n\n## Beside the published effect\n\nours 0.9\n\n"
+        "### detail\n\nsub\n\n## Against the baseline group\n\ndifference 0.1\n")
+    page = results_markdown(tmp_path / "data", tmp_path / "docs" / "results.md")
+    section = page[page.index(f"## {steer.title}"):]
+    section = section[:section.index("\n## ", 3)]
+    assert "long table" not in section and "intro" not in section
+    assert section.index("### Beside the published effect") < section.index("#### detail") < section.index(
+        "### Against the baseline group")
+    assert "[../data/steer/report.md](../data/steer/report.md)" in section
+    assert f"![{steer.figure.split('/')[-1]}](../data/steer/{steer.figure})" in section
+    with pytest.raises(ValueError, match="no section 'Across seeds'"):
+        report_sections("# T\n\n## Per agent\n\nx\n", ("Across seeds",))
