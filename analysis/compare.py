@@ -93,12 +93,14 @@ def pair_row(a: Played, b: Played) -> dict:
 
 
 def across_seeds(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Mean paired difference over seed pairs with a 95% t interval (NaN for fewer than two pairs)."""
+    """Mean paired difference over seed pairs with a 95% t interval (NaN for fewer than two pairs), its
+    bounds clipped to [-1, 1], the range a difference of two rates can take (few pairs can reach past it)."""
     rows = []
     for measure in MEASURES:
         diffs = pairs[f"diff_{measure}"].to_numpy(float)
         mean, low, high = t_interval(diffs)
-        rows.append({"measure": measure, "seed_pairs": len(diffs), "mean_diff": mean, "low": low, "high": high})
+        rows.append({"measure": measure, "seed_pairs": len(diffs), "mean_diff": mean,
+                     "low": max(low, -1.0) if low == low else low, "high": min(high, 1.0) if high == high else high})
     return pd.DataFrame(rows)
 
 
@@ -131,12 +133,12 @@ def conclusion(label_a: str, label_b: str, agents: pd.DataFrame, across: pd.Data
     row = across.set_index("measure").loc["cheese"]
     pairs = int(row["seed_pairs"])
     diff = row["mean_diff"]
-    if pairs < 2 or row["low"] != row["low"]:
+    if pairs < 2:
         return (f"With one pair of agents, {label_a} reaches the cheese on decision-square mazes "
                 f"{abs(diff):.3f} {'more' if diff > 0 else 'less'} often than {label_b} (per-maze McNemar test in "
                 "the table). One seed per condition cannot say whether the difference belongs to the training "
                 "condition or to the seed: train more seeds (cheesemaze sweep) to decide.")
-    excludes = not (row["low"] <= 0 <= row["high"])
+    excludes = row["low"] > 0 or row["high"] < 0  # False for NaN bounds: nothing excluded
     verdict = ("the interval excludes 0: the conditions differ beyond seed-to-seed variation" if excludes else
                "the interval includes 0: across seeds the data cannot tell the conditions apart")
     return (f"Across {pairs} seed pairs, {label_a}'s P(cheese | decision square) is {diff:+.3f} against "

@@ -100,12 +100,12 @@ def against_baseline(per_agent: pd.DataFrame, by: Sequence[str], value: str) -> 
             a, b = part[value].to_numpy(float), other[value].to_numpy(float)
             if min(len(a), len(b)) >= 2:
                 diff, low, high = welch_interval(a, b)
-                method = "Welch t over seeds"
+                method = "Welch t over seeds" + (" (seeds identical: no width)" if low == high else "")
             else:
                 diff = float(a.mean() - b.mean())
                 half = np.hypot(*[np.nanmean((t[f"{value}_high"] - t[f"{value}_low"]).to_numpy(float)) / 2
                                   for t in (part, other)])
-                low, high, method = diff - half, diff + half, "agents' intervals (one seed: mazes only)"
+                low, high, method = diff - half, diff + half, "agents' intervals (one seed: mazes only, no seed spread)"
             rows.append({"group": group, "baseline": groups[-1], **dict(zip(by, keys)), f"{value} difference": diff,
                          "low": low, "high": high, "interval": method})
     return pd.DataFrame(rows)

@@ -99,7 +99,8 @@ def report(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFrame, r
         "the mean).\n",
         *published_section(per_agent, config.vector),
         "## Per agent\n", markdown_table(shown(per_agent, ["group", "agent", *CONDITION])),
-        "## Across seeds\n\nMean over each group's agents with a 95% t interval over seeds (none for one seed).\n",
+        "## Across seeds\n\nMean over each group's agents with a 95% t interval over seeds (none for one seed); "
+        "`median P(cheese move)` here is the mean of the agents' medians.\n",
         markdown_table(shown(across, ["group", "seeds", *CONDITION])),
         *baseline_section(per_agent[per_agent["kind"] != "none"], CONDITION, "effect",
                           "change in P(cheese) from the unedited agent"),

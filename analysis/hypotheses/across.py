@@ -157,7 +157,8 @@ def across_seeds(table: pd.DataFrame) -> pd.DataFrame:
     interval over them. Rows of a condition: its own fits first, then other seeds', then other conditions'."""
     rows = []
     for (rel, model), part in table.groupby(["relation", "model"], sort=False):
-        per_target = part.groupby("target", sort=False)[list(MEASURES)].mean()
+        # a target's value over its sources; NaN stays NaN (pandas' mean would drop it)
+        per_target = part.groupby("target", sort=False)[list(MEASURES)].agg(lambda s: s.mean(skipna=False))
         source, target = part["source"].iloc[0], part["target"].iloc[0]
         row = {"condition": condition(target), "fitted_on": fitted_on(source, target), "relation": rel,
                "model": model, "targets": len(per_target), "pairs": len(part),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cheesemaze.analysis.figures.across import across_figure, region_sweep_figure
@@ -44,7 +45,10 @@ def plain_words(table: pd.DataFrame) -> str:
                              f"maze over {target}'s own base rate (95% {interval(row['gain_low'], row['gain_high'], True)}), "
                              f"against {own['gain']:+.3f} ({interval(own['gain_low'], own['gain_high'], True)}) fitted on "
                              f"{target} itself.")
-                if row["gain_low"] <= 0 <= row["gain_high"]:
+                if row["gain"] == -np.inf:
+                    words.append(f"On {row['zero_probability']} of {target}'s mazes that fit gave an observed outcome "
+                                 "probability zero, so as stated, without smoothing, the data rule it out there.")
+                elif not np.isfinite(row["gain"]) or not row["gain_low"] > 0 and not row["gain_high"] < 0:
                     undecided.append(f"whether `{model}` fitted on {source} predicts {target} better than "
                                      f"{target}'s base rate")
     if undecided:

@@ -58,7 +58,9 @@ def verdict(low: float, high: float, what: str) -> str:
 def gain_clause(row: pd.Series, zero_seeds: int, one_seed: pd.Series | None) -> str:
     """The gain of one row of the across-seed summary, with its interval or the reason it has none."""
     seeds = int(row["targets"])
-    if not np.isfinite(row["gain"]):
+    if np.isnan(row["gain"]) or row["gain"] == np.inf:
+        return "its gain over the base rate is undefined here (the base rate's own log-likelihood is not finite)"
+    if row["gain"] == -np.inf:
         return (f"its log-likelihood is minus infinity: on {zero_seeds} of {seeds} seed(s) it gave probability zero "
                 f"to an observed outcome ({row['zero_probability']:.1f} such mazes per seed on average), so as "
                 f"stated, without smoothing, the data rule it out")
@@ -112,7 +114,8 @@ def carried_over(rows: pd.DataFrame) -> str:
         finite = np.isfinite(row["gain"])
         where = (f"95% t interval over {int(row['targets'])} target seeds only, sources fixed, "
                  f"{interval(row['gain_low'], row['gain_high'], True)}"
-                 if finite and row["targets"] >= 2 else "no interval: " + ("one seed" if finite else "minus infinity"))
+                 if finite and row["targets"] >= 2 else "no interval: " + (
+                     "one seed" if finite else "minus infinity" if row["gain"] == -np.inf else "undefined"))
         parts.append(f"fitted on {name}, {row['gain']:+.3f} ({where})")
     text = ("Fitted elsewhere and scored on these agents' test rollouts: " + "; ".join(parts) + ". Those intervals "
             "leave out how the fits vary with the source seed, so they are narrower than the uncertainty they stand for.")

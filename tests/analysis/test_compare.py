@@ -77,3 +77,16 @@ def test_bad_input_is_refused_with_a_line(args, message, capsys, tmp_path, monke
     assert cli(["compare", *args]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "results").exists()
+
+
+def test_the_interval_over_seed_pairs_stays_within_what_a_difference_of_rates_can_be():
+    from cheesemaze.analysis.compare import conclusion
+
+    # two pairs that differ by -1.0 and -0.5: the t interval (df 1) reaches far below -1, clipped there
+    pairs = pd.DataFrame({"diff_cheese": [-1.0, -0.5], "diff_top_right": [1.0, 0.0]})
+    across = across_seeds(pairs).set_index("measure")
+    assert across.loc["cheese", "low"] == -1.0 and -1.0 < across.loc["cheese", "mean_diff"] < across.loc["cheese", "high"]
+    assert across.loc["top_right", "high"] == 1.0 and across.loc["top_right", "low"] < 0
+    assert "the interval includes 0" in conclusion("r5", "control", pd.DataFrame(), across.reset_index())
+    undefined = across.reset_index().assign(low=float("nan"), high=float("nan"))
+    assert "cannot tell the conditions apart" in conclusion("r5", "control", pd.DataFrame(), undefined)

@@ -219,3 +219,25 @@ def test_analyze_hypotheses_on_the_tiny_zoo_writes_a_table_per_condition_and_the
     assert "### r1 (2 seeds)" in report and "### control (2 seeds)" in report
     assert "correlates of reinforcement" in report and (out / "figures" / "region_sweep.png").is_file()
     assert "trained and tested in the 7x7 world" in report and "target seeds only" in report
+
+
+def test_a_source_whose_gain_is_undefined_is_not_averaged_away(table):
+    broken = table.copy()
+    hit = (broken["relation"] == "r5: across seeds") & (broken["model"] == "correlates") & (
+        broken["source"] == "r5/s0") & (broken["target"] == "r5/s1")
+    broken.loc[hit, "gain"] = np.nan  # e.g. a base rate of minus infinity minus itself
+    row = across_seeds(broken).query("fitted_on == 'another r5 seed' and model == 'correlates'").iloc[0]
+    assert np.isnan(row["gain"]) and np.isnan(row["gain_low"])
+    words = "\n".join(family_words(across_seeds(broken), broken))
+    assert "fitted on another r5 seed, +nan (no interval: undefined)" in words
+
+
+def test_the_per_agent_words_rule_out_a_fit_that_gave_an_observed_outcome_probability_zero(table):
+    from cheesemaze.analysis.hypotheses.across_report import plain_words
+
+    pair = table[table["source"].isin(["r5/s0", "r5/s1"]) & table["target"].isin(["r5/s0", "r5/s1"])].copy()
+    hit = (pair["model"] == "correlates") & (pair["source"] == "r5/s0") & (pair["target"] == "r5/s1")
+    pair.loc[hit, ["gain", "gain_low", "gain_high", "zero_probability"]] = [-np.inf, -np.inf, 0.2, 2]
+    words = plain_words(pair)
+    assert "On 2 of r5/s1's mazes that fit gave an observed outcome probability zero" in words
+    assert "whether `correlates` fitted on r5/s0 predicts r5/s1" not in words  # not "cannot decide" as well

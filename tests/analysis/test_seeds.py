@@ -47,3 +47,12 @@ def test_groups_are_set_against_the_last_one_named():
     assert one_each["effect difference"] == pytest.approx(-0.25)
     assert one_each["high"] - one_each["low"] == pytest.approx(2 * np.hypot(0.2, 0.2))
     assert against_baseline(rows[rows["group"] == "r5"], ["coeff"], "effect").empty
+
+
+def test_identical_seeds_and_a_lone_seed_say_what_their_interval_leaves_out():
+    rows = pd.DataFrame({"group": ["r5"] * 2 + ["control"] * 2, "coeff": [-1.0] * 4,
+                         "effect": [1.0, 1.0, 0.5, 0.5], "effect_low": [0.9] * 4, "effect_high": [1.0] * 4})
+    same = against_baseline(rows, ["coeff"], "effect").iloc[0]
+    assert same["low"] == same["high"] == pytest.approx(0.5) and same["interval"].endswith("(seeds identical: no width)")
+    lone = against_baseline(rows.iloc[[0, 2, 3]], ["coeff"], "effect").iloc[0]
+    assert lone["interval"] == "agents' intervals (one seed: mazes only, no seed spread)"
