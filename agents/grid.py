@@ -10,7 +10,8 @@ dotted for the nested ones (``env.region``, ``ppo.gamma``); values are parsed by
 config is built (and so validated) before anything trains.
 
 Trial names are ``<condition>/s<seed>``: ``r5`` or ``control`` (cheese anywhere) for the region,
-then ``-<field>=<value>`` for each other swept field. The zoo's agents carry the same names.
+``-hard`` in procgen's hard world (25x25, the ``cpu-hard`` preset; ``r5-hard/s0``), then
+``-<field>=<value>`` for each other swept field. The zoo's agents carry the same names.
 """
 
 from __future__ import annotations
@@ -114,11 +115,16 @@ def with_values(base: TrainConfig, values: dict[str, Any]) -> TrainConfig:
     return dataclasses.replace(base, **top, **sections)
 
 
+HARD_WORLD = 25
+"""Procgen's hard world size; its trials are named ``-hard`` unless the grid sweeps the world size."""
+
+
 def trial_name(config: TrainConfig, values: dict[str, Any]) -> str:
-    """``<condition>[-field=value...]/s<seed>`` (module docstring)."""
+    """``<condition>[-hard][-field=value...]/s<seed>`` (module docstring)."""
+    world = "-hard" if config.env.world_size == HARD_WORLD and "env.world_size" not in values else ""
     extra = "".join(f"-{k}={'anywhere' if v is None else v}" for k, v in values.items()
                     if k not in ("env.region", "seed"))
-    return f"{condition_name(config.env.region)}{extra}/s{config.seed}"
+    return f"{condition_name(config.env.region)}{world}{extra}/s{config.seed}"
 
 
 def expand(base: TrainConfig, blocks: list[str]) -> list[Trial]:

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from cheesemaze.agents.checkpoint import read_manifest
-from cheesemaze.agents.config import CPU_EASY, EnvConfig, PPOConfig
+from cheesemaze.agents.config import CPU_EASY, CPU_HARD, EnvConfig, PPOConfig
 from cheesemaze.agents.grid import expand, parse_block
 from cheesemaze.agents.sweep import MANIFEST, open_sweep, run_sweep, trial_finished, trial_steps
 from cheesemaze.scripts.main import main as cli
@@ -39,6 +39,9 @@ def test_a_grid_is_every_combination_block_by_block_then_seed_by_seed_and_each_t
     assert [t.name for t in other] == ["r5-ppo.gamma=0.99-ppo.moves_only=True/s0",
                                        "r5-ppo.gamma=0.995-ppo.moves_only=True/s0"]
     assert other[0].config.ppo.gamma == 0.99 and other[0].config.ppo.moves_only is True
+    hard = expand(CPU_HARD, ["env.region=5,anywhere seed=0"])
+    assert [t.name for t in hard] == ["r5-hard/s0", "control-hard/s0"] and hard[0].config.env.world_size == 25
+    assert [t.name for t in expand(CPU_HARD, ["env.world_size=25 seed=1"])] == ["r5-env.world_size=25/s1"]
     assert parse_block("env.obs_mode=grid eval_episodes=5..6") == {"env.obs_mode": ["grid"], "eval_episodes": [5, 6]}
 
 
