@@ -96,11 +96,14 @@ def headline(summary: dict[str, Any]) -> str:
     across = {row["measure"]: row for row in summary["across_seeds"]}
     if across["cheese"]["seed_pairs"] >= 2:
         cheese, top = across["cheese"], across["top_right"]
-        return (f"Over {cheese['seed_pairs']} seed pairs on the same held-out cheese-anywhere mazes, {a} reached "
-                f"the cheese on mazes with a decision square {cheese['mean_diff']:+.3f} more often than {b} "
-                f"(95% t interval over seeds {cheese['low']:+.3f} to {cheese['high']:+.3f}). It ended in the "
-                f"top-right 5x5 square without the cheese {top['mean_diff']:+.3f} more often "
-                f"({top['low']:+.3f} to {top['high']:+.3f}).")
+        def often(diff: float) -> str:
+            return f"{abs(diff):.3f} {'more' if diff > 0 else 'less'} often"
+
+        return (f"Over {cheese['seed_pairs']} seed pairs on the same held-out cheese-anywhere mazes with a decision "
+                f"square, {a} reached the cheese {often(cheese['mean_diff'])} than {b} (difference "
+                f"{cheese['mean_diff']:+.3f}, 95% t interval over seeds {cheese['low']:+.3f} to {cheese['high']:+.3f}) "
+                f"and ended in the top-right 5x5 square without the cheese {often(top['mean_diff'])} "
+                f"({top['mean_diff']:+.3f}, {top['low']:+.3f} to {top['high']:+.3f}).")
     one_a, one_b, pair = summary["agents_a"][0], summary["agents_b"][0], summary["pairs"][0]
     return (f"On the {pair['paired_mazes']} held-out cheese-anywhere mazes with a decision square, {a} reached "
             f"the cheese on {one_a['p_cheese']:.3f} of them (Wilson 95% {one_a['p_cheese_low']:.3f}-"

@@ -40,6 +40,9 @@ def test_the_comparison_links_its_figure_relative_to_the_page(tmp_path):
 
 def test_the_headline_reads_one_pair_or_seeds():
     summary = json.loads((RESULTS / "compare" / "compare.json").read_text())
+    summary = {**summary, "agents_a": summary["agents_a"][:1], "agents_b": summary["agents_b"][:1],
+               "pairs": summary["pairs"][:1],
+               "across_seeds": [{**row, "seed_pairs": 1} for row in summary["across_seeds"]]}  # one pair
     one = headline(summary)
     pair = summary["pairs"][0]
     assert f"On the {pair['paired_mazes']} held-out cheese-anywhere mazes" in one
@@ -48,6 +51,8 @@ def test_the_headline_reads_one_pair_or_seeds():
     seeds["across_seeds"] = [{"measure": "cheese", "seed_pairs": 5, "mean_diff": -0.05, "low": -0.09, "high": -0.01},
                              {"measure": "top_right", "seed_pairs": 5, "mean_diff": 0.2, "low": 0.1, "high": 0.3}]
     assert headline(seeds).startswith("Over 5 seed pairs") and "-0.090 to -0.010" in headline(seeds)
+    assert "reached the cheese 0.050 less often than" in headline(seeds)
+    assert "without the cheese 0.200 more often (+0.200, +0.100 to +0.300)" in headline(seeds)
 
 
 def test_the_shipped_comparison_is_of_every_shipped_r5_and_control():
