@@ -56,16 +56,34 @@ def member_columns(member: Member) -> dict:
     return {"group": member.group, "agent": member.name, "seed": member.seed}
 
 
+PROBABILITIES = ("p_", "accuracy", "chance", "shuffled", "cheese_move_")
+"""Value columns that are probabilities or rates (by name prefix): their intervals stay in [0, 1]."""
+CHANGES = ("effect",)
+"""Value columns that are a change in a probability: their intervals stay in [-1, 1]."""
+
+
+def value_range(value: str) -> tuple[float, float]:
+    """The range a value column can take; a t interval over few seeds can reach past it."""
+    if value.startswith(CHANGES):
+        return -1.0, 1.0
+    if value.startswith(PROBABILITIES):
+        return 0.0, 1.0
+    return -np.inf, np.inf
+
+
 def across_seeds(per_agent: pd.DataFrame, by: Sequence[str], values: Sequence[str]) -> pd.DataFrame:
     """Per group and ``by`` columns: the number of seeds, and for each value column its mean over the
-    group's agents with a 95% t interval (``<value>``, ``<value>_low``, ``<value>_high``)."""
+    group's agents with a 95% t interval (``<value>``, ``<value>_low``, ``<value>_high``), clipped to
+    the range the value can take (:func:`value_range`)."""
     rows = []
     for keys, part in per_agent.groupby(["group", *by], sort=False, dropna=False):
         row = dict(zip(["group", *by], keys))
         row["seeds"] = len(part)
         for value in values:
             mean, low, high = t_interval(part[value].to_numpy(float))
-            row.update({value: mean, f"{value}_low": low, f"{value}_high": high})
+            bottom, top = value_range(value)
+            row.update({value: mean, f"{value}_low": max(low, bottom) if low == low else low,
+                        f"{value}_high": min(high, top) if high == high else high})
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -56,3 +56,11 @@ def test_identical_seeds_and_a_lone_seed_say_what_their_interval_leaves_out():
     assert same["low"] == same["high"] == pytest.approx(0.5) and same["interval"].endswith("(seeds identical: no width)")
     lone = against_baseline(rows.iloc[[0, 2, 3]], ["coeff"], "effect").iloc[0]
     assert lone["interval"] == "agents' intervals (one seed: mazes only, no seed spread)"
+
+
+def test_an_interval_over_few_seeds_stays_within_what_its_value_can_be():
+    rows = pd.DataFrame({"group": ["r5", "r5"], "p_cheese": [0.99, 0.70], "effect": [-0.9, 0.1], "norm": [1.0, 9.0]})
+    across = across_seeds(rows, [], ["p_cheese", "effect", "norm"]).iloc[0]
+    assert (across["p_cheese_low"], across["p_cheese_high"]) == (0.0, 1.0)  # t with one df reaches past both
+    assert (across["effect_low"], across["effect_high"]) == (-1.0, 1.0)
+    assert across["norm_low"] == pytest.approx(t_interval(np.array([1.0, 9.0]))[1]) and across["norm_low"] < 0  # as computed
