@@ -6,7 +6,7 @@ import functools
 import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import matplotlib as mpl
 import numpy as np
@@ -14,6 +14,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from cheesemaze.envs.files import write_atomic
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Sizes in inches for a paper: one column is about 3.4 in wide, a full page width about 7 in.
 COLUMN_WIDTH = 3.4
@@ -58,3 +61,16 @@ def save_figure(fig: Figure, stem: Path | str, formats: Sequence[str] = ("png", 
         write_atomic(path, figure_bytes(fig, fmt))
         paths.append(path)
     return paths
+
+
+def interval_words(table: pd.DataFrame) -> str:
+    """What a figure's 95% intervals are, from the ``seeds`` behind each drawn mean (a group of one agent
+    draws that agent's interval over mazes; ``seeds.with_agent_intervals``); plain without that column."""
+    if "seeds" not in table:
+        return "95% intervals"
+    seeds = table["seeds"]
+    if seeds.min() >= 2:
+        return "95% t intervals over seeds"
+    if seeds.max() < 2:
+        return "95% intervals over mazes (one seed each)"
+    return "95% intervals: t over seeds, over mazes for a group of one seed"

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from cheesemaze.analysis.figures.canvas import PAGE_WIDTH, chart, paper_style
+from cheesemaze.analysis.figures.canvas import PAGE_WIDTH, chart, interval_words, paper_style
 from cheesemaze.analysis.figures.maze import CHEESE_COLOUR, draw_maze, new_figure
 from cheesemaze.envs.maze import Maze
 
@@ -40,6 +40,7 @@ def probe_accuracy_figure(table: pd.DataFrame) -> Figure:
         ax.grid(alpha=0.3)
     axes[0, 0].set_ylabel("held-out accuracy")
     axes[0, 0].legend(loc="upper right", fontsize=6)
+    fig.suptitle(f"Linear probes by layer ({interval_words(table)})", fontsize=8)
     return fig
 
 

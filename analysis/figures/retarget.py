@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from cheesemaze.analysis.figures.canvas import PAGE_WIDTH, chart, paper_style
+from cheesemaze.analysis.figures.canvas import PAGE_WIDTH, chart, interval_words, paper_style
 
 KIND_COLOURS = {"none": "#7f7f7f", "cheese_channels": "#e0a500", "random_channels": "#1f6fd1"}
 KIND_LABELS = {"none": "unedited", "cheese_channels": "cheese channels", "random_channels": "random channels"}
@@ -40,5 +40,5 @@ def retarget_figure(table: pd.DataFrame) -> Figure:
         ax.set_ylabel(label)
         ax.grid(axis="y", alpha=0.3)
     axes[0, 0].legend(title="group (marker)", loc="upper right")
-    fig.suptitle("Retargeting on held-out mazes, a random target each (95% intervals)", fontsize=9)
+    fig.suptitle(f"Retargeting on held-out mazes, a random target each ({interval_words(table)})", fontsize=9)
     return fig

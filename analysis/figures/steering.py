@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from cheesemaze.analysis.cell_maps import CellMap
-from cheesemaze.analysis.figures.canvas import PAGE_WIDTH, chart, paper_style
+from cheesemaze.analysis.figures.canvas import PAGE_WIDTH, chart, interval_words, paper_style
 from cheesemaze.analysis.figures.maze import draw_action_field, draw_legend, draw_maze, new_figure
 from cheesemaze.analysis.figures.policy_maps import label_and_zoom
 
@@ -56,7 +56,8 @@ def dose_response_figure(table: pd.DataFrame, vector: str) -> Figure:
             if col == 0:
                 ax.set_ylabel(MEASURE_LABELS[measure])
     fig.legend(loc="outside lower center", ncol=min(len(groups), 4), fontsize=6)  # a column per group
-    fig.suptitle(f"The {vector} vector added x coefficient: held-out decision-square mazes, 95% intervals", fontsize=8)
+    fig.suptitle(f"The {vector} vector added x coefficient: held-out decision-square mazes, "
+                 f"{interval_words(table)}", fontsize=8)
     return fig
 
 

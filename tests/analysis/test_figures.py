@@ -251,3 +251,17 @@ def test_plot_curves_takes_a_shipped_agents_name(tmp_path, monkeypatch):
 def test_read_progress_refuses_a_folder_without_logs(tmp_path):
     with pytest.raises(ValueError, match="no training log"):
         read_progress(tmp_path)
+
+
+def test_a_figure_says_whether_its_intervals_are_over_seeds_or_over_mazes():
+    from cheesemaze.analysis.figures.canvas import interval_words
+
+    import pandas as pd
+
+    def words(seeds):
+        return interval_words(pd.DataFrame({"seeds": seeds}))
+
+    assert words([2, 5]) == "95% t intervals over seeds"
+    assert words([1, 1]) == "95% intervals over mazes (one seed each)"
+    assert words([1, 3]) == "95% intervals: t over seeds, over mazes for a group of one seed"
+    assert interval_words(pd.DataFrame({"p": [0.5]})) == "95% intervals"
