@@ -74,7 +74,8 @@ def status_text(sweep_dir: Path) -> str:
     lines = [f"sweep {sweep_dir}: {len(trials)} trials ({manifest['preset']}, "
              f"{manifest['total_timesteps']:,} steps each); "
              + ("a sweep is running on it now" if running else "no sweep is running on it")]
-    header = f"{'trial':<24} {'state':<12} {'steps':>15}  {'held-out cheese':<17} {'clock':>8} {'env-steps/s':>11}"
+    width = max([24, *(len(t.name) for t in trials)])
+    header = f"{'trial':<{width}} {'state':<12} {'steps':>15}  {'held-out cheese':<17} {'clock':>8} {'env-steps/s':>11}"
     lines += [header, "-" * len(header)]
     states = {}
     for t in trials:
@@ -85,7 +86,7 @@ def status_text(sweep_dir: Path) -> str:
         clock = f"{t.wall_seconds / 60:.0f} min" if t.wall_seconds is not None else "-"
         rate = f"{t.rate:,.0f}" if t.rate and state == "training" else "-"
         steps = f"{_millions(min(t.steps, t.budget))} / {_millions(t.budget)}"
-        lines.append(f"{t.name:<24} {state:<12} {steps:>15}  {held:<17} {clock:>8} {rate:>11}")
+        lines.append(f"{t.name:<{width}} {state:<12} {steps:>15}  {held:<17} {clock:>8} {rate:>11}")
     done = sum(min(t.steps, t.budget) for t in trials)
     total = sum(t.budget for t in trials)
     counts = ", ".join(f"{n} {state}" for state, n in states.items())
