@@ -162,12 +162,12 @@ class Study:
 GROUPS = '"r5/*" "control/*"'  # quoted: the shell must not glob
 STUDIES = (
     Study("Hypotheses", "hypotheses", f"cheesemaze analyze hypotheses {GROUPS}",
-          ("In plain words", "Across seeds", "Shutdown cell, per agent"), "figures/across.png"),
+          ("In plain words", "Per condition, across seeds", "Shutdown cell, per agent"), "figures/across.png"),
     Study("Steering with the cheese vector", "steer", f"cheesemaze steer {GROUPS} --vector cheese",
           ("Beside the published effect", "Against the baseline group"), "figures/dose_response.png"),
     Study("Linear probes", "probe", f"cheesemaze probe {GROUPS}", ("Against the baseline group",),
           "figures/probe_accuracy.png"),
-    Study("Retargeting", "retarget", f"cheesemaze retarget {GROUPS}", ("Against the baseline group",),
+    Study("Retargeting", "retarget", f"cheesemaze retarget {GROUPS}", ("Across seeds", "Against the baseline group"),
           "figures/retarget.png"),
 )
 """The studies the page excerpts, each over every shipped r5 seed with the controls as its baseline."""
