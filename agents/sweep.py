@@ -175,27 +175,48 @@ class TrialStatus:
         return not self.finished and self.idle_seconds is not None and self.idle_seconds < RECENT_SECONDS
 
 
+def _number(row: dict[str, str], column: str) -> float | None:
+    """A log cell as a number; None where it is empty or unreadable (a row cut short by a kill)."""
+    try:
+        return float(row[column]) if row.get(column) else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _read_log_tail(run_dir: Path) -> dict[str, Any]:
     """The last evaluation, last clock and the current part's rate from a run's training log."""
     found: dict[str, Any] = {"held_out": None, "held_out_at": None, "wall_seconds": None, "rate": None}
     parts = log_parts(run_dir)
     for part in parts:
-        with open(part, newline="") as f:
-            rows = list(csv.DictReader(f))
-        steps = None
+        try:
+            with open(part, newline="") as f:
+                rows = list(csv.DictReader(f))
+        except (OSError, csv.Error):
+            continue
+        steps, clocked = None, []
         for row in rows:  # the row written at the end of training has no step count: the last one stands
-            steps = int(float(row["time/total_timesteps"])) if row.get("time/total_timesteps") else steps
-            if row.get("eval/train_cheese") and steps is not None:
-                found["held_out"], found["held_out_at"] = float(row["eval/train_cheese"]), steps
-        clocked = [r for r in rows if r.get("time/wall_seconds")]
+            counted = _number(row, "time/total_timesteps")
+            steps = counted if counted is not None else steps
+            cheese, clock = _number(row, "eval/train_cheese"), _number(row, "time/wall_seconds")
+            if cheese is not None and steps is not None:
+                found["held_out"], found["held_out_at"] = cheese, int(steps)
+            if clock is not None and steps is not None:
+                clocked.append((steps, clock))
         if clocked:
-            found["wall_seconds"] = float(clocked[-1]["time/wall_seconds"])
-        if part == parts[-1] and len(clocked) > 1:
-            first, last = clocked[0], clocked[-1]
-            seconds = float(last["time/wall_seconds"]) - float(first["time/wall_seconds"])
-            steps = float(last["time/total_timesteps"]) - float(first["time/total_timesteps"])
-            found["rate"] = steps / seconds if seconds > 0 else None
+            found["wall_seconds"] = clocked[-1][1]
+        if part == parts[-1] and len(clocked) > 1 and clocked[-1][1] > clocked[0][1]:
+            found["rate"] = (clocked[-1][0] - clocked[0][0]) / (clocked[-1][1] - clocked[0][1])
     return found
+
+
+def _trial_names(manifest: dict[str, Any]) -> list[str]:
+    """The trials of a manifest's grid as this code names them (a name rule may have changed since
+    the manifest listed them); the manifest's own list where its config no longer builds."""
+    try:
+        base = config_from_dict({**manifest["base_config"], "total_timesteps": manifest["total_timesteps"]})
+        return [t.name for t in expand(base, manifest["grid"])]
+    except (ValueError, TypeError, KeyError):
+        return list(manifest["trials"])
 
 
 def sweep_status(sweep_dir: Path) -> tuple[dict[str, Any], bool, list[TrialStatus]]:
@@ -219,7 +240,7 @@ def sweep_status(sweep_dir: Path) -> tuple[dict[str, Any], bool, list[TrialStatu
                 running = True
     now = time.time()
     trials = []
-    for name in manifest["trials"]:
+    for name in _trial_names(manifest):
         run = sweep_dir / name
         parts = log_parts(run)
         idle = now - max(p.stat().st_mtime for p in parts) if parts else None

@@ -18,7 +18,9 @@ from cheesemaze.analysis.outputs import write_results
 from cheesemaze.analysis.probes import (
     SHUFFLES, TARGETS, ProbeConfig, cell_maps, channel_ranking, layer_probes, probe_mazes, probe_observations, target_cells,
 )
-from cheesemaze.analysis.seeds import Member, across_seeds, baseline_section, member_columns, with_agent_intervals
+from cheesemaze.analysis.seeds import (
+    ACROSS_SEEDS, Member, across_seeds, baseline_section, member_columns, with_agent_intervals,
+)
 from cheesemaze.analysis.tables import markdown_table, with_ci
 from cheesemaze.envs.maze import Maze
 
@@ -81,7 +83,7 @@ def report(config: ProbeConfig, per_agent: pd.DataFrame, across: pd.DataFrame, c
         "permutations). Accuracy intervals: Wilson 95% over the scored mazes (one agent), t 95% over seeds (a group's mean). The top-right cell "
         "moves with the maze's size, which the walls show.\n",
         "## Probe accuracy per agent\n", markdown_table(shown(per_agent, ["group", "agent", "layer", "target", "features"])),
-        "## Across seeds\n", markdown_table(shown(across, ["group", "seeds", "layer", "target"])),
+        ACROSS_SEEDS + "\n", markdown_table(shown(across, ["group", "seeds", "layer", "target"])),
         *baseline_section(per_agent, ["layer", "target"], "accuracy", "probe accuracy"),
         f"## Channels that track the cheese at {config.layer}\n\nRanked by the correlation of the channel's "
         "activations with the cheese's position pooled to the layer's grid, over all probed mazes and positions. "

@@ -97,7 +97,9 @@ def headline(summary: dict[str, Any]) -> str:
     if across["cheese"]["seed_pairs"] >= 2:
         cheese, top = across["cheese"], across["top_right"]
         def often(diff: float) -> str:
-            return f"{abs(diff):.3f} {'more' if diff > 0 else 'less'} often"
+            if diff != diff:
+                return "an undefined amount more or less often"
+            return "as often" if round(diff, 3) == 0 else f"{abs(diff):.3f} {'more' if diff > 0 else 'less'} often"
 
         return (f"Over {cheese['seed_pairs']} seed pairs on the same held-out cheese-anywhere mazes with a decision "
                 f"square, {a} reached the cheese {often(cheese['mean_diff'])} than {b} (difference "

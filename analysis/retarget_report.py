@@ -12,7 +12,9 @@ import pandas as pd
 
 from cheesemaze.analysis.outputs import write_results
 from cheesemaze.analysis.retarget import DISTANCE_BINS, PUBLISHED_RETARGETING, RetargetConfig, retarget_agent
-from cheesemaze.analysis.seeds import Member, across_seeds, baseline_section, member_columns, with_agent_intervals
+from cheesemaze.analysis.seeds import (
+    ACROSS_SEEDS, Member, across_seeds, baseline_section, member_columns, with_agent_intervals,
+)
 from cheesemaze.analysis.tables import markdown_table, with_ci
 
 CONDITION = ["kind", "gain"]
@@ -55,7 +57,7 @@ def report(config: RetargetConfig, per_agent: pd.DataFrame, across: pd.DataFrame
         "the same mazes and targets, paired bootstrap 95%; across seeds, t 95% over seeds (none for one seed).\n",
         f"{PUBLISHED_RETARGETING}\n",
         "## Per agent\n", markdown_table(shown(per_agent, ["group", "agent", *CONDITION])),
-        "## Across seeds\n", markdown_table(shown(across, ["group", "seeds", *CONDITION])),
+        ACROSS_SEEDS + "\n", markdown_table(shown(across, ["group", "seeds", *CONDITION])),
         *baseline_section(per_agent[per_agent["kind"] != "none"], CONDITION, "effect",
                           "change in P(target) from the unedited agent"),
         "## By the target's distance from the path to the top-right\n", markdown_table(by_distance(per_agent)),

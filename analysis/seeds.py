@@ -17,7 +17,7 @@ import pandas as pd
 from cheesemaze.agents.loading import Agent, load_checked
 from cheesemaze.agents.rundir import agent_group, shipped_name
 from cheesemaze.analysis.compare import group_label
-from cheesemaze.analysis.stats import t_interval, welch_interval
+from cheesemaze.analysis.stats import t_interval, welch_interval, within
 from cheesemaze.analysis.tables import markdown_table
 
 
@@ -62,6 +62,12 @@ CHANGES = ("effect",)
 """Value columns that are a change in a probability: their intervals stay in [-1, 1]."""
 
 
+ACROSS_SEEDS = ("## Across seeds\n\nMean over each group's agents with a 95% t interval over seeds (none for one "
+                "seed), kept within the range the value can take: 0 to 1 for a probability, -1 to 1 for a change "
+                "in one (a t interval over a few seeds can reach past it).")
+"""The heading and first words of a report's across-seed section (:func:`across_seeds`)."""
+
+
 def value_range(value: str) -> tuple[float, float]:
     """The range a value column can take; a t interval over few seeds can reach past it."""
     if value.startswith(CHANGES):
@@ -81,9 +87,8 @@ def across_seeds(per_agent: pd.DataFrame, by: Sequence[str], values: Sequence[st
         row["seeds"] = len(part)
         for value in values:
             mean, low, high = t_interval(part[value].to_numpy(float))
-            bottom, top = value_range(value)
-            row.update({value: mean, f"{value}_low": max(low, bottom) if low == low else low,
-                        f"{value}_high": min(high, top) if high == high else high})
+            low, high = within(low, high, *value_range(value))
+            row.update({value: mean, f"{value}_low": low, f"{value}_high": high})
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -45,6 +45,12 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, f
     return mean, float(mean - half), float(mean + half)
 
 
+def within(low: float, high: float, bottom: float, top: float) -> tuple[float, float]:
+    """An interval's bounds kept within ``[bottom, top]``, the range its measure can take (a t interval
+    over a few seeds can reach past it); NaN bounds stay NaN."""
+    return (max(low, bottom) if low == low else low), (min(high, top) if high == high else high)
+
+
 def welch_interval(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
     """Mean of ``a`` minus mean of ``b`` (one value per seed in each) and Welch's t interval."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)

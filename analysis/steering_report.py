@@ -10,7 +10,9 @@ from pathlib import Path
 import pandas as pd
 
 from cheesemaze.analysis.outputs import write_results
-from cheesemaze.analysis.seeds import Member, across_seeds, baseline_section, member_columns, with_agent_intervals
+from cheesemaze.analysis.seeds import (
+    ACROSS_SEEDS, Member, across_seeds, baseline_section, member_columns, with_agent_intervals,
+)
 from cheesemaze.analysis.steering import DEFAULT_LAYER, PUBLISHED, PUBLISHED_SOURCE, SteerConfig, SteerResult, steer_agent
 from cheesemaze.analysis.tables import markdown_table, with_ci
 
@@ -99,8 +101,7 @@ def report(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFrame, r
         "the mean).\n",
         *published_section(per_agent, config.vector),
         "## Per agent\n", markdown_table(shown(per_agent, ["group", "agent", *CONDITION])),
-        "## Across seeds\n\nMean over each group's agents with a 95% t interval over seeds (none for one seed); "
-        "`median P(cheese move)` here is the mean of the agents' medians.\n",
+        ACROSS_SEEDS + " `median P(cheese move)` here is the mean of the agents' medians.\n",
         markdown_table(shown(across, ["group", "seeds", *CONDITION])),
         *baseline_section(per_agent[per_agent["kind"] != "none"], CONDITION, "effect",
                           "change in P(cheese) from the unedited agent"),

@@ -48,10 +48,11 @@ class SweepTrial:
     run_dir: Path
 
 
-def sweep_trials(sweep_dir: Path, unfinished: bool = False) -> list[SweepTrial]:
+def sweep_trials(sweep_dir: Path, unfinished: bool = False, variants: bool = False) -> list[SweepTrial]:
     """The trials of a sweep directory, region by region: those that finished their budget (the
     sweep's ``sweep.json`` budget where there is one, else their own), or with ``unfinished`` also those
-    still training that have a checkpoint past step 0."""
+    still training that have a checkpoint past step 0. Trials named with a variant (``r5-hard/s0``,
+    ``r5-env.traps=0.25/s0``) only with ``variants``: a region sweep compares plain regions."""
     sweep_dir = Path(sweep_dir)
     manifest = sweep_dir / MANIFEST
     budget = json.loads(manifest.read_text())["total_timesteps"] if manifest.is_file() else None
@@ -59,7 +60,7 @@ def sweep_trials(sweep_dir: Path, unfinished: bool = False) -> list[SweepTrial]:
     for run in sorted(sweep_dir.glob("*/s*")):
         name = run.relative_to(sweep_dir).as_posix()
         match = _TRIAL.match(name)
-        if not match or match.group(3) or not (run / CONFIG_FILE).is_file():
+        if not match or (match.group(3) and not variants) or not (run / CONFIG_FILE).is_file():
             continue
         done = trial_finished(run, budget or read_config(run).total_timesteps)
         if done or (unfinished and (checkpoint_steps(run) or 0) > 0):

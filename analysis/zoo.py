@@ -83,10 +83,10 @@ def ship_sweep(sweep_dir: Path, trained_dir: Path, n: int, say: Callable[[str], 
     (``ValueError``), and so is one shipped from an earlier, smaller budget: move it away to ship anew."""
     results = []
     try:
-        finished = {t.name for t in sweep_trials(sweep_dir)}
+        finished = {t.name for t in sweep_trials(sweep_dir, variants=True)}
     except ValueError:  # none finished yet: each started one is listed as unfinished
         finished = set()
-    for trial in sweep_trials(sweep_dir, unfinished=True):
+    for trial in sweep_trials(sweep_dir, unfinished=True, variants=True):
         dest = Path(trained_dir) / trial.name
         final = trial.run_dir / "checkpoints" / "final.pt"
         if trial.name not in finished:

@@ -10,7 +10,7 @@ import tyro
 
 from cheesemaze.agents.config import PRESETS, TrainConfig
 from cheesemaze.agents.grid import expand
-from cheesemaze.agents.sweep import sweep_status
+from cheesemaze.agents.sweep import run_sweep, sweep_status
 from cheesemaze.scripts.args import exit_code, parsed, region_flags
 
 DESCRIPTION = """Train every trial of a grid on Ray; rerun the same command to resume.
@@ -33,7 +33,8 @@ trial at a checkpoint. Config flags (below) set every trial's other fields; --to
 budget of each trial, recorded in SWEEP_DIR/sweep.json (a rerun may raise it)."""
 
 
-def parse(argv: list[str], prog: str) -> tuple[argparse.Namespace, TrainConfig]:
+def parse(argv: list[str], prog: str) -> tuple[argparse.Namespace, TrainConfig | None]:
+    """The sweep's options and its base config (None for ``--status``, which reads the manifest)."""
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("sweep_dir", type=Path, nargs="?")
     pre.add_argument("--grid", action="append", default=[])
@@ -49,9 +50,11 @@ def parse(argv: list[str], prog: str) -> tuple[argparse.Namespace, TrainConfig]:
     if known.sweep_dir is None:
         raise ValueError("give the sweep directory: cheesemaze sweep SWEEP_DIR --grid ...")
     if known.status:
-        if rest or known.grid:
+        others = (rest, known.grid, known.address, known.cpus is not None, known.preset != "cpu-easy",
+                  known.max_retries != 2)
+        if any(others):
             raise ValueError("--status takes only the sweep directory: cheesemaze sweep SWEEP_DIR --status")
-        return known, PRESETS[known.preset]
+        return known, None
     if known.preset not in PRESETS:
         raise ValueError(f"unknown preset {known.preset!r}; choose from {', '.join(PRESETS)}")
     if known.max_retries < 0 or (known.cpus is not None and known.cpus < 1):
@@ -105,8 +108,6 @@ def main(argv: list[str], prog: str) -> int:
     known, base = result
     if known.status:
         return exit_code(prog, lambda: status_text(known.sweep_dir))
-    from cheesemaze.agents.sweep import run_sweep
-
     try:
         result = run_sweep(known.sweep_dir, base, known.grid, address=known.address, num_cpus=known.cpus,
                            max_retries=known.max_retries)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from cheesemaze.analysis.hypotheses.report import interval
 from cheesemaze.analysis.hypotheses.scoring import REFERENCE
-from cheesemaze.analysis.stats import t_interval
+from cheesemaze.analysis.stats import t_interval, within
 
 INF = float("inf")
 COLUMNS = (("mean_ll", "log-lik. per maze", True, (-INF, 0.0)),
@@ -41,7 +41,7 @@ def condition_table(summary: pd.DataFrame, condition: str) -> pd.DataFrame:
     out = pd.DataFrame({"fitted on": part["fitted_on"], "model": part["model"], "seeds": part["targets"],
                         "interval over": part["interval_over"]})
     for measure, heading, signed, (bottom, top) in COLUMNS:
-        out[heading] = [cell(m, max(lo, bottom), min(hi, top), signed) for m, lo, hi in
+        out[heading] = [cell(m, *within(lo, hi, bottom, top), signed) for m, lo, hi in
                         zip(part[measure], part[f"{measure}_low"], part[f"{measure}_high"])]
     return out.reset_index(drop=True)
 
@@ -116,7 +116,8 @@ def carried_over(rows: pd.DataFrame) -> str:
                  f"{interval(row['gain_low'], row['gain_high'], True)}"
                  if finite and row["targets"] >= 2 else "no interval: " + (
                      "one seed" if finite else "minus infinity" if row["gain"] == -np.inf else "undefined"))
-        parts.append(f"fitted on {name}, {row['gain']:+.3f} ({where})")
+        gain = f"{row['gain']:+.3f}" if row["gain"] == row["gain"] else "undefined"
+        parts.append(f"fitted on {name}, {gain} ({where})")
     text = ("Fitted elsewhere and scored on these agents' test rollouts: " + "; ".join(parts) + ". Those intervals "
             "leave out how the fits vary with the source seed, so they are narrower than the uncertainty they stand for.")
     if not any(name.startswith("another") for name in others):

@@ -267,7 +267,10 @@ def test_status_reads_each_trial_and_the_lock_beside_a_running_sweep(tmp_path, c
     base = dataclasses.replace(TINY, eval_every=512)
     trials = {t.name: t.config for t in open_sweep(tmp_path, base, ["seed=0..2"])}
     train(trials["r5/s0"], tmp_path / "r5" / "s0", progress_bar=False)
-    train(dataclasses.replace(trials["r5/s1"], total_timesteps=512), tmp_path / "r5" / "s1", progress_bar=False)
+    # 384 steps: the run ends between evaluations, so its log ends in a row with no step count
+    train(dataclasses.replace(trials["r5/s1"], total_timesteps=384), tmp_path / "r5" / "s1", progress_bar=False)
+    header, *_, last = (tmp_path / "r5" / "s1" / "progress.csv").read_text().splitlines()
+    assert last.split(",")[header.split(",").index("time/total_timesteps")] == ""
     capsys.readouterr()
     manifest, running, status = sweep_status(tmp_path)
     assert manifest["total_timesteps"] == 1024 and not running
@@ -275,7 +278,7 @@ def test_status_reads_each_trial_and_the_lock_beside_a_running_sweep(tmp_path, c
     assert list(by_name) == ["r5/s0", "r5/s1", "r5/s2"]
     done, part, fresh = by_name["r5/s0"], by_name["r5/s1"], by_name["r5/s2"]
     assert done.finished and done.steps == 1024 and done.held_out_at == 1024 and 0 <= done.held_out <= 1
-    assert not part.finished and part.steps == 512 and part.held_out_at == 512 and part.rate > 0
+    assert not part.finished and part.steps == 384 and part.held_out_at == 384 and part.rate > 0
     assert not fresh.finished and fresh.steps == 0 and fresh.idle_seconds is None and fresh.wall_seconds is None
     assert cli(["sweep", str(tmp_path), "--status"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -291,4 +294,6 @@ def test_status_reads_each_trial_and_the_lock_beside_a_running_sweep(tmp_path, c
         assert "a sweep is running on it now" in out and "1 training" in out and "h left at" in out
     assert cli(["sweep", str(tmp_path / "none"), "--status"]) == 2
     assert "holds no sweep" in capsys.readouterr().err
-    assert cli(["sweep", str(tmp_path), "--status", "--grid", "seed=0"]) == 2
+    for extra in (["--grid", "seed=0"], ["--preset", "bogus"], ["--cpus", "2"], ["--total-timesteps", "10"]):
+        assert cli(["sweep", str(tmp_path), "--status", *extra]) == 2
+        assert "takes only the sweep directory" in capsys.readouterr().err

@@ -99,3 +99,21 @@ def test_a_study_shows_its_chosen_report_sections_and_figure_or_names_its_comman
     assert f"![{steer.figure.split('/')[-1]}](../data/steer/{steer.figure})" in section
     with pytest.raises(ValueError, match="no section 'Across seeds'"):
         report_sections("# T\n\n## Per agent\n\nx\n", ("Across seeds",))
+
+
+def test_every_shipped_study_is_of_every_shipped_r5_and_control():
+    # shipping a seed means running each study again ('cheesemaze results' names the commands)
+    import pandas as pd
+
+    from cheesemaze.analysis.results import STUDIES
+
+    wanted = sorted(n for n in shipped_agents() if n.split("/")[0] in ("r5", "control"))
+    for study in STUDIES:
+        folder = RESULTS / study.folder
+        if not (folder / "report.md").is_file():
+            continue
+        if (folder / "summary.json").is_file():
+            studied = [a["agent"] for a in json.loads((folder / "summary.json").read_text())["agents"]]
+        else:
+            studied = list(pd.read_csv(folder / "across.csv")["target"].unique())
+        assert sorted(studied) == wanted, study.folder

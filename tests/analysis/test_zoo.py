@@ -68,3 +68,18 @@ def test_zoo_agents_load_by_name_and_by_group(shipped, tmp_path, monkeypatch):
     assert load_agent("control/s1").config.env.region is None
     with pytest.raises(ValueError, match="names no agents"):
         rundir.agent_group("r7/*")
+
+
+def test_a_variant_trial_ships_under_its_own_name_but_stays_out_of_the_region_sweep(tiny_zoo, tmp_path):
+    import shutil
+
+    from cheesemaze.analysis.sweep_study import sweep_trials
+
+    sweep = tmp_path / "sweep"
+    shutil.copytree(tiny_zoo / "r5" / "s0", sweep / "r5-hard" / "s0")  # a variant's name; the run is any run
+    shutil.copytree(tiny_zoo / "r5" / "s1", sweep / "r5" / "s1")
+    assert [t.name for t in sweep_trials(sweep)] == ["r5/s1"]
+    assert [t.name for t in sweep_trials(sweep, variants=True)] == ["r5-hard/s0", "r5/s1"]
+    results = ship_sweep(sweep, tmp_path / "trained", n=10, say=lambda line: None)
+    assert [(r.name, r.status) for r in results] == [("r5-hard/s0", "shipped"), ("r5/s1", "shipped")]
+    assert (tmp_path / "trained" / "r5-hard" / "s0" / "checkpoints" / "final.pt").is_file()
