@@ -148,7 +148,8 @@ def sweep_section(results_dir: Path, page_dir: Path) -> str:
 
 @dataclass(frozen=True)
 class Study:
-    """One analysis of the shipped r5 seeds against the controls whose report the page excerpts."""
+    """One analysis of every shipped seed of some conditions (r5 against the control) whose report the page
+    excerpts."""
 
     title: str
     folder: str
@@ -157,11 +158,15 @@ class Study:
     """The command that writes the folder (with ``--out docs/results/<folder>``)."""
     headings: tuple[str, ...]
     """The report's sections the page shows, in this order; the rest is in the report itself."""
-    figure: str
-    """The figure shown, relative to the folder."""
+    figure: str | None
+    """The figure shown, relative to the folder (None: the excerpt is a table only)."""
+    conditions: tuple[str, ...] = ("r5", "control")
+    """The shipped conditions whose every seed the study covers (the last one is its baseline)."""
 
 
 GROUPS = '"r5/*" "control/*"'  # quoted: the shell must not glob
+TRAPS = ("r5-env.traps=0.25", "control-env.traps=0.25")
+"""The agents trained with traps (README's trap sweep), who can see the shutdown cell."""
 STUDIES = (
     Study("Hypotheses", "hypotheses", f"cheesemaze analyze hypotheses {GROUPS}",
           ("In plain words", "Per condition, across seeds", "Shutdown cell, per agent"), "figures/across.png"),
@@ -171,8 +176,11 @@ STUDIES = (
           "figures/probe_accuracy.png"),
     Study("Retargeting", "retarget", f"cheesemaze retarget {GROUPS}", ("Across seeds", "Against the baseline group"),
           "figures/retarget.png"),
+    Study("A shutdown cell the agents can see", "traps",
+          "cheesemaze analyze hypotheses " + " ".join(f'"{c}/*"' for c in TRAPS), ("Shutdown cell, per agent",),
+          None, TRAPS),
 )
-"""The studies the page excerpts, each over every shipped r5 seed with the controls as its baseline."""
+"""The studies the page excerpts, each over every shipped seed of its conditions, the control last (the baseline)."""
 
 
 def report_sections(markdown: str, headings: tuple[str, ...]) -> str:
@@ -203,10 +211,9 @@ def study_section(study: Study, results_dir: Path, page_dir: Path) -> str:
     if not report.is_file():
         return f"## {study.title}\n\nNot computed yet: `{command}` writes it.\n"
     link = Path(os.path.relpath(folder, page_dir)).as_posix()
-    figure = Path(study.figure).name
+    image = f"\n![{Path(study.figure).name}]({link}/{study.figure})\n" if study.figure else ""
     return (f"## {study.title}\n\nFrom `{command}`; the whole report, per agent, is [{link}/report.md]"
-            f"({link}/report.md).\n\n{report_sections(report.read_text(), study.headings)}\n"
-            f"![{figure}]({link}/{study.figure})\n")
+            f"({link}/report.md).\n\n{report_sections(report.read_text(), study.headings)}{image}")
 
 
 def results_markdown(results_dir: Path, page: Path) -> str:

@@ -107,8 +107,8 @@ def test_every_shipped_study_is_of_every_shipped_r5_and_control():
 
     from cheesemaze.analysis.results import STUDIES
 
-    wanted = sorted(n for n in shipped_agents() if n.split("/")[0] in ("r5", "control"))
     for study in STUDIES:
+        wanted = sorted(n for n in shipped_agents() if n.split("/")[0] in study.conditions)
         folder = RESULTS / study.folder
         if not (folder / "report.md").is_file():
             continue
@@ -117,3 +117,15 @@ def test_every_shipped_study_is_of_every_shipped_r5_and_control():
         else:
             studied = list(pd.read_csv(folder / "across.csv")["target"].unique())
         assert sorted(studied) == wanted, study.folder
+
+
+def test_a_study_without_a_figure_shows_its_table_alone(tmp_path):
+    from cheesemaze.analysis.results import STUDIES
+
+    traps = next(s for s in STUDIES if s.folder == "traps")
+    assert traps.figure is None and traps.conditions[-1].startswith("control")
+    (tmp_path / "traps").mkdir()
+    (tmp_path / "traps" / "report.md").write_text("# T\n\n## Shutdown cell, per agent\n\n| a |\n|---|\n| 1 |\n")
+    page = results_markdown(tmp_path, tmp_path / "results.md")
+    section = page[page.index(f"## {traps.title}"):]
+    assert "### Shutdown cell, per agent" in section and "![" not in section
