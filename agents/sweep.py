@@ -184,8 +184,8 @@ def _number(row: dict[str, str], column: str) -> float | None:
 
 
 def _read_log_tail(run_dir: Path) -> dict[str, Any]:
-    """The last evaluation, last clock and the current part's rate from a run's training log."""
-    found: dict[str, Any] = {"held_out": None, "held_out_at": None, "wall_seconds": None, "rate": None}
+    """Steps, the last evaluation, last clock and the current part's rate from a run's training log."""
+    found: dict[str, Any] = {"steps": 0, "held_out": None, "held_out_at": None, "wall_seconds": None, "rate": None}
     parts = log_parts(run_dir)
     for part in parts:
         try:
@@ -202,6 +202,8 @@ def _read_log_tail(run_dir: Path) -> dict[str, Any]:
                 found["held_out"], found["held_out_at"] = cheese, int(steps)
             if clock is not None and steps is not None:
                 clocked.append((steps, clock))
+        if steps is not None:
+            found["steps"] = max(found["steps"], int(steps))
         if clocked:
             found["wall_seconds"] = clocked[-1][1]
         if part == parts[-1] and len(clocked) > 1 and clocked[-1][1] > clocked[0][1]:
@@ -244,7 +246,7 @@ def sweep_status(sweep_dir: Path) -> tuple[dict[str, Any], bool, list[TrialStatu
         run = sweep_dir / name
         parts = log_parts(run)
         idle = now - max(p.stat().st_mtime for p in parts) if parts else None
-        trials.append(TrialStatus(name=name, steps=trial_steps(run), budget=budget,
+        trials.append(TrialStatus(name=name, budget=budget,  # one read of the logs gives steps and the rest
                                   finished=trial_finished(run, budget), idle_seconds=idle, **_read_log_tail(run)))
     return manifest, running, trials
 
