@@ -15,7 +15,7 @@ from typing import Any, Literal, get_args
 from cheesemaze.envs import maze
 from cheesemaze.envs.actions import check_action_mode
 from cheesemaze.envs.game import MAX_STEPS
-from cheesemaze.envs.maze import Region, check_region, check_world_size
+from cheesemaze.envs.maze import WORLD_SIZES, Region, check_region, check_world_size
 from cheesemaze.envs.render import check_obs_mode
 from cheesemaze.envs.schedule import check_schedule
 from cheesemaze.envs.traps import check_traps
@@ -87,8 +87,8 @@ class EnvConfig:
                              f"{self.obs_mode!r}): the trap is drawn in a grid channel that procgen and the RGB "
                              "frame lack")
         if self.backend == "procgen":
-            if self.world_size not in (15, 25):
-                raise ValueError("the procgen backend has world size 15 (easy) or 25 (hard) only")
+            if self.world_size not in WORLD_SIZES.values():
+                raise ValueError(f"the procgen backend has world sizes {WORLD_SIZES} only; got {self.world_size}")
             if self.max_steps != MAX_STEPS:
                 raise ValueError(f"the procgen backend has the game's time limit only: add --env.max-steps {MAX_STEPS} "
                                  f"(got max_steps={self.max_steps})")

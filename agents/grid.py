@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from cheesemaze.agents.config import EnvConfig, PPOConfig, TrainConfig
-from cheesemaze.envs.maze import Region, parse_region
+from cheesemaze.envs.maze import WORLD_SIZES, Region, parse_region
 
 MACHINE_FIELDS = ("torch_threads", "device")
 """Fields that belong to the machine a trial runs on, not to the trial: they may differ between runs
@@ -115,13 +115,9 @@ def with_values(base: TrainConfig, values: dict[str, Any]) -> TrainConfig:
     return dataclasses.replace(base, **top, **sections)
 
 
-HARD_WORLD = 25
-"""Procgen's hard world size; its trials are named ``-hard`` unless the grid sweeps the world size."""
-
-
 def trial_name(config: TrainConfig, values: dict[str, Any]) -> str:
     """``<condition>[-hard][-field=value...]/s<seed>`` (module docstring)."""
-    world = "-hard" if config.env.world_size == HARD_WORLD and "env.world_size" not in values else ""
+    world = "-hard" if config.env.world_size == WORLD_SIZES["hard"] and "env.world_size" not in values else ""
     extra = "".join(f"-{k}={'anywhere' if v is None else v}" for k, v in values.items()
                     if k not in ("env.region", "seed"))
     return f"{condition_name(config.env.region)}{world}{extra}/s{config.seed}"

@@ -17,11 +17,12 @@ from sklearn.model_selection import ShuffleSplit, StratifiedKFold, StratifiedShu
 
 from cheesemaze.analysis.features import FEATURE_LABELS, FEATURES
 from cheesemaze.analysis.stats import wilson_interval
+from cheesemaze.envs.maze import WORLD_SIZES
 
 L1_GRID = np.logspace(-3, 1, 9)
 """Inverse regularization strengths tried for the L1 regression (chosen by 5-fold log-loss)."""
 
-PUBLISHED_WORLD = 25
+PUBLISHED_WORLD = WORLD_SIZES["hard"]
 """The published numbers come from procgen's hard maze: a 25x25 world (ours is usually 15x15)."""
 PUBLISHED_SOURCE = f"Turner et al., their r=5 network on procgen hard, a {PUBLISHED_WORLD}x{PUBLISHED_WORLD} world (not our agent)"
 PUBLISHED = {
