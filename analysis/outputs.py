@@ -64,16 +64,21 @@ def check_writable(path: Path) -> None:
 
 def write_results(out_dir: Path, tables: dict, report: str, summary: dict, figures: dict) -> None:
     """A study's folder, whole or not at all: ``<name>.csv`` per table (pandas DataFrames),
-    ``report.md``, ``summary.json`` and ``figures/<name>.png|pdf`` per figure."""
+    ``report.md``, ``summary.json`` and ``figures/<name>.png|pdf`` per figure.
+
+    ``figures`` maps a name to ``(caption, figure)``; the report ends with each figure shown under its
+    caption, so a reader of ``report.md`` sees them where it renders (GitHub) and finds them where not.
+    """
     import json
 
     from cheesemaze.analysis.figures.canvas import save_figure
 
+    shown = [f"**{caption}**\n\n![{name}](figures/{name}.png)\n" for name, (caption, _) in figures.items()]
     with staged_dir(Path(out_dir)) as staging:
         for name, table in tables.items():
             table.to_csv(staging / f"{name}.csv", index=False)
-        (staging / "report.md").write_text(report)
+        (staging / "report.md").write_text("\n".join([report.rstrip("\n") + "\n", "## Figures\n", *shown]))
         (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=float) + "\n")
         (staging / "figures").mkdir()
-        for name, fig in figures.items():
+        for name, (_, fig) in figures.items():
             save_figure(fig, staging / "figures" / name)

@@ -114,8 +114,12 @@ def run_probes(members: Sequence[Member], config: ProbeConfig, level_start: int,
                "across_seeds": across.to_dict("records"),
                "top_channels": {m.name: r.channels.head(config.top).to_dict("records") for m, r in zip(members, results)}}
     first = results[0]
-    figures = {"probe_accuracy": probe_accuracy_figure(with_agent_intervals(across, per_agent, ["layer", "target"],
-                                                                            ["accuracy"])),
-               "channel_maps": channel_maps_figure(first.maze, first.acts, first.channels, config.layer, config.top)}
+    figures = {
+        "probe_accuracy": ("Held-out probe accuracy by layer, beside chance and shuffled labels: each agent and the "
+                           "mean over seeds", probe_accuracy_figure(with_agent_intervals(
+                               across, per_agent, ["layer", "target"], ["accuracy"]))),
+        "channel_maps": (f"{members[0].name}: the {config.top} channels at {config.layer} that track the cheese best, "
+                         f"on level {first.maze.level_seed}",
+                         channel_maps_figure(first.maze, first.acts, first.channels, config.layer, config.top))}
     write_results(out_dir, {"probes": per_agent, "across_seeds": across, "channels": channels}, text, summary, figures)
     return text

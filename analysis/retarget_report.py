@@ -85,8 +85,12 @@ def run_retargeting(members: Sequence[Member], config: RetargetConfig, level_sta
     before, after, target, gain = results[0].example
     title = (f"{members[0].name}, level {before.maze.level_seed}: cheese channels at {config.layer} say the cheese is "
              f"at {target} (gain {gain:g})")
-    figures = {"retarget": retarget_figure(with_agent_intervals(across, per_agent, CONDITION, ["p_target", "p_cheese"])),
-               "vector_field": steering_field_figure(before, after, title, mark=target, name="retargeted")}
+    figures = {
+        "retarget": ("P(target) and P(cheese) by edit, against the same edit on random channels: each agent and the "
+                     "mean over seeds",
+                     retarget_figure(with_agent_intervals(across, per_agent, CONDITION, ["p_target", "p_cheese"]))),
+        "vector_field": (f"The policy's moves on one maze before and after the edit ({title})",
+                         steering_field_figure(before, after, title, mark=target, name="retargeted"))}
     write_results(out_dir, {"conditions": per_agent, "across_seeds": across, "episodes": rows, "channels": channels},
                   text, summary, figures)
     return text

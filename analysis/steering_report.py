@@ -138,5 +138,9 @@ def run_steering(members: Sequence[Member], config: SteerConfig, level_start: in
     dose = dose_response_figure(with_agent_intervals(across, per_agent, CONDITION, ["p_cheese", "p_top_right"]),
                                 config.vector)
     write_results(out_dir, {"conditions": per_agent, "across_seeds": across, "episodes": rows, "vectors": norms},
-                  text, summary, {"dose_response": dose, "vector_field": steering_field_figure(before, after, title)})
+                  text, summary, {
+                      "dose_response": ("P(cheese) and P(top-right) against the coefficient, by kind of vector: each "
+                                        "agent and the mean over seeds", dose),
+                      "vector_field": (f"The policy's moves on one maze before and after the edit ({title})",
+                                       steering_field_figure(before, after, title))})
     return text

@@ -74,7 +74,8 @@ def calibration_figure(calibration: pd.DataFrame) -> Figure:
         ax.set_xlabel(f"predicted P({outcome.replace('_', '-')})")
         ax.set_ylabel("observed frequency")
         ax.grid(alpha=0.3)
-    axes[0, 0].legend(loc="upper left")
+    # beside the panels, not over them: the left panel's corners hold the intended and compatible points
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside right center")
     fig.suptitle("Calibration on the scored mazes (one outcome against the rest)", fontsize=9)
     return fig
 
