@@ -127,8 +127,8 @@ def rate_columns(hits: np.ndarray, name: str) -> dict[str, float]:
 
 def condition_summary(rows: pd.DataFrame, baseline: pd.DataFrame, resamples: int = 1000, seed: int = 0) -> dict:
     """P(cheese | decision square) and P(top-right) with Wilson intervals; the mean and median of
-    the policy's probability of the cheese move at the decision square (bootstrap interval of the
-    mean); and the change in P(cheese) from ``baseline`` on the same mazes (paired bootstrap).
+    the policy's probability of the cheese move at the decision square (bootstrap intervals of both);
+    and the change in P(cheese) from ``baseline`` on the same mazes (paired bootstrap).
 
     ``rows`` and ``baseline`` are :func:`measure` tables of the same mazes in the same order.
     """
@@ -143,4 +143,5 @@ def condition_summary(rows: pd.DataFrame, baseline: pd.DataFrame, resamples: int
             **rate_columns((rows["outcome"] == "top_right").to_numpy(), "top_right"),
             "cheese_move_mean": float(move.mean()), "cheese_move_mean_low": move_low, "cheese_move_mean_high": move_high,
             "cheese_move_median": float(np.median(move)),
+            **dict(zip(("cheese_move_median_low", "cheese_move_median_high"), bootstrap_means(move, draws, np.median))),
             "effect": float(diff.mean()), "effect_low": effect_low, "effect_high": effect_high}

@@ -5,6 +5,7 @@ Markdown, CSV, JSON and figures into one new folder."""
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +20,13 @@ from cheesemaze.analysis.probes import (
     SHUFFLES, TARGETS, ProbeConfig, cell_maps, channel_ranking, layer_probes, probe_mazes, probe_observations, target_cells,
 )
 from cheesemaze.analysis.seeds import (
-    ACROSS_SEEDS, Member, across_seeds, baseline_section, member_columns, with_agent_intervals,
+    ACROSS_SEEDS, Member, against_baseline, across_seeds, baseline_section, member_columns, time_words,
+    with_agent_intervals, world_words,
 )
 from cheesemaze.analysis.tables import markdown_table, with_ci
 from cheesemaze.envs.maze import Maze
 
-PUBLISHED_CHANNELS = ("Turner et al. (their r=5 network, procgen hard, IMPALA x4; not ours) found by eye 11 of the 128 "
+PUBLISHED_CHANNELS = ("Turner et al. (their r=5 network, procgen hard, 25x25, IMPALA x4; not ours) found by eye 11 of the 128 "
                       "channels at block2.res1 (our stacks.1.res0.add) that track the cheese equivariantly: 7, 8, 42, "
                       "44, 55, 77, 82, 88, 89, 99, 113; channel 55 codes the cheese with values around +0.6 and is "
                       "negative elsewhere.")
@@ -70,8 +72,41 @@ def shown(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return out
 
 
+TARGET_WORDS = {"cheese": "the cheese's cell", "top_right": "the top-right cell"}
+
+
+def plain_words(per_agent: pd.DataFrame, across: pd.DataFrame) -> list[str]:
+    """The report's opening: per group and target, where the probes read best and at the last layer,
+    against shuffled labels, and the groups against the baseline, in words."""
+    drawn = with_agent_intervals(across, per_agent, ["layer", "target"], ["accuracy"])
+    lines = ["## In plain words\n\nHeld-out probe accuracy (mean over seeds, 95% t interval; over mazes for a "
+             "group of one seed) against the same probe fitted on shuffled labels:\n"]
+    for group in dict.fromkeys(across["group"]):
+        for target in dict.fromkeys(across["target"]):
+            part = drawn[(drawn["group"] == group) & (drawn["target"] == target)]
+            best, last = part.loc[part["accuracy"].idxmax()], part.iloc[-1]
+            beats = (part["accuracy_low"] > part["shuffled"]).sum()
+            lines.append(f"- **{group}**, {TARGET_WORDS.get(target, target)}: best at {best['layer']} "
+                         f"{with_ci(best['accuracy'], best['accuracy_low'], best['accuracy_high'])} (shuffled "
+                         f"{best['shuffled']:.3f}); at the last layer, {last['layer']}, "
+                         f"{with_ci(last['accuracy'], last['accuracy_low'], last['accuracy_high'])} (shuffled "
+                         f"{last['shuffled']:.3f}); above shuffled labels at {beats} of {len(part)} layers.")
+    versus = against_baseline(per_agent, ["layer", "target"], "accuracy")
+    groups = list(dict.fromkeys(across["group"]))
+    for group in groups[:-1] if not versus.empty else []:
+        for target in dict.fromkeys(across["target"]):
+            mine = versus[(versus["group"] == group) & (versus["target"] == target)]
+            apart = mine[(mine["low"] > 0) | (mine["high"] < 0)]
+            where = ("at no layer does the interval of the difference exclude 0: the data cannot tell them apart"
+                     if apart.empty else "the difference excludes 0 at " + ", ".join(
+                         f"{r['layer']} ({r['accuracy difference']:+.3f})" for _, r in apart.iterrows()))
+            lines.append(f"- **{group} against {groups[-1]}**, {TARGET_WORDS.get(target, target)}: {where}.")
+    lines[-1] += "\n"
+    return lines
+
+
 def report(config: ProbeConfig, per_agent: pd.DataFrame, across: pd.DataFrame, channels: pd.DataFrame,
-           level_start: int) -> str:
+           level_start: int, world: str, seconds: dict[str, float] | None = None) -> str:
     top = channels.groupby("agent", sort=False).head(config.top)
     parts = [
         "# Linear probes and cheese channels\n",
@@ -80,13 +115,16 @@ def report(config: ProbeConfig, per_agent: pd.DataFrame, across: pd.DataFrame, c
         "cell. A probe is a ridge-regression classifier over one layer's standardized activations, one class per "
         "world cell (penalty by leave-one-out on the fitting mazes). `chance`: always answering the fitting "
         f"mazes' most common cell; `shuffled`: the same probe fitted on shuffled labels (mean over {SHUFFLES} "
-        "permutations). Accuracy intervals: Wilson 95% over the scored mazes (one agent), t 95% over seeds (a group's mean). The top-right cell "
-        "moves with the maze's size, which the walls show.\n",
+        "permutations). Accuracy intervals: Wilson 95% over the scored mazes (one agent), t 95% over seeds (a group's "
+        f"mean). The top-right cell moves with the maze's size, which the walls show. Our agents live in {world}."
+        + (f" {time_words(seconds)}" if seconds else "") + "\n",
+        *plain_words(per_agent, across),
         "## Probe accuracy per agent\n", markdown_table(shown(per_agent, ["group", "agent", "layer", "target", "features"])),
         ACROSS_SEEDS + "\n", markdown_table(shown(across, ["group", "seeds", "layer", "target"])),
         *baseline_section(per_agent, ["layer", "target"], "accuracy", "probe accuracy"),
-        f"## Channels that track the cheese at {config.layer}\n\nRanked by the correlation of the channel's "
-        "activations with the cheese's position pooled to the layer's grid, over all probed mazes and positions. "
+        f"## Channels that track the cheese at {config.layer}\n\nRanked by the size of the correlation (its sign "
+        "in `corr`: a negative channel marks the cheese by a dip) of the channel's activations with the cheese's "
+        "position pooled to the layer's grid, over all probed mazes and positions. "
         "`peak_at_cheese`: how often the channel's largest activation lies on the cheese; `peak_chance`: how often "
         f"a random position does.\n\n{PUBLISHED_CHANNELS}\n",
         markdown_table(top),
@@ -99,18 +137,21 @@ def run_probes(members: Sequence[Member], config: ProbeConfig, level_start: int,
     """Probe every agent and write the tables, report and figures into the new folder ``out_dir``."""
     from cheesemaze.analysis.figures.probes import channel_maps_figure, probe_accuracy_figure
 
-    results = []
+    results, seconds = [], {}
     for member in members:
+        started = time.perf_counter()
         results.append(probe_agent(member.agent, config, level_start))
+        seconds[member.name] = time.perf_counter() - started
         if progress is not None:
             progress(1)
     per_agent = pd.concat([r.accuracy.assign(**member_columns(m)) for m, r in zip(members, results)])
     per_agent = per_agent[["group", "agent", "seed", *[c for c in per_agent if c not in ("group", "agent", "seed")]]]
     channels = pd.concat([r.channels.assign(agent=m.name, layer=config.layer) for m, r in zip(members, results)])
     across = across_seeds(per_agent, ["layer", "target"], ["accuracy", "chance", "shuffled"])
-    text = report(config, per_agent, across, channels, level_start)
+    text = report(config, per_agent, across, channels, level_start, world_words(members), seconds)
     summary = {"config": dataclasses.asdict(config), "level_start": level_start,
-               "agents": [member_columns(m) for m in members], "per_agent": per_agent.to_dict("records"),
+               "agents": [member_columns(m) for m in members], "seconds": seconds,
+               "per_agent": per_agent.to_dict("records"),
                "across_seeds": across.to_dict("records"),
                "top_channels": {m.name: r.channels.head(config.top).to_dict("records") for m, r in zip(members, results)}}
     first = results[0]

@@ -172,6 +172,8 @@ STUDIES = (
           ("In plain words", "Per condition, across seeds", "Shutdown cell, per agent"), "figures/across.png"),
     Study("Steering with the cheese vector", "steer", f"cheesemaze steer {GROUPS} --vector cheese",
           ("Beside the published effect", "Against the baseline group"), "figures/dose_response.png"),
+    Study("The cheese vector at every layer", "steer-layers",
+          f"cheesemaze steer {GROUPS} --vector cheese --layer all --coeff -2 -1", ("By layer",), "figures/by_layer.png"),
     Study("Linear probes", "probe", f"cheesemaze probe {GROUPS}", ("Against the baseline group",),
           "figures/probe_accuracy.png"),
     Study("Retargeting", "retarget", f"cheesemaze retarget {GROUPS}", ("Across seeds", "Against the baseline group"),

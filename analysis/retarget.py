@@ -34,11 +34,11 @@ from cheesemaze.envs.maze import Maze, generate_maze
 
 KINDS = ("cheese_channels", "random_channels")
 PUBLISHED_RETARGETING = (
-    "Turner et al. (their r=5 network, procgen hard, IMPALA x4; not ours) retargeted the mouse by clamping one "
-    "activation of channel 55 at block2.res1 (our stacks.1.res0.add) to about +5.5 where it normally codes the cheese "
-    "with about +0.6, or by editing all 11 cheese channels; it works reliably for targets in the upper right and less "
-    "well elsewhere, and harder the farther the target is from the path to the top-right. Their posts give no overall "
-    "success rate in text (their quantitative retargeting results are figures)."
+    "Turner et al., \"Understanding and controlling a maze-solving policy network\" (their r=5 network, procgen hard, "
+    "25x25, IMPALA x4; not ours), retargeted the mouse by clamping one activation of channel 55 at block2.res1 (our "
+    "stacks.1.res0.add) to about +5.5 where it normally codes the cheese with about +0.6, or by editing all 11 cheese "
+    "channels; it works reliably for targets in the upper right (the top half of their seed 0) and less well "
+    "elsewhere. They give no overall success rate (\"we haven't done a quantitative analysis\" of where it works)."
 )
 DISTANCE_BINS = ((0, 0, "on the path"), (1, 4, "1-4 steps off"), (5, 10_000, "5+ steps off"))
 """Target's step distance from the start -> top-right path, in the bins the report splits by."""

@@ -134,6 +134,46 @@ def against_baseline(per_agent: pd.DataFrame, by: Sequence[str], value: str) -> 
     return pd.DataFrame(rows)
 
 
+
+def change_words(value: float, low: float, high: float) -> str:
+    """A change with its 95% interval and what the interval says, in words: above 0, below 0, or unable
+    to tell from no change."""
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return f"{value:+.3f} (no interval)"
+    shown = f"{value:+.3f} (95% {low:+.3f} to {high:+.3f})"
+    if low > 0:
+        return f"{shown}: an increase"
+    if high < 0:
+        return f"{shown}: a decrease"
+    return f"{shown}: the interval includes 0, so the data cannot tell it from no change"
+
+
+def condition_difference(per_agent: pd.DataFrame, group: str, value: str, a: dict, b: dict) -> tuple[float, float, float]:
+    """Within one group, ``value`` under condition ``a`` minus under ``b`` (each a dict of column
+    values), seed by seed: the mean difference and a 95% t interval over seeds; for one seed, the two
+    conditions' own intervals (over mazes) combined as independent normal errors."""
+    mine = per_agent[per_agent["group"] == group]
+    rows = [mine[(mine[list(c)] == pd.Series(c)).all(axis=1)].set_index("seed") for c in (a, b)]
+    diffs = (rows[0][value] - rows[1][value]).dropna().to_numpy(float)
+    if len(diffs) >= 2:
+        return t_interval(diffs)
+    half = np.hypot(*[float((r[f"{value}_high"] - r[f"{value}_low"]).iloc[0]) / 2 for r in rows])
+    return float(diffs[0]), float(diffs[0] - half), float(diffs[0] + half)
+
+
+def world_words(members: Sequence[Member]) -> str:
+    """``a 15x15 world`` (or the sizes, where the agents' worlds differ), for a report's comparisons with
+    the published 25x25 numbers."""
+    sizes = sorted({m.agent.config.env.world_size for m in members})
+    return " and ".join(f"{s}x{s}" for s in sizes) + (" worlds" if len(sizes) > 1 else " world")
+
+
+def time_words(seconds: dict[str, float]) -> str:
+    """How long each agent's part of a command took, in one sentence."""
+    values = list(seconds.values())
+    return (f"The command took {min(values):.0f}-{max(values):.0f} s per agent ({len(values)} agents; "
+            "`summary.json` has each).")
+
 def baseline_section(per_agent: pd.DataFrame, by: list[str], value: str, what: str) -> list[str]:
     """The groups against the last one named (the baseline), where there are two groups or more."""
     table = against_baseline(per_agent, by, value)

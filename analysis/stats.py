@@ -24,13 +24,14 @@ def bootstrap_draws(n: int, resamples: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, n, size=(resamples, n))
 
 
-def bootstrap_means(values: np.ndarray, draws: np.ndarray) -> tuple[float, float]:
-    """95% percentile interval of the mean of ``values`` over resampled index rows ``draws`` (R, n).
+def bootstrap_means(values: np.ndarray, draws: np.ndarray, statistic=np.mean) -> tuple[float, float]:
+    """95% percentile interval of ``statistic`` (the mean, or ``np.median``) of ``values`` over
+    resampled index rows ``draws`` (R, n).
 
     Percentiles are taken without interpolation, so infinite resample means stay well defined.
     """
     with np.errstate(invalid="ignore"):
-        means = values[draws].mean(axis=1)
+        means = statistic(values[draws], axis=1)
     low, high = np.quantile(means, [0.025, 0.975], method="inverted_cdf")
     return float(low), float(high)
 

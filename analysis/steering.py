@@ -6,7 +6,8 @@ coefficient to every forward pass while the agent plays.
   start. Subtracting it (a negative coefficient) is the published intervention.
 - ``top-right``: the maze with a corridor opened from its top-right cell to the world's top-right
   corner, against the same maze as it is (cheese and mouse untouched), as in the published top-right
-  vector ("a maze where the reachable top-right square is higher up"). The baseline is the maze
+  vector (their second post: the pair differs in how close the reachable top-right square comes to
+  the absolute top-right). The baseline is the maze
   itself, so the pair differs in nothing but the reachable top-right, and the agent is steered on the
   mazes it is measured on. A maze that fills the world has nothing to open: its vector is zero.
 
@@ -40,6 +41,8 @@ DEFAULT_LAYER = "stacks.1.res0.add"
 
 PUBLISHED_SOURCE = ("Turner et al., \"Understanding and controlling a maze-solving policy network\": their r=5 "
                     "network (procgen hard, 25x25, IMPALA x4), not ours")
+PUBLISHED_TOP_RIGHT_SOURCE = ("Turner et al., \"Maze-solving agents: Add a top-right vector, make the agent go to the "
+                              "top-right\": the same network (procgen hard, 25x25), not ours")
 PUBLISHED = {
     "layer": "block2.res1 (our stacks.1.res0.add)",
     "cheese_move_median_before": 0.81,
@@ -195,8 +198,12 @@ def steer_agent(agent: Agent, config: SteerConfig, level_start: int,
                              **condition_summary(f, baseline, seed=config.seed)} for f in frames])
     shown, coeff = layers[0], field_coeff(config.vector, tuple(coeffs) or (0.0,))
     steered = EditedAgent(agent, [(shown, per_maze_edit(vectors[shown], index, coeff, env.obs_mode))])
-    field = (cell_map(agent, mazes[first], env.obs_mode, env.action_mode),
-             cell_map(steered, mazes[first], env.obs_mode, env.action_mode), shown, coeff)
+    # drawn on the first maze with a vector whose unedited policy favours the cheese move, where a
+    # cheese vector has something to undo (the first with a vector where none does)
+    favoured = defined & (baseline["p_cheese_move"].to_numpy(float) > 0.5)
+    drawn = mazes[int(np.argmax(favoured)) if favoured.any() else first]
+    field = (cell_map(agent, drawn, env.obs_mode, env.action_mode),
+             cell_map(steered, drawn, env.obs_mode, env.action_mode), shown, coeff)
     return SteerResult(rows, summary, pd.DataFrame(norms), int(source.level_seed), field)
 
 

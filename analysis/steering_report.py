@@ -4,6 +4,7 @@ published effect, as Markdown, CSV, JSON and figures in one new folder."""
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -11,9 +12,12 @@ import pandas as pd
 
 from cheesemaze.analysis.outputs import write_results
 from cheesemaze.analysis.seeds import (
-    ACROSS_SEEDS, Member, across_seeds, baseline_section, member_columns, with_agent_intervals,
+    ACROSS_SEEDS, Member, against_baseline, across_seeds, baseline_section, change_words, member_columns, time_words,
+    with_agent_intervals, world_words,
 )
-from cheesemaze.analysis.steering import DEFAULT_LAYER, PUBLISHED, PUBLISHED_SOURCE, SteerConfig, SteerResult, steer_agent
+from cheesemaze.analysis.steering import (
+    DEFAULT_LAYER, PUBLISHED, PUBLISHED_SOURCE, PUBLISHED_TOP_RIGHT_SOURCE, SteerConfig, SteerResult, steer_agent,
+)
 from cheesemaze.analysis.tables import markdown_table, with_ci
 
 CONDITION = ["layer", "kind", "coeff"]
@@ -23,15 +27,18 @@ MEASURES = ["p_cheese", "p_top_right", "effect", "cheese_move_median", "cheese_m
 def shown(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """``table``'s identifying columns with each measure and its interval as one text column."""
     names = {"p_cheese": "P(cheese)", "p_top_right": "P(top-right)", "effect": "change in P(cheese)",
-             "cheese_move_mean": "mean P(cheese move)"}
+             "cheese_move_mean": "mean P(cheese move)", "cheese_move_median": "median P(cheese move)"}
     out = table[list(columns)].copy()
     out["coeff"] = out["coeff"].map("{:g}".format)
     for measure, name in names.items():
         low, high = (f"{measure}_low", f"{measure}_high")
         if low in table:
             out[name] = [with_ci(v, lo, hi) for v, lo, hi in zip(table[measure], table[low], table[high])]
-    out["median P(cheese move)"] = table["cheese_move_median"].map("{:.3f}".format)
     return out
+
+
+def median_shown(row: pd.Series) -> str:
+    return with_ci(row["cheese_move_median"], row["cheese_move_median_low"], row["cheese_move_median_high"])
 
 
 def published_rows(per_agent: pd.DataFrame, vector: str) -> pd.DataFrame:
@@ -50,8 +57,8 @@ def published_rows(per_agent: pd.DataFrame, vector: str) -> pd.DataFrame:
             row = hit.iloc[0]
             rows.append({"source": f"ours: {agent}" + (" (random vector)" if kind == "random" else ""),
                          "layer": DEFAULT_LAYER, "vector": vector,
-                         "median P(cheese move) unedited": f"{base['cheese_move_median']:.3f}",
-                         "median P(cheese move) at coeff -1": f"{row['cheese_move_median']:.3f}",
+                         "median P(cheese move) unedited": median_shown(base),
+                         "median P(cheese move) at coeff -1": median_shown(row),
                          "P(cheese) unedited": with_ci(base["p_cheese"], base["p_cheese_low"], base["p_cheese_high"]),
                          "P(cheese) at coeff -1": with_ci(row["p_cheese"], row["p_cheese_low"], row["p_cheese_high"])})
     return pd.DataFrame(rows)
@@ -74,7 +81,7 @@ def transfer_by_location(rows: pd.DataFrame) -> pd.DataFrame:
 def published_section(per_agent: pd.DataFrame, vector: str) -> list[str]:
     """The published findings for this vector, with ours beside the one they give numbers for."""
     if vector == "top-right":
-        return [f"## The published top-right vector\n\n{PUBLISHED_SOURCE}: adding their top-right vector (same site) "
+        return [f"## The published top-right vector\n\n{PUBLISHED_TOP_RIGHT_SOURCE}: adding their top-right vector (same site) "
                 "draws the agent to the top-right in a range of mazes, subtracting it has little effect, and a vector "
                 "from one maze transfers to others. They give no numbers for it; ours are in the tables below.\n"]
     return [f"## Beside the published effect\n\nThe `published` row is {PUBLISHED_SOURCE}. They also report that adding "
@@ -83,8 +90,90 @@ def published_section(per_agent: pd.DataFrame, vector: str) -> list[str]:
             markdown_table(published_rows(per_agent, vector))]
 
 
+def by_layer_section(across: pd.DataFrame, per_agent: pd.DataFrame) -> list[str]:
+    """Where several layers were edited: per layer and coefficient, each group's change in P(cheese) from
+    each maze's vector and from the random control (mean over seeds), and each group's against the
+    baseline group's (the last); nothing for one layer."""
+    edited = across[across["kind"].isin(["maze", "random"])]
+    if edited["layer"].nunique() < 2:
+        return []
+    groups = list(dict.fromkeys(across["group"]))
+    versus = against_baseline(per_agent[per_agent["kind"] == "maze"], CONDITION, "effect")
+    rows = []
+    for (layer, coeff), part in edited.groupby(["layer", "coeff"], sort=False):
+        row = {"layer": layer, "coeff": f"{coeff:g}"}
+        for group in groups:
+            for kind, label in (("maze", "its vector"), ("random", "random")):
+                cell = part[(part["group"] == group) & (part["kind"] == kind)]
+                row[f"{group}: {label}"] = ("-" if cell.empty else
+                                            with_ci(*cell[["effect", "effect_low", "effect_high"]].iloc[0]))
+        for group in groups[:-1] if not versus.empty else []:
+            diff = versus[(versus["group"] == group) & (versus["layer"] == layer) & (versus["coeff"] == coeff)]
+            if not diff.empty:
+                row[f"{group} - {groups[-1]}"] = with_ci(*diff[["effect difference", "low", "high"]].iloc[0])
+        rows.append(row)
+    return ["## By layer\n\nThe change in P(cheese | decision square) from the unedited agent, with each maze's own "
+            "vector and with a random vector of its norm, at each layer edited: the mean over seeds with a 95% t "
+            "interval (an agent's own interval over mazes where its group has one seed); the last columns are each "
+            "group's change minus the baseline's (see *Against the baseline group* for the method).\n",
+            markdown_table(pd.DataFrame(rows))]
+
+
+def plain_words(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFrame, world: str) -> list[str]:
+    """The report's opening: what subtracting (or adding) the vector did at the published site, against
+    the random control and between groups, and beside the published effect, in words."""
+    edited = across[across["kind"] != "none"]
+    if edited.empty:
+        return []
+    layer = DEFAULT_LAYER if DEFAULT_LAYER in set(edited["layer"]) else edited["layer"].iloc[0]
+    coeffs = sorted(set(edited["coeff"]))
+    coeff = -1.0 if -1.0 in coeffs else (min(coeffs) if min(coeffs) < 0 else max(coeffs))
+    drawn = with_agent_intervals(across, per_agent, CONDITION, ["effect", "cheese_move_median"])
+    at = drawn[(drawn["layer"] == layer) & (drawn["coeff"] == coeff)]
+    base = drawn[drawn["kind"] == "none"]
+    groups = list(dict.fromkeys(across["group"]))
+    lines = [f"## In plain words\n\nAt {layer} with coefficient {coeff:g} (the published site and strength where "
+             "run); changes in P(cheese | decision square) from the unedited agent on the same mazes, as a mean over "
+             "seeds with a 95% t interval (over mazes for a group of one seed):\n"]
+    for group in groups:
+        row = {k: at[(at["group"] == group) & (at["kind"] == k)] for k in ("maze", "random", "transfer")}
+        seeds = int(row["maze"]["seeds"].iloc[0])
+        said = [f"- **{group}** ({seeds} seed{'s' if seeds > 1 else ''}): each maze's own vector "
+                f"{change_words(*row['maze'][['effect', 'effect_low', 'effect_high']].iloc[0])}; a random vector of "
+                f"the same norm {change_words(*row['random'][['effect', 'effect_low', 'effect_high']].iloc[0])}; one "
+                f"maze's vector on all {change_words(*row['transfer'][['effect', 'effect_low', 'effect_high']].iloc[0])}."]
+        lines += said
+    versus = against_baseline(per_agent[per_agent["kind"] == "maze"], CONDITION, "effect")
+    for group in groups[:-1] if not versus.empty else []:
+        diff = versus[(versus["group"] == group) & (versus["layer"] == layer) & (versus["coeff"] == coeff)]
+        if not diff.empty:
+            d = diff.iloc[0]
+            lines.append(f"- **{group} against {groups[-1]}** (the baseline): {group}'s change minus "
+                         f"{groups[-1]}'s {change_words(d['effect difference'], d['low'], d['high'])}.")
+    if config.vector == "cheese" and layer == DEFAULT_LAYER and coeff == PUBLISHED["coeff"]:
+        medians = {g: (base[base["group"] == g]["cheese_move_median"].iloc[0],
+                       at[(at["group"] == g) & (at["kind"] == "maze")]["cheese_move_median"].iloc[0]) for g in groups}
+        ours = "; ".join(f"{g} {before:.3f} to {after:.3f}" for g, (before, after) in medians.items())
+        if any(before <= 0.5 for before, _ in medians.values()):
+            verdict = ("Where the unedited median is already at or below one half, the comparison with theirs says "
+                       "little.")
+        elif all(after > 0.5 for _, after in medians.values()):
+            verdict = ("Our medians stay above one half where theirs fell near 0: the published size of the effect "
+                       "does not replicate on these agents (another network, world size and training run).")
+        else:
+            verdict = ("Where our median falls to one half or below, the published direction replicates; its size "
+                       "is not comparable across networks and world sizes.")
+        lines.append(
+            f"- **Beside the published effect**: theirs ({PUBLISHED_SOURCE}) took the median P(cheese move) at the "
+            f"decision square from {PUBLISHED['cheese_move_median_before']:.2f} to "
+            f"{PUBLISHED['cheese_move_median_after']:.2f}; ours ({world}; mean of the seeds' medians): {ours}. "
+            + verdict)
+    lines[-1] += "\n"
+    return lines
+
+
 def report(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFrame, rows: pd.DataFrame,
-           norms: pd.DataFrame, level_start: int) -> str:
+           norms: pd.DataFrame, level_start: int, world: str, seconds: dict[str, float] | None = None) -> str:
     what = ("cheese present minus cheese removed" if config.vector == "cheese" else
             "a corridor opened from the maze's top-right cell to the world's top-right corner, minus the maze as it is")
     parts = [
@@ -98,8 +187,11 @@ def report(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFrame, r
         "are outcomes of played episodes on these decision-square mazes (Wilson 95%); `change in P(cheese)` is against the "
         "unedited agent on the same mazes (paired bootstrap 95%); `P(cheese move)` is the policy's probability of "
         "the move toward the cheese with the mouse on the decision square, the published measure (bootstrap 95% on "
-        "the mean).\n",
+        f"its mean and median). Our agents live in {world}; the published numbers come from theirs."
+        + (f" {time_words(seconds)}" if seconds else "") + "\n",
+        *plain_words(config, per_agent, across, world),
         *published_section(per_agent, config.vector),
+        *by_layer_section(with_agent_intervals(across, per_agent, CONDITION, ["effect"]), per_agent),
         "## Per agent\n", markdown_table(shown(per_agent, ["group", "agent", *CONDITION])),
         ACROSS_SEEDS + " `median P(cheese move)` here is the mean of the agents' medians.\n",
         markdown_table(shown(across, ["group", "seeds", *CONDITION])),
@@ -117,30 +209,36 @@ def run_steering(members: Sequence[Member], config: SteerConfig, level_start: in
                  progress: Callable[[int], None] | None = None) -> str:
     """Steer every agent, then write the tables, report and figures into the new folder ``out_dir``;
     returns the report."""
-    from cheesemaze.analysis.figures.steering import dose_response_figure, steering_field_figure
+    from cheesemaze.analysis.figures.steering import (dose_response_figure, layer_effect_figure,
+                                                      steering_field_figure)
 
     results: dict[str, SteerResult] = {}
+    seconds: dict[str, float] = {}
     for member in members:
+        started = time.perf_counter()
         results[member.name] = steer_agent(member.agent, config, level_start, progress)
+        seconds[member.name] = time.perf_counter() - started
     per_agent = pd.concat([r.summary.assign(**member_columns(m)) for m, r in zip(members, results.values())])
     per_agent = per_agent[["group", "agent", "seed", *[c for c in per_agent if c not in ("group", "agent", "seed")]]]
     rows = pd.concat([r.rows.assign(**member_columns(m)) for m, r in zip(members, results.values())])
     norms = pd.concat([r.norms.assign(agent=m.name, source_level=r.source_level) for m, r in zip(members, results.values())])
     across = across_seeds(per_agent, CONDITION, MEASURES)
-    text = report(config, per_agent, across, rows, norms, level_start)
+    text = report(config, per_agent, across, rows, norms, level_start, world_words(members), seconds)
     first = results[members[0].name]
     before, after, layer, coeff = first.field
     summary = {"config": dataclasses.asdict(config), "level_start": level_start,
-               "agents": [member_columns(m) for m in members], "published": PUBLISHED,
+               "agents": [member_columns(m) for m in members], "seconds": seconds, "published": PUBLISHED,
                "published_source": PUBLISHED_SOURCE, "per_agent": per_agent.to_dict("records"),
                "across_seeds": across.to_dict("records")}
     title = f"{members[0].name}, level {before.maze.level_seed}: {config.vector} vector x {coeff:g} at {layer}"
-    dose = dose_response_figure(with_agent_intervals(across, per_agent, CONDITION, ["p_cheese", "p_top_right"]),
-                                config.vector)
+    drawn = with_agent_intervals(across, per_agent, CONDITION, ["p_cheese", "p_top_right", "effect"])
+    figures = {"dose_response": ("P(cheese) and P(top-right) against the coefficient, by kind of vector: each "
+                                 "agent and the mean over seeds", dose_response_figure(drawn, config.vector))}
+    if drawn.loc[drawn["kind"] != "none", "layer"].nunique() > 1:
+        figures["by_layer"] = ("The change in P(cheese) from the unedited agent at each layer edited, by coefficient",
+                               layer_effect_figure(drawn, config.vector))
+    figures["vector_field"] = (f"The policy's moves on one maze before and after the edit ({title})",
+                               steering_field_figure(before, after, title))
     write_results(out_dir, {"conditions": per_agent, "across_seeds": across, "episodes": rows, "vectors": norms},
-                  text, summary, {
-                      "dose_response": ("P(cheese) and P(top-right) against the coefficient, by kind of vector: each "
-                                        "agent and the mean over seeds", dose),
-                      "vector_field": (f"The policy's moves on one maze before and after the edit ({title})",
-                                       steering_field_figure(before, after, title))})
+                  text, summary, figures)
     return text

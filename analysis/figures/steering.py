@@ -56,18 +56,68 @@ def dose_response_figure(table: pd.DataFrame, vector: str) -> Figure:
             if col == 0:
                 ax.set_ylabel(MEASURE_LABELS[measure])
     fig.legend(loc="outside lower center", ncol=min(len(groups), 4), fontsize=6)  # a column per group
-    fig.suptitle(f"The {vector} vector added x coefficient: held-out decision-square mazes, "
-                 f"{interval_words(table)}", fontsize=8)
+    fig.suptitle(f"The {vector} vector added x coefficient\nheld-out decision-square mazes, {interval_words(table)}",
+                 fontsize=8)
     return fig
 
 
-def draw_shift(ax, before: CellMap, after: CellMap) -> None:
-    """Arrows of the change in the expected step per cell (steered minus unedited)."""
+
+GROUP_MARKERS = ("o", "s", "^", "D")
+
+
+@paper_style
+def layer_effect_figure(table: pd.DataFrame, vector: str) -> Figure:
+    """One panel per non-zero coefficient: the change in P(cheese | decision square) from the unedited
+    agent against the layer edited (in the network's order), one line per group and kind of vector.
+
+    ``table`` is the dose-response figure's (``effect``, ``effect_low``, ``effect_high`` per row).
+    """
+    edited = table[table["kind"] != "none"]
+    layers = list(dict.fromkeys(edited["layer"]))
+    groups = list(dict.fromkeys(table["group"]))
+    coeffs = sorted(c for c in edited["coeff"].unique() if c != 0)
+    fig, axes = chart(len(coeffs), 1, width=min(PAGE_WIDTH, 1.0 + 3.0 * len(coeffs)), height=3.0)
+    x = np.arange(len(layers))
+    for ax, coeff in zip(axes[0], coeffs):
+        for g, group in enumerate(groups):
+            for k, (kind, colour) in enumerate(KIND_COLOURS.items()):
+                part = edited[(edited["group"] == group) & (edited["kind"] == kind) & (edited["coeff"] == coeff)]
+                part = part.set_index("layer").reindex(layers)
+                if part["effect"].isna().all():
+                    continue
+                e = part["effect"].to_numpy(float)
+                err = np.clip(np.vstack([e - part["effect_low"], part["effect_high"] - e]), 0, None)
+                lines = len(groups) * len(KIND_COLOURS)
+                dodge = (g * len(KIND_COLOURS) + k - (lines - 1) / 2) * 0.06  # intervals apart, centred on the layer
+                ax.errorbar(x + dodge, e, yerr=np.nan_to_num(err), color=colour, marker=GROUP_MARKERS[g % 4], ms=3,
+                            capsize=2, lw=1, ls=GROUP_STYLES[g % len(GROUP_STYLES)],
+                            label=f"{group}: {KIND_LABELS[kind]}" if ax is axes[0, 0] else None)
+        ax.axhline(0, color="0.5", lw=0.8, zorder=0)
+        ax.set_xticks(x, [layer.removesuffix(".add") for layer in layers], rotation=35, ha="right", fontsize=6)
+        ax.set_title(f"coefficient {coeff:g}", fontsize=8)
+        ax.grid(alpha=0.3)
+    low, high = min(ax.get_ylim()[0] for ax in axes[0]), max(ax.get_ylim()[1] for ax in axes[0])
+    for ax in axes[0]:  # one scale, so the coefficients' effects compare by eye
+        ax.set_ylim(low, high)
+    axes[0, 0].set_ylabel("change in P(cheese | decision square)")
+    fig.legend(loc="outside lower center", ncol=min(len(groups) * len(KIND_COLOURS), 3), fontsize=6)
+    fig.suptitle(f"The {vector} vector at each layer: change from the unedited agent, {interval_words(table)}",
+                 fontsize=8)
+    return fig
+
+
+def draw_shift(ax, before: CellMap, after: CellMap) -> float:
+    """Arrows of the change in the expected step per cell (steered minus unedited), scaled so that the
+    largest is 0.9 of a cell (small changes stay visible); returns the scale (a cell per unit of step
+    is 1), to be printed with the panel."""
     shift = after.mean_step - before.mean_step
     rows, cols = np.nonzero(np.isfinite(shift).all(axis=2))
     d = shift[rows, cols]
-    ax.quiver(cols, rows, d[:, 1] * 0.5, d[:, 0] * 0.5, angles="xy", scale_units="xy", scale=1, color="#2ca02c",
+    largest = float(np.linalg.norm(d, axis=1).max()) if len(d) else 0.0
+    scale = 0.9 / largest if largest > 0 else 1.0
+    ax.quiver(cols, rows, d[:, 1] * scale, d[:, 0] * scale, angles="xy", scale_units="xy", scale=1, color="#2ca02c",
               width=0.005, headwidth=3.5, zorder=3)
+    return scale
 
 
 @paper_style
@@ -82,8 +132,8 @@ def steering_field_figure(before: CellMap, after: CellMap, title: str, mark: tup
         draw_action_field(ax, cells.probs[:, :, :4])
         ax.set_title(f"{label}: P(move) per cell")
     draw_maze(axes[0, 2], maze, show_mouse=False)
-    draw_shift(axes[0, 2], before, after)
-    axes[0, 2].set_title(f"{name} minus unedited (expected step)")
+    scale = draw_shift(axes[0, 2], before, after)
+    axes[0, 2].set_title(f"{name} minus unedited (expected step, x{scale:.2g})")
     for ax in axes[0]:
         label_and_zoom(ax, maze)
         if mark is not None:

@@ -86,7 +86,12 @@ def test_probe_writes_accuracy_by_layer_and_channels_for_a_group(runs, tmp_path)
     across = pd.read_csv(out / "across_seeds.csv")
     assert set(across["seeds"]) == {2} and across["accuracy_low"].notna().all()
     assert {"probe_accuracy.png", "channel_maps.png"} <= {p.name for p in (out / "figures").iterdir()}
-    assert "Turner et al." in (out / "report.md").read_text()
+    report = (out / "report.md").read_text()
+    assert "Turner et al." in report
+    words = report.split("## In plain words")[1].split("\n## ")[0]  # a line per target: best and last layer
+    last = across[(across["target"] == "cheese")].iloc[-1]
+    assert f"at the last layer, {last['layer']}, {last['accuracy']:.3f}" in words
+    assert words.count("above shuffled labels at") == 2
     assert main(["probe", str(runs / "s0"), "--layer", "stacks.1", "--out", str(tmp_path / "x")]) == 2
 
 

@@ -4,6 +4,8 @@ end on a group of untrained agents."""
 
 from __future__ import annotations
 
+import json
+
 import gymnasium as gym
 import numpy as np
 import pandas as pd
@@ -108,5 +110,12 @@ def test_retarget_writes_rates_for_a_group_and_refuses_too_many_channels(tmp_pat
     assert len(per_agent) == 2 * 3 and set(per_agent["kind"]) == {"none", "cheese_channels", "random_channels"}
     assert set(pd.read_csv(out / "across_seeds.csv")["seeds"]) == {2}
     assert {"retarget.png", "vector_field.png"} <= {p.name for p in (out / "figures").iterdir()}
+    # the plain words give the cheese channels' change minus the random channels', seed by seed, then the mean
+    effect = per_agent.set_index(["kind", "seed"])["effect"]
+    diff = (effect["cheese_channels"] - effect["random_channels"]).mean()
+    words = (out / "report.md").read_text().split("## In plain words")[1].split("\n## ")[0]
+    assert f"cheese minus random {diff:+.3f} (95% " in words and "(2 seeds)" in words
+    seconds = json.loads((out / "summary.json").read_text())["seconds"]
+    assert len(seconds) == 2 and all(v > 0 for v in seconds.values())
     assert main(["retarget", str(runs / "s0"), "--channels", "99", "--out", str(tmp_path / "x")]) == 2
     assert not (tmp_path / "x").exists()

@@ -15,7 +15,7 @@ from networks import SMALL, one_torch_thread, save_runs, untrained_agent  # noqa
 from cheesemaze.agents.activations import EditedAgent
 from cheesemaze.agents.rollout import rollout
 from cheesemaze.analysis.cell_maps import cell_map, observations
-from cheesemaze.analysis.figures.steering import dose_response_figure, steering_field_figure
+from cheesemaze.analysis.figures.steering import dose_response_figure, layer_effect_figure, steering_field_figure
 from cheesemaze.analysis.interventions import decision_mazes, first_alike, key_index, maze_keys, maze_rows
 from cheesemaze.analysis.steering import (
     SteerConfig, field_coeff, open_top_right, per_maze_edit, random_like, steer_agent, steering_vectors,
@@ -134,9 +134,31 @@ def test_steer_writes_per_agent_and_across_seed_results_for_a_group(runs, tmp_pa
     assert main(["steer", f"{runs}/*", "--n", "5", "--out", str(out)]) == 2
     assert "already exists" in capsys.readouterr().err
     pair = tmp_path / "pair"  # two groups of one: the second named is the baseline
-    assert main(["steer", str(runs / "s0"), str(runs / "s1"), "--n", "4", "--coeff", "-1", "--out", str(pair)]) == 0
+    assert main(["steer", str(runs / "s0"), str(runs / "s1"), "--n", "4", "--coeff", "-1", "--layer", LAYER,
+                 "stacks.2.res1.add", "--out", str(pair)]) == 0
     report = (pair / "report.md").read_text()
     assert "## Against the baseline group" in report and "agents' intervals" in report
+    by_layer = report.split("## By layer")[1].split("\n## ")[0]  # a row per layer, the pair's difference last
+    assert all(f"| {layer} | -1 |" in by_layer for layer in (LAYER, "stacks.2.res1.add"))
+    assert f"{runs / 's0'} - {runs / 's1'}" in by_layer
+    assert "![by_layer](figures/by_layer.png)" in report and (pair / "figures" / "by_layer.png").is_file()
+    assert "by_layer" not in (out / "report.md").read_text()  # one layer: no layer figure
+
+
+def test_the_layer_figure_draws_each_groups_change_at_each_layer():
+    rows = []
+    for g, group in enumerate(("a", "b")):
+        rows.append({"group": group, "layer": "-", "kind": "none", "coeff": 0.0, "effect": 0.0})
+        for i, layer in enumerate(("stacks.0.res0.add", "stacks.1.res0.add", "stacks.2.res0.add")):
+            for kind in ("maze", "random"):
+                rows.append({"group": group, "layer": layer, "kind": kind, "coeff": -1.0,
+                             "effect": -0.1 * (i + 1) * (g + 1) if kind == "maze" else 0.01})
+    table = pd.DataFrame(rows).assign(effect_low=lambda t: t["effect"] - 0.02, effect_high=lambda t: t["effect"] + 0.02)
+    fig = layer_effect_figure(table, "cheese")
+    bars = [c for c in fig.axes[0].containers if isinstance(c, ErrorbarContainer)]
+    assert len(bars) == 4  # two groups x two kinds; no transfer rows, no line for it
+    drawn = sorted(tuple(np.round(c.lines[0].get_ydata(), 9)) for c in bars)
+    assert drawn == sorted([(-0.1, -0.2, -0.3), (-0.2, -0.4, -0.6), (0.01,) * 3, (0.01,) * 3])
 
 
 @pytest.mark.parametrize("args, message", [
@@ -160,3 +182,28 @@ def test_mazes_that_look_alike_share_the_first_ones_index():
         first = mazes[alike[i]]
         assert alike[i] < i and np.array_equal(first.walls, mazes[i].walls) and first.cheese == mazes[i].cheese
 
+
+
+def test_the_plain_words_say_a_decrease_no_effect_and_whether_the_published_effect_replicates():
+    from cheesemaze.analysis.seeds import across_seeds
+    from cheesemaze.analysis.steering_report import CONDITION, plain_words
+
+    rows = []
+    for group, drop in (("r5", -0.30), ("control", -0.02)):
+        for seed in (0, 1):
+            rows.append({"group": group, "agent": f"{group}/s{seed}", "seed": seed, "layer": "-", "kind": "none",
+                         "coeff": 0.0, "effect": 0.0, "cheese_move_median": 0.99})
+            for kind, effect in (("maze", drop + 0.01 * seed), ("random", 0.02 * (-1) ** seed), ("transfer", 0.0)):
+                rows.append({"group": group, "agent": f"{group}/s{seed}", "seed": seed, "layer": LAYER, "kind": kind,
+                             "coeff": -1.0, "effect": effect, "cheese_move_median": 0.9 if kind == "maze" else 0.99})
+    per_agent = pd.DataFrame(rows)
+    for column in ("effect", "cheese_move_median"):
+        per_agent[f"{column}_low"], per_agent[f"{column}_high"] = per_agent[column] - 0.05, per_agent[column] + 0.05
+    across = across_seeds(per_agent, CONDITION, ["effect", "cheese_move_median"])
+    text = "\n".join(plain_words(SteerConfig(coeff=(-1.0,)), per_agent, across, "a 15x15 world"))
+    r5, control, versus, published = [line for line in text.splitlines() if line.startswith("- ")]
+    assert "own vector -0.295" in r5 and r5.split("; ")[0].endswith("a decrease")
+    assert "random vector of the same norm +0.000" in r5 and "cannot tell it from no change" in r5.split("; ")[1]
+    assert "own vector -0.015" in control
+    assert "r5 against control" in versus and versus.endswith("a decrease.")
+    assert "0.81 to 0.03" in published and "r5 0.990 to 0.900" in published and "does not replicate" in published
