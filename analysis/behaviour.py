@@ -23,8 +23,10 @@ L1_GRID = np.logspace(-3, 1, 9)
 """Inverse regularization strengths tried for the L1 regression (chosen by 5-fold log-loss)."""
 
 PUBLISHED_WORLD = WORLD_SIZES["hard"]
+PUBLISHED_SIDE = f"{PUBLISHED_WORLD}x{PUBLISHED_WORLD}"
+"""The published numbers' world, as text (procgen's hard world)."""
 """The published numbers come from procgen's hard maze: a 25x25 world (ours is usually 15x15)."""
-PUBLISHED_SOURCE = f"Turner et al., their r=5 network on procgen hard, a {PUBLISHED_WORLD}x{PUBLISHED_WORLD} world (not our agent)"
+PUBLISHED_SOURCE = f"Turner et al., their r=5 network on procgen hard, a {PUBLISHED_SIDE} world (not our agent)"
 PUBLISHED = {
     "trajectories": 10_000,
     "with_dsq": 5_239,

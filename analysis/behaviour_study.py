@@ -20,7 +20,7 @@ from tqdm import tqdm
 from cheesemaze.agents.loading import Agent
 from cheesemaze.agents.rundir import agent_label
 from cheesemaze.analysis.behaviour import (
-    PUBLISHED, PUBLISHED_SOURCE, PUBLISHED_WORLD, BehaviourStats, behaviour_statistics, decision_rows,
+    PUBLISHED, PUBLISHED_SIDE, PUBLISHED_SOURCE, BehaviourStats, behaviour_statistics, decision_rows,
     published_comparison,
 )
 from cheesemaze.analysis.evaluation import (
@@ -90,7 +90,7 @@ def replication(stats: BehaviourStats, world_size: int) -> str:
     """In words: which published effects this agent reproduces and which it does not."""
     low, high = stats.cheese_ci
     rate = PUBLISHED["cheese_rate"]
-    words = [f"Ours come from a {world_size}x{world_size} world, theirs from a {PUBLISHED_WORLD}x{PUBLISHED_WORLD} "
+    words = [f"Ours come from a {world_size}x{world_size} world, theirs from a {PUBLISHED_SIDE} "
              "one: maze sizes and distances differ in range, so only signs and rankings compare directly."]
     words.append(f"P(cheese | decision square): the published {rate:.3f} lies "
                  + ("inside" if low <= rate <= high else "outside") + f" our Wilson 95% interval ({low:.3f}-{high:.3f}).")

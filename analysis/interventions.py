@@ -15,7 +15,7 @@ import pandas as pd
 
 from cheesemaze.agents.rollout import Policy, rollout
 from cheesemaze.analysis.cell_maps import next_cell, observations, query
-from cheesemaze.analysis.stats import bootstrap_draws, bootstrap_means, wilson_interval
+from cheesemaze.analysis.stats import bootstrap_draws, bootstrap_interval, wilson_interval
 from cheesemaze.envs.geometry import bfs_distances, decision_square
 from cheesemaze.envs.maze import Maze, check_levels, generate_maze
 from cheesemaze.envs.render import CHEESE, PALETTE, WALL, check_obs_mode, grid_to_rgb
@@ -137,11 +137,11 @@ def condition_summary(rows: pd.DataFrame, baseline: pd.DataFrame, resamples: int
     draws = bootstrap_draws(len(rows), resamples, seed)
     move = rows["p_cheese_move"].to_numpy(float)
     diff = cheese.astype(float) - base
-    move_low, move_high = bootstrap_means(move, draws)
-    effect_low, effect_high = bootstrap_means(diff, draws)
+    move_low, move_high = bootstrap_interval(move, draws)
+    effect_low, effect_high = bootstrap_interval(diff, draws)
     return {"mazes": len(rows), **rate_columns(cheese, "cheese"),
             **rate_columns((rows["outcome"] == "top_right").to_numpy(), "top_right"),
             "cheese_move_mean": float(move.mean()), "cheese_move_mean_low": move_low, "cheese_move_mean_high": move_high,
             "cheese_move_median": float(np.median(move)),
-            **dict(zip(("cheese_move_median_low", "cheese_move_median_high"), bootstrap_means(move, draws, np.median))),
+            **dict(zip(("cheese_move_median_low", "cheese_move_median_high"), bootstrap_interval(move, draws, np.median))),
             "effect": float(diff.mean()), "effect_low": effect_low, "effect_high": effect_high}

@@ -74,10 +74,11 @@ def write_results(out_dir: Path, tables: dict, report: str, summary: dict, figur
     from cheesemaze.analysis.figures.canvas import save_figure
 
     shown = [f"**{caption}**\n\n![{name}](figures/{name}.png)\n" for name, (caption, _) in figures.items()]
+    text = "\n".join([report.rstrip("\n") + "\n", *(["## Figures\n", *shown] if shown else [])])
     with staged_dir(Path(out_dir)) as staging:
         for name, table in tables.items():
             table.to_csv(staging / f"{name}.csv", index=False)
-        (staging / "report.md").write_text("\n".join([report.rstrip("\n") + "\n", "## Figures\n", *shown]))
+        (staging / "report.md").write_text(text)
         (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=float) + "\n")
         (staging / "figures").mkdir()
         for name, (_, fig) in figures.items():

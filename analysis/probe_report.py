@@ -15,6 +15,7 @@ import pandas as pd
 
 from cheesemaze.agents.activations import check_hook_point, hook_points, record
 from cheesemaze.agents.loading import Agent
+from cheesemaze.analysis.behaviour import PUBLISHED_SIDE
 from cheesemaze.analysis.outputs import write_results
 from cheesemaze.analysis.probes import (
     SHUFFLES, TARGETS, ProbeConfig, cell_maps, channel_ranking, layer_probes, probe_mazes, probe_observations, target_cells,
@@ -26,7 +27,7 @@ from cheesemaze.analysis.seeds import (
 from cheesemaze.analysis.tables import markdown_table, with_ci
 from cheesemaze.envs.maze import Maze
 
-PUBLISHED_CHANNELS = ("Turner et al. (their r=5 network, procgen hard, 25x25, IMPALA x4; not ours) found by eye 11 of the 128 "
+PUBLISHED_CHANNELS = (f"Turner et al. (their r=5 network, procgen hard, {PUBLISHED_SIDE}, IMPALA x4; not ours) found by eye 11 of the 128 "
                       "channels at block2.res1 (our stacks.1.res0.add) that track the cheese equivariantly: 7, 8, 42, "
                       "44, 55, 77, 82, 88, 89, 99, 113; channel 55 codes the cheese with values around +0.6 and is "
                       "negative elsewhere.")

@@ -25,17 +25,18 @@ import pandas as pd
 from cheesemaze.agents.activations import EditedAgent, Edit, check_hook_point, record
 from cheesemaze.agents.loading import Agent
 from cheesemaze.agents.rollout import rollout
+from cheesemaze.analysis.behaviour import PUBLISHED_SIDE
 from cheesemaze.analysis.cell_maps import CellMap, cell_map
 from cheesemaze.analysis.interventions import first_alike, key_index, maze_rows, rate_columns
 from cheesemaze.analysis.probes import cell_maps, channel_ranking, probe_mazes, probe_observations
-from cheesemaze.analysis.stats import bootstrap_draws, bootstrap_means
+from cheesemaze.analysis.stats import bootstrap_draws, bootstrap_interval
 from cheesemaze.envs.geometry import bfs_distances, path_to_top_right
 from cheesemaze.envs.maze import Maze, generate_maze
 
 KINDS = ("cheese_channels", "random_channels")
 PUBLISHED_RETARGETING = (
     "Turner et al., \"Understanding and controlling a maze-solving policy network\" (their r=5 network, procgen hard, "
-    "25x25, IMPALA x4; not ours), retargeted the mouse by clamping one activation of channel 55 at block2.res1 (our "
+    f"{PUBLISHED_SIDE}, IMPALA x4; not ours), retargeted the mouse by clamping one activation of channel 55 at block2.res1 (our "
     "stacks.1.res0.add) to about +5.5 where it normally codes the cheese with about +0.6, or by editing all 11 cheese "
     "channels; it works reliably for targets in the upper right (the top half of their seed 0) and less well "
     "elsewhere. They give no overall success rate (\"we haven't done a quantitative analysis\" of where it works)."
@@ -186,7 +187,7 @@ def condition_row(rows: pd.DataFrame, baseline: pd.DataFrame, seed: int) -> dict
     the path to the top-right."""
     reached = rows["reached_target"].to_numpy()
     diff = reached.astype(float) - baseline["reached_target"].to_numpy()
-    low, high = bootstrap_means(diff, bootstrap_draws(len(rows), 1000, seed))
+    low, high = bootstrap_interval(diff, bootstrap_draws(len(rows), 1000, seed))
     row = {"kind": rows["kind"].iat[0], "gain": rows["gain"].iat[0], "mazes": len(rows),
            **rate_columns(reached, "target"), **rate_columns((rows["outcome"] == "cheese").to_numpy(), "cheese"),
            "effect": float(diff.mean()), "effect_low": low, "effect_high": high}

@@ -56,10 +56,13 @@ def plain_words(per_agent: pd.DataFrame, across: pd.DataFrame) -> list[str]:
                    for k in ("cheese_channels", "random_channels")}
             diff = condition_difference(per_agent, group, "effect", {"kind": "cheese_channels", "gain": gain},
                                         {"kind": "random_channels", "gain": gain})
-            lines.append(f"- **{group}**, gain {gain:g} ({int(row['cheese_channels']['seeds'])} seeds): cheese channels "
+            seeds = int(row["cheese_channels"]["seeds"])
+            lines.append(f"- **{group}**, gain {gain:g} ({seeds} seed{'s' if seeds > 1 else ''}): cheese channels "
                          f"{change_words(*row['cheese_channels'][['effect', 'effect_low', 'effect_high']])}; random "
                          f"channels {change_words(*row['random_channels'][['effect', 'effect_low', 'effect_high']])}; "
-                         f"cheese minus random {change_words(*diff)}.")
+                         "cheese minus random " + change_words(*diff, "the cheese channels move it more",
+                                                               "the random channels move it more",
+                                                               "the random channels' change") + ".")
     lines[-1] += "\n"
     return lines
 

@@ -126,53 +126,66 @@ def against_baseline(per_agent: pd.DataFrame, by: Sequence[str], value: str) -> 
                 method = "Welch t over seeds" + (" (seeds identical: no width)" if low == high else "")
             else:
                 diff = float(a.mean() - b.mean())
-                half = np.hypot(*[np.nanmean((t[f"{value}_high"] - t[f"{value}_low"]).to_numpy(float)) / 2
-                                  for t in (part, other)])
+                half = combined_half_width(part, other, value)
                 low, high, method = diff - half, diff + half, "agents' intervals (one seed: mazes only, no seed spread)"
             rows.append({"group": group, "baseline": groups[-1], **dict(zip(by, keys)), f"{value} difference": diff,
                          "low": low, "high": high, "interval": method})
     return pd.DataFrame(rows)
 
 
-
-def change_words(value: float, low: float, high: float) -> str:
-    """A change with its 95% interval and what the interval says, in words: above 0, below 0, or unable
-    to tell from no change."""
+def change_words(value: float, low: float, high: float, above: str = "an increase", below: str = "a decrease",
+                 none: str = "no change") -> str:
+    """A change (or a difference: pass ``above``/``below``/``none`` words for it) with its 95% interval
+    and what the interval says: above 0, below 0, or unable to tell from 0."""
     if not (np.isfinite(low) and np.isfinite(high)):
         return f"{value:+.3f} (no interval)"
     shown = f"{value:+.3f} (95% {low:+.3f} to {high:+.3f})"
     if low > 0:
-        return f"{shown}: an increase"
+        return f"{shown}: {above}"
     if high < 0:
-        return f"{shown}: a decrease"
-    return f"{shown}: the interval includes 0, so the data cannot tell it from no change"
+        return f"{shown}: {below}"
+    return f"{shown}: the interval includes 0, so the data cannot tell it from {none}"
 
 
 def condition_difference(per_agent: pd.DataFrame, group: str, value: str, a: dict, b: dict) -> tuple[float, float, float]:
     """Within one group, ``value`` under condition ``a`` minus under ``b`` (each a dict of column
     values), seed by seed: the mean difference and a 95% t interval over seeds; for one seed, the two
-    conditions' own intervals (over mazes) combined as independent normal errors."""
+    conditions' own intervals (over mazes) combined as independent normal errors (wider than a paired
+    interval where both are changes from the same unedited episodes: conservative)."""
     mine = per_agent[per_agent["group"] == group]
-    rows = [mine[(mine[list(c)] == pd.Series(c)).all(axis=1)].set_index("seed") for c in (a, b)]
-    diffs = (rows[0][value] - rows[1][value]).dropna().to_numpy(float)
+    both = pd.merge(*[mine[(mine[list(c)] == pd.Series(c)).all(axis=1)] for c in (a, b)], on="seed",
+                    suffixes=("_a", "_b")).dropna(subset=[f"{value}_a", f"{value}_b"])
+    diffs = (both[f"{value}_a"] - both[f"{value}_b"]).to_numpy(float)
     if len(diffs) >= 2:
         return t_interval(diffs)
-    half = np.hypot(*[float((r[f"{value}_high"] - r[f"{value}_low"]).iloc[0]) / 2 for r in rows])
+    if len(diffs) == 0:
+        return np.nan, np.nan, np.nan
+    half = combined_half_width(*[both.rename(columns=lambda c, s=s: c.removesuffix(s)) for s in ("_a", "_b")],
+                               value=value)
     return float(diffs[0]), float(diffs[0] - half), float(diffs[0] + half)
 
 
+def combined_half_width(a: pd.DataFrame, b: pd.DataFrame, value: str) -> float:
+    """Half the width of a difference's interval from two sides' own 95% intervals (``<value>_low``,
+    ``<value>_high``, averaged over rows), combined as independent normal errors."""
+    return float(np.hypot(*[np.nanmean((t[f"{value}_high"] - t[f"{value}_low"]).to_numpy(float)) / 2 for t in (a, b)]))
+
+
 def world_words(members: Sequence[Member]) -> str:
-    """``a 15x15 world`` (or the sizes, where the agents' worlds differ), for a report's comparisons with
-    the published 25x25 numbers."""
-    sizes = sorted({m.agent.config.env.world_size for m in members})
-    return " and ".join(f"{s}x{s}" for s in sizes) + (" worlds" if len(sizes) > 1 else " world")
+    """``a 15x15 world``: the agents' world (``load_members`` refuses agents of different worlds), for a
+    report's comparisons with the published numbers from procgen's hard world."""
+    size = members[0].agent.config.env.world_size
+    return f"a {size}x{size} world"
 
 
 def time_words(seconds: dict[str, float]) -> str:
     """How long each agent's part of a command took, in one sentence."""
     values = list(seconds.values())
-    return (f"The command took {min(values):.0f}-{max(values):.0f} s per agent ({len(values)} agents; "
+    if len(values) == 1:
+        return f"The command took {values[0]:.0f} s for its agent."
+    return (f"The command took {min(values):.0f} to {max(values):.0f} s per agent ({len(values)} agents; "
             "`summary.json` has each).")
+
 
 def baseline_section(per_agent: pd.DataFrame, by: list[str], value: str, what: str) -> list[str]:
     """The groups against the last one named (the baseline), where there are two groups or more."""

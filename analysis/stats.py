@@ -3,6 +3,8 @@ for a mean over a few values (seeds)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import math
 
 import numpy as np
@@ -24,15 +26,16 @@ def bootstrap_draws(n: int, resamples: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, n, size=(resamples, n))
 
 
-def bootstrap_means(values: np.ndarray, draws: np.ndarray, statistic=np.mean) -> tuple[float, float]:
+def bootstrap_interval(values: np.ndarray, draws: np.ndarray,
+                       statistic: Callable[..., np.ndarray] = np.mean) -> tuple[float, float]:
     """95% percentile interval of ``statistic`` (the mean, or ``np.median``) of ``values`` over
     resampled index rows ``draws`` (R, n).
 
     Percentiles are taken without interpolation, so infinite resample means stay well defined.
     """
     with np.errstate(invalid="ignore"):
-        means = statistic(values[draws], axis=1)
-    low, high = np.quantile(means, [0.025, 0.975], method="inverted_cdf")
+        resampled = statistic(values[draws], axis=1)
+    low, high = np.quantile(resampled, [0.025, 0.975], method="inverted_cdf")
     return float(low), float(high)
 
 

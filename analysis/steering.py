@@ -27,6 +27,7 @@ import pandas as pd
 
 from cheesemaze.agents.activations import Edit, EditedAgent, check_hook_point, hook_points, record
 from cheesemaze.agents.loading import Agent
+from cheesemaze.analysis.behaviour import PUBLISHED_SIDE
 from cheesemaze.analysis.cell_maps import CellMap, cell_map
 from cheesemaze.analysis.interventions import (
     branch_moves, condition_summary, decision_mazes, first_alike, key_index, maze_rows, measure, start_observations,
@@ -40,9 +41,9 @@ DEFAULT_LAYER = "stacks.1.res0.add"
 """The published site: the first residual addition of the second IMPALA block (their block2.res1)."""
 
 PUBLISHED_SOURCE = ("Turner et al., \"Understanding and controlling a maze-solving policy network\": their r=5 "
-                    "network (procgen hard, 25x25, IMPALA x4), not ours")
+                    f"network (procgen hard, {PUBLISHED_SIDE}, IMPALA x4), not ours")
 PUBLISHED_TOP_RIGHT_SOURCE = ("Turner et al., \"Maze-solving agents: Add a top-right vector, make the agent go to the "
-                              "top-right\": the same network (procgen hard, 25x25), not ours")
+                              f"top-right\": the same network (procgen hard, {PUBLISHED_SIDE}), not ours")
 PUBLISHED = {
     "layer": "block2.res1 (our stacks.1.res0.add)",
     "cheese_move_median_before": 0.81,
@@ -147,7 +148,8 @@ class SteerResult:
     norms: pd.DataFrame
     source_level: int
     field: tuple[CellMap, CellMap, str, float]
-    """The unedited and the steered actor on the first maze with a vector, the layer and the coefficient."""
+    """The unedited and the steered actor on one maze (the first with a vector whose unedited policy
+    favours the cheese move), the layer (the published site where it was run) and the coefficient."""
 
 
 def steer_agent(agent: Agent, config: SteerConfig, level_start: int,
@@ -196,7 +198,7 @@ def steer_agent(agent: Agent, config: SteerConfig, level_start: int,
     baseline = frames[0]
     summary = pd.DataFrame([{"layer": f["layer"].iat[0], "kind": f["kind"].iat[0], "coeff": f["coeff"].iat[0],
                              **condition_summary(f, baseline, seed=config.seed)} for f in frames])
-    shown, coeff = layers[0], field_coeff(config.vector, tuple(coeffs) or (0.0,))
+    shown, coeff = DEFAULT_LAYER if DEFAULT_LAYER in layers else layers[0], field_coeff(config.vector, tuple(coeffs) or (0.0,))
     steered = EditedAgent(agent, [(shown, per_maze_edit(vectors[shown], index, coeff, env.obs_mode))])
     # drawn on the first maze with a vector whose unedited policy favours the cheese move, where a
     # cheese vector has something to undo (the first with a vector where none does)

@@ -16,7 +16,8 @@ from cheesemaze.analysis.seeds import (
     with_agent_intervals, world_words,
 )
 from cheesemaze.analysis.steering import (
-    DEFAULT_LAYER, PUBLISHED, PUBLISHED_SOURCE, PUBLISHED_TOP_RIGHT_SOURCE, SteerConfig, SteerResult, steer_agent,
+    DEFAULT_LAYER, PUBLISHED, PUBLISHED_SOURCE, PUBLISHED_TOP_RIGHT_SOURCE, SteerConfig, SteerResult, field_coeff,
+    steer_agent,
 )
 from cheesemaze.analysis.tables import markdown_table, with_ci
 
@@ -126,22 +127,25 @@ def plain_words(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFra
     if edited.empty:
         return []
     layer = DEFAULT_LAYER if DEFAULT_LAYER in set(edited["layer"]) else edited["layer"].iloc[0]
-    coeffs = sorted(set(edited["coeff"]))
-    coeff = -1.0 if -1.0 in coeffs else (min(coeffs) if min(coeffs) < 0 else max(coeffs))
+    coeffs = set(edited["coeff"])
+    published = PUBLISHED["coeff"] if config.vector == "cheese" else 1.0  # subtract the cheese vector, add top-right
+    coeff = published if published in coeffs else field_coeff(config.vector, tuple(coeffs))
     drawn = with_agent_intervals(across, per_agent, CONDITION, ["effect", "cheese_move_median"])
     at = drawn[(drawn["layer"] == layer) & (drawn["coeff"] == coeff)]
     base = drawn[drawn["kind"] == "none"]
     groups = list(dict.fromkeys(across["group"]))
-    lines = [f"## In plain words\n\nAt {layer} with coefficient {coeff:g} (the published site and strength where "
-             "run); changes in P(cheese | decision square) from the unedited agent on the same mazes, as a mean over "
-             "seeds with a 95% t interval (over mazes for a group of one seed):\n"]
+    site = " (the published site)" if layer == DEFAULT_LAYER else ""
+    lines = [f"## In plain words\n\nAt {layer}{site} with coefficient {coeff:g}: changes in P(cheese | decision "
+             "square) from the unedited agent on the same mazes, as a mean over seeds with a 95% t interval (over "
+             "mazes for a group of one seed):\n"]
     for group in groups:
         row = {k: at[(at["group"] == group) & (at["kind"] == k)] for k in ("maze", "random", "transfer")}
         seeds = int(row["maze"]["seeds"].iloc[0])
         said = [f"- **{group}** ({seeds} seed{'s' if seeds > 1 else ''}): each maze's own vector "
                 f"{change_words(*row['maze'][['effect', 'effect_low', 'effect_high']].iloc[0])}; a random vector of "
                 f"the same norm {change_words(*row['random'][['effect', 'effect_low', 'effect_high']].iloc[0])}; one "
-                f"maze's vector on all {change_words(*row['transfer'][['effect', 'effect_low', 'effect_high']].iloc[0])}."]
+                f"maze's vector on all mazes "
+                f"{change_words(*row['transfer'][['effect', 'effect_low', 'effect_high']].iloc[0])}."]
         lines += said
     versus = against_baseline(per_agent[per_agent["kind"] == "maze"], CONDITION, "effect")
     for group in groups[:-1] if not versus.empty else []:
@@ -149,20 +153,25 @@ def plain_words(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFra
         if not diff.empty:
             d = diff.iloc[0]
             lines.append(f"- **{group} against {groups[-1]}** (the baseline): {group}'s change minus "
-                         f"{groups[-1]}'s {change_words(d['effect difference'], d['low'], d['high'])}.")
+                         f"{groups[-1]}'s " + change_words(d["effect difference"], d["low"], d["high"],
+                                                           f"{group} changes more upward than {groups[-1]}",
+                                                           f"{group} changes more downward than {groups[-1]}",
+                                                           "the same change") + ".")
     if config.vector == "cheese" and layer == DEFAULT_LAYER and coeff == PUBLISHED["coeff"]:
-        medians = {g: (base[base["group"] == g]["cheese_move_median"].iloc[0],
-                       at[(at["group"] == g) & (at["kind"] == "maze")]["cheese_move_median"].iloc[0]) for g in groups}
-        ours = "; ".join(f"{g} {before:.3f} to {after:.3f}" for g, (before, after) in medians.items())
-        if any(before <= 0.5 for before, _ in medians.values()):
-            verdict = ("Where the unedited median is already at or below one half, the comparison with theirs says "
-                       "little.")
-        elif all(after > 0.5 for _, after in medians.values()):
-            verdict = ("Our medians stay above one half where theirs fell near 0: the published size of the effect "
-                       "does not replicate on these agents (another network, world size and training run).")
+        columns = ["cheese_move_median", "cheese_move_median_low", "cheese_move_median_high"]
+        medians = {g: (base[base["group"] == g][columns].iloc[0],
+                       at[(at["group"] == g) & (at["kind"] == "maze")][columns].iloc[0]) for g in groups}
+        ours = "; ".join(f"{g} {b.iloc[0]:.3f} to {a.iloc[0]:.3f}" for g, (b, a) in medians.items())
+        falls = [g for g, (b, a) in medians.items() if a.iloc[2] < b.iloc[1]]  # the intervals apart
+        verdict = ("The median falls in every group (the edited interval lies below the unedited one), the "
+                   "published direction" if len(falls) == len(groups) else
+                   f"The median falls clearly in {', '.join(falls) or 'no group'} (intervals apart) and not in the "
+                   "rest")
+        if all(a.iloc[1] > 0.5 for _, a in medians.values()):
+            verdict += ("; but it stays above one half where theirs fell near 0: the published size of the effect "
+                        "does not replicate on these agents (another network, world size and training run).")
         else:
-            verdict = ("Where our median falls to one half or below, the published direction replicates; its size "
-                       "is not comparable across networks and world sizes.")
+            verdict += "; its size is not comparable across networks and world sizes."
         lines.append(
             f"- **Beside the published effect**: theirs ({PUBLISHED_SOURCE}) took the median P(cheese move) at the "
             f"decision square from {PUBLISHED['cheese_move_median_before']:.2f} to "

@@ -11,7 +11,6 @@ import sys
 import typing
 from pathlib import Path
 
-import pytest
 
 from cheesemaze.agents.checkpoint import load_checkpoint
 from cheesemaze.agents.config import TrainConfig, config_from_dict

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from cheesemaze.analysis.behaviour import PUBLISHED, PUBLISHED_WORLD, BehaviourStats
+from cheesemaze.analysis.behaviour import PUBLISHED, PUBLISHED_SIDE, BehaviourStats
 from cheesemaze.analysis.figures.canvas import PAGE_WIDTH, chart, paper_style
 
 
@@ -24,7 +24,7 @@ def regression_figure(stats: BehaviourStats, title: str | None = None) -> Figure
     ax.errorbar(single["accuracy"], y, xerr=single["accuracy_sd"], fmt="o", color="#4c72b0", markersize=4,
                 capsize=2, label="ours (mean, sd over 80/20 splits)")
     published = [PUBLISHED["single"].get(f, np.nan) for f in single["feature"]]
-    ax.plot(published, y, "D", color="#dd8452", markersize=4, label=f"published (Turner et al., {PUBLISHED_WORLD}x{PUBLISHED_WORLD} world)")
+    ax.plot(published, y, "D", color="#dd8452", markersize=4, label=f"published (Turner et al., {PUBLISHED_SIDE} world)")
     ax.axvline(baseline, color="black", linestyle="--", linewidth=1, label="majority baseline")
     ax.set_yticks(y, single["label"])
     low = np.nanmin([baseline, (single["accuracy"] - single["accuracy_sd"]).min(), *published]) - 0.02
@@ -41,7 +41,7 @@ def regression_figure(stats: BehaviourStats, title: str | None = None) -> Figure
     tr = np.flatnonzero(coefs["feature"].to_numpy() == "d_euclid_cheese_tr")
     if len(tr):
         ax.plot([PUBLISHED["study2_coef_d_euclid_cheese_tr"]], tr, "D", color="#dd8452", markersize=4,
-                label=f"published (study 2, {PUBLISHED_WORLD}x{PUBLISHED_WORLD} world)")
+                label=f"published (study 2, {PUBLISHED_SIDE} world)")
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(y, coefs["label"])
     ax.set_xlabel("standardized coefficient (log-odds of cheese per sd)")

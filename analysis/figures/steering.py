@@ -17,6 +17,8 @@ KIND_LABELS = {"maze": "each maze's vector", "random": "random, same norm", "tra
 MEASURE_LABELS = {"cheese": "P(cheese | decision square)", "top_right": "P(top-right | decision square)"}
 GROUP_STYLES = ("-", "--", ":", "-.")
 TARGET_COLOUR = "#e377c2"
+MAX_SHIFT_SCALE = 10.0
+"""The field figure's change arrows are magnified this much at most."""
 
 
 @paper_style
@@ -61,7 +63,6 @@ def dose_response_figure(table: pd.DataFrame, vector: str) -> Figure:
     return fig
 
 
-
 GROUP_MARKERS = ("o", "s", "^", "D")
 
 
@@ -89,7 +90,7 @@ def layer_effect_figure(table: pd.DataFrame, vector: str) -> Figure:
                 err = np.clip(np.vstack([e - part["effect_low"], part["effect_high"] - e]), 0, None)
                 lines = len(groups) * len(KIND_COLOURS)
                 dodge = (g * len(KIND_COLOURS) + k - (lines - 1) / 2) * 0.06  # intervals apart, centred on the layer
-                ax.errorbar(x + dodge, e, yerr=np.nan_to_num(err), color=colour, marker=GROUP_MARKERS[g % 4], ms=3,
+                ax.errorbar(x + dodge, e, yerr=np.nan_to_num(err), color=colour, marker=GROUP_MARKERS[g % len(GROUP_MARKERS)], ms=3,
                             capsize=2, lw=1, ls=GROUP_STYLES[g % len(GROUP_STYLES)],
                             label=f"{group}: {KIND_LABELS[kind]}" if ax is axes[0, 0] else None)
         ax.axhline(0, color="0.5", lw=0.8, zorder=0)
@@ -108,13 +109,13 @@ def layer_effect_figure(table: pd.DataFrame, vector: str) -> Figure:
 
 def draw_shift(ax, before: CellMap, after: CellMap) -> float:
     """Arrows of the change in the expected step per cell (steered minus unedited), scaled so that the
-    largest is 0.9 of a cell (small changes stay visible); returns the scale (a cell per unit of step
-    is 1), to be printed with the panel."""
+    largest is 0.9 of a cell, by at most ``MAX_SHIFT_SCALE`` (small changes stay visible, noise stays
+    small); returns the scale (1: a cell per unit of step), printed with the panel."""
     shift = after.mean_step - before.mean_step
     rows, cols = np.nonzero(np.isfinite(shift).all(axis=2))
     d = shift[rows, cols]
     largest = float(np.linalg.norm(d, axis=1).max()) if len(d) else 0.0
-    scale = 0.9 / largest if largest > 0 else 1.0
+    scale = min(0.9 / largest, MAX_SHIFT_SCALE) if largest > 0 else 1.0
     ax.quiver(cols, rows, d[:, 1] * scale, d[:, 0] * scale, angles="xy", scale_units="xy", scale=1, color="#2ca02c",
               width=0.005, headwidth=3.5, zorder=3)
     return scale

@@ -36,7 +36,7 @@ from cheesemaze.analysis.hypotheses.predictions import align
 from cheesemaze.analysis.hypotheses.scoring import REFERENCE, brier_scores, log_likelihoods
 from cheesemaze.analysis.hypotheses.study import Prepared, StudyConfig, finish, prepare, roll_out_test, seed_blocks
 from cheesemaze.analysis.outputs import staged_dir
-from cheesemaze.analysis.stats import bootstrap_draws, bootstrap_means, t_interval
+from cheesemaze.analysis.stats import bootstrap_draws, bootstrap_interval, t_interval
 from cheesemaze.agents.loading import Agent
 from cheesemaze.envs.maze import region_text
 
@@ -125,7 +125,7 @@ def cross_scores(documents: dict[str, dict[str, Any]], episodes: dict[str, pd.Da
                 rows.append({
                     "source": source, "target": target, "relation": relation(source, target), "model": model,
                     "mazes": len(ll), "mean_ll": float(ll.mean()), "zero_probability": int((~np.isfinite(ll)).sum()),
-                    "gain": float(gain.mean()), **dict(zip(("gain_low", "gain_high"), bootstrap_means(gain, draws))),
+                    "gain": float(gain.mean()), **dict(zip(("gain_low", "gain_high"), bootstrap_interval(gain, draws))),
                     "accuracy": float(correct.mean()), "brier": float(brier_scores(probs, scored.observed).mean()),
                 })
     return pd.DataFrame(rows)

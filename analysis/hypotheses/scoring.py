@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cheesemaze.analysis.stats import bootstrap_draws, bootstrap_means
+from cheesemaze.analysis.stats import bootstrap_draws, bootstrap_interval
 from cheesemaze.envs.game import OUTCOMES
 
 CALIBRATION_BINS = 10
@@ -104,12 +104,12 @@ def score(
         finite = np.isfinite(ll)
         rows.append({
             "hypothesis": name, "mazes": n,
-            "mean_ll": float(ll.mean()), "mean_ll_ci": bootstrap_means(ll, draws),
+            "mean_ll": float(ll.mean()), "mean_ll_ci": bootstrap_interval(ll, draws),
             "zero_probability": int((~finite).sum()),
             "mean_ll_nonzero_only": float(ll[finite].mean()) if finite.any() else float("nan"),
             **gain(ll, lls.get(reference), draws),
-            "accuracy": float(correct.mean()), "accuracy_ci": bootstrap_means(correct, draws),
-            "brier": float(brier.mean()), "brier_ci": bootstrap_means(brier, draws),
+            "accuracy": float(correct.mean()), "accuracy_ci": bootstrap_interval(correct, draws),
+            "brier": float(brier.mean()), "brier_ci": bootstrap_interval(brier, draws),
             "ece": expected_calibration_error(table),
         })
     pairs = []
@@ -118,7 +118,7 @@ def score(
         with np.errstate(invalid="ignore"):
             diff = lls[a] - lls[b]
             pairs.append({"hypothesis": a, "against": b, "log_bayes_factor": float(diff.sum()),
-                          "per_maze": float(diff.mean()), "per_maze_ci": bootstrap_means(diff, draws),
+                          "per_maze": float(diff.mean()), "per_maze_ci": bootstrap_interval(diff, draws),
                           "mazes_both_nonzero": int(both.sum()),
                           "log_bayes_factor_both_nonzero_only": float(diff[both].sum())})
     per_maze = pd.DataFrame({f"ll_{k}": v for k, v in lls.items()})
@@ -132,7 +132,7 @@ def gain(ll: np.ndarray, reference: np.ndarray | None, draws: np.ndarray) -> dic
         return {"gain": float("nan"), "gain_ci": (float("nan"), float("nan"))}
     with np.errstate(invalid="ignore"):
         diff = ll - reference
-    return {"gain": float(diff.mean()), "gain_ci": bootstrap_means(diff, draws)}
+    return {"gain": float(diff.mean()), "gain_ci": bootstrap_interval(diff, draws)}
 
 
 def flat_table(table: pd.DataFrame) -> pd.DataFrame:

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from cheesemaze.analysis.hypotheses.compatible import SHUTDOWN, CompatibleConfig, solve
-from cheesemaze.analysis.stats import bootstrap_draws, bootstrap_means, wilson_interval
+from cheesemaze.analysis.stats import bootstrap_draws, bootstrap_interval, wilson_interval
 from cheesemaze.agents.loading import Agent
 from cheesemaze.agents.rollout import rollout, sees_trap_channel
 from cheesemaze.envs.geometry import decision_square, shortest_path
@@ -167,7 +167,7 @@ def shutdown_summary(study: ShutdownStudy, resamples: int = 1000, seed: int = 0)
         difference = marked.astype(float) - unmarked
         summary["marked_minus_unmarked"] = {
             "difference": float(difference.mean()),
-            "ci": list(bootstrap_means(difference, bootstrap_draws(len(difference), resamples, seed))),
+            "ci": list(bootstrap_interval(difference, bootstrap_draws(len(difference), resamples, seed))),
         }
         # Marked minus unmarked is at least minus the unmarked rate (how often the route crosses the
         # branch); among the mazes it entered unmarked, the marked rate is free of that cap.

@@ -64,3 +64,27 @@ def test_an_interval_over_few_seeds_stays_within_what_its_value_can_be():
     assert (across["p_cheese_low"], across["p_cheese_high"]) == (0.0, 1.0)  # t with one df reaches past both
     assert (across["effect_low"], across["effect_high"]) == (-1.0, 1.0)
     assert across["norm_low"] == pytest.approx(t_interval(np.array([1.0, 9.0]))[1]) and across["norm_low"] < 0  # as computed
+
+
+def test_change_words_say_what_the_interval_allows():
+    from cheesemaze.analysis.seeds import change_words
+
+    assert change_words(-0.2, -0.3, -0.1).endswith(": a decrease")
+    assert change_words(0.2, 0.1, 0.3, above="more").endswith(": more")
+    assert "cannot tell it from no change" in change_words(0.01, -0.1, 0.12)
+    assert change_words(0.5, float("nan"), float("nan")) == "+0.500 (no interval)"
+
+
+def test_a_difference_between_conditions_is_taken_seed_by_seed_or_from_one_seeds_intervals():
+    from cheesemaze.analysis.seeds import condition_difference, time_words
+
+    rows = [{"group": "g", "seed": s, "kind": k, "effect": e, "effect_low": e - 0.1, "effect_high": e + 0.1}
+            for s, (a, b) in enumerate([(0.3, 0.1), (0.5, 0.1), (0.4, 0.1)]) for k, e in (("a", a), ("b", b))]
+    per_agent = pd.DataFrame(rows)
+    mean, low, high = condition_difference(per_agent, "g", "effect", {"kind": "a"}, {"kind": "b"})
+    assert mean == pytest.approx(0.3) and low < 0.3 < high  # t over the three seeds' differences 0.2, 0.4, 0.3
+    one = per_agent[per_agent["seed"] == 0]
+    mean, low, high = condition_difference(one, "g", "effect", {"kind": "a"}, {"kind": "b"})
+    assert (mean, high - mean) == pytest.approx((0.2, np.hypot(0.1, 0.1)))  # the two half-widths combined
+    assert time_words({"a": 12.4}) == "The command took 12 s for its agent."
+    assert time_words({"a": 10.0, "b": 30.0}).startswith("The command took 10 to 30 s per agent (2 agents")

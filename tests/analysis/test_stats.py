@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cheesemaze.analysis.stats import bootstrap_draws, bootstrap_means, wilson_interval
+from cheesemaze.analysis.stats import bootstrap_draws, bootstrap_interval, wilson_interval
 
 
 def test_wilson_interval_matches_hand_checked_values_and_is_nan_without_trials():
@@ -24,5 +24,5 @@ def test_bootstrap_draws_resample_rows_with_replacement_from_a_seed():
 
 def test_bootstrap_interval_without_interpolation_keeps_infinities_meaningful():
     values = np.array([0.0, -np.inf, -1.0, -2.0])
-    low, high = bootstrap_means(values, bootstrap_draws(4, 500, seed=0))
+    low, high = bootstrap_interval(values, bootstrap_draws(4, 500, seed=0))
     assert low == -np.inf and np.isfinite(high)

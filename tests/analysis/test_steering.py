@@ -205,5 +205,6 @@ def test_the_plain_words_say_a_decrease_no_effect_and_whether_the_published_effe
     assert "own vector -0.295" in r5 and r5.split("; ")[0].endswith("a decrease")
     assert "random vector of the same norm +0.000" in r5 and "cannot tell it from no change" in r5.split("; ")[1]
     assert "own vector -0.015" in control
-    assert "r5 against control" in versus and versus.endswith("a decrease.")
-    assert "0.81 to 0.03" in published and "r5 0.990 to 0.900" in published and "does not replicate" in published
+    assert "r5 against control" in versus and versus.endswith("r5 changes more downward than control.")
+    assert "0.81 to 0.03" in published and "r5 0.990 to 0.900" in published and "falls in every group" in published
+    assert "does not replicate" in published
