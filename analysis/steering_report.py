@@ -120,7 +120,8 @@ def by_layer_section(across: pd.DataFrame, per_agent: pd.DataFrame) -> list[str]
             markdown_table(pd.DataFrame(rows))]
 
 
-def plain_words(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFrame, world: str) -> list[str]:
+def plain_words(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFrame, world: str,
+                norms: pd.DataFrame | None = None) -> list[str]:
     """The report's opening: what subtracting (or adding) the vector did at the published site, against
     the random control and between groups, and beside the published effect, in words."""
     edited = across[across["kind"] != "none"]
@@ -147,6 +148,12 @@ def plain_words(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFra
                 f"maze's vector on all mazes "
                 f"{change_words(*row['transfer'][['effect', 'effect_low', 'effect_high']].iloc[0])}."]
         lines += said
+    if norms is not None and not norms.empty:
+        at_layer = norms[norms["layer"] == layer]
+        ratio = (at_layer["source_norm"] / at_layer["vector_norm_mean"]).to_numpy(float)
+        lines.append(f"- The transferred vector comes from one source maze; at this layer its norm is "
+                     f"{ratio.min():.2f} to {ratio.max():.2f} times the mean norm of the mazes' own vectors (per "
+                     "agent), so a weak transfer may be a weaker vector as much as a different cheese location.")
     versus = against_baseline(per_agent[per_agent["kind"] == "maze"], CONDITION, "effect")
     for group in groups[:-1] if not versus.empty else []:
         diff = versus[(versus["group"] == group) & (versus["layer"] == layer) & (versus["coeff"] == coeff)]
@@ -198,7 +205,7 @@ def report(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFrame, r
         "the move toward the cheese with the mouse on the decision square, the published measure (bootstrap 95% on "
         f"its mean and median). Our agents live in {world}; the published numbers come from theirs."
         + (f" {time_words(seconds)}" if seconds else "") + "\n",
-        *plain_words(config, per_agent, across, world),
+        *plain_words(config, per_agent, across, world, norms),
         *published_section(per_agent, config.vector),
         *by_layer_section(with_agent_intervals(across, per_agent, CONDITION, ["effect"]), per_agent),
         "## Per agent\n", markdown_table(shown(per_agent, ["group", "agent", *CONDITION])),
