@@ -151,9 +151,10 @@ def plain_words(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFra
     if norms is not None and not norms.empty:
         at_layer = norms[norms["layer"] == layer]
         ratio = (at_layer["source_norm"] / at_layer["vector_norm_mean"]).to_numpy(float)
-        lines.append(f"- The transferred vector comes from one source maze; at this layer its norm is "
-                     f"{ratio.min():.2f} to {ratio.max():.2f} times the mean norm of the mazes' own vectors (per "
-                     "agent), so a weak transfer may be a weaker vector as much as a different cheese location.")
+        spread = f"{ratio.min():.2f}" if len(ratio) == 1 else f"{ratio.min():.2f} to {ratio.max():.2f} (per agent)"
+        lines.append(f"- The transferred vector comes from one source maze; at this layer its norm is {spread} times "
+                     "the mean norm of the mazes' own vectors, so a weak transfer may be a weaker vector as much as a "
+                     "different cheese location.")
     versus = against_baseline(per_agent[per_agent["kind"] == "maze"], CONDITION, "effect")
     for group in groups[:-1] if not versus.empty else []:
         diff = versus[(versus["group"] == group) & (versus["layer"] == layer) & (versus["coeff"] == coeff)]
