@@ -208,3 +208,21 @@ def test_the_plain_words_say_a_decrease_no_effect_and_whether_the_published_effe
     assert "r5 against control" in versus and versus.endswith("r5 changes more downward than control.")
     assert "0.81 to 0.03" in published and "r5 0.990 to 0.900" in published and "falls in every group" in published
     assert "does not replicate" in published
+
+
+def test_the_change_arrows_are_magnified_to_be_seen_but_not_past_the_cap():
+    from matplotlib.figure import Figure
+
+    from cheesemaze.analysis.cell_maps import CellMap
+    from cheesemaze.analysis.figures.steering import MAX_SHIFT_SCALE, draw_shift
+    from cheesemaze.envs.maze import generate_maze
+
+    maze = generate_maze(START, 7)
+    probs = np.full((7, 7, 5), 0.2)
+    before = CellMap(maze, probs, np.zeros((7, 7)))
+    moved = probs.copy()
+    moved[0, 0] = [0.2 + 0.05, 0.2 - 0.05, 0.2, 0.2, 0.2]  # expected step 0.1 up at one cell
+    assert draw_shift(Figure().subplots(), before, CellMap(maze, moved, np.zeros((7, 7)))) == pytest.approx(9.0)
+    tiny = probs.copy()
+    tiny[0, 0] = [0.2 + 1e-4, 0.2 - 1e-4, 0.2, 0.2, 0.2]  # noise-sized: magnified by the cap only
+    assert draw_shift(Figure().subplots(), before, CellMap(maze, tiny, np.zeros((7, 7)))) == MAX_SHIFT_SCALE
