@@ -90,6 +90,24 @@ def read_summary(folder: Path, name: str) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
+def seed_spread(summary: dict[str, Any]) -> str:
+    """A sentence on what the interval over seeds allows for P(cheese): nothing where it excludes 0; where
+    it includes 0, that the data cannot rule out no difference, and whether every seed pair still
+    differs the same way."""
+    cheese = next(row for row in summary["across_seeds"] if row["measure"] == "cheese")
+    if not cheese["low"] <= 0 <= cheese["high"]:
+        return ""
+    pairs = summary["pairs"]
+    signs = {(p["diff_cheese"] > 0) - (p["diff_cheese"] < 0) for p in pairs}
+    words = (f" The interval over seeds includes 0, so these {len(pairs)} seed pairs cannot rule out that the "
+             "difference averages to zero over training seeds")
+    if len(signs) == 1 and 0 not in signs:
+        largest = max(p["mcnemar_p_cheese"] for p in pairs)
+        words += (f", although every pair differs in the same direction (McNemar p {largest:.1e} or less) and only "
+                  "its size varies from seed to seed")
+    return words + "."
+
+
 def headline(summary: dict[str, Any]) -> str:
     """The comparison in two sentences, from ``compare.json``: the sentences the README quotes."""
     a, b = summary["a"], summary["b"]
@@ -105,7 +123,7 @@ def headline(summary: dict[str, Any]) -> str:
                 f"square, {a} reached the cheese {often(cheese['mean_diff'])} than {b} (difference "
                 f"{cheese['mean_diff']:+.3f}, 95% t interval over seeds {cheese['low']:+.3f} to {cheese['high']:+.3f}) "
                 f"and ended in the top-right 5x5 square without the cheese {often(top['mean_diff'])} "
-                f"({top['mean_diff']:+.3f}, {top['low']:+.3f} to {top['high']:+.3f}).")
+                f"({top['mean_diff']:+.3f}, {top['low']:+.3f} to {top['high']:+.3f}).{seed_spread(summary)}")
     one_a, one_b, pair = summary["agents_a"][0], summary["agents_b"][0], summary["pairs"][0]
     return (f"On the {pair['paired_mazes']} held-out cheese-anywhere mazes with a decision square, {a} reached "
             f"the cheese on {one_a['p_cheese']:.3f} of them (Wilson 95% {one_a['p_cheese_low']:.3f}-"

@@ -52,7 +52,14 @@ def test_the_headline_reads_one_pair_or_seeds():
                              {"measure": "top_right", "seed_pairs": 5, "mean_diff": 0.2, "low": 0.1, "high": 0.3}]
     assert headline(seeds).startswith("Over 5 seed pairs") and "-0.090 to -0.010" in headline(seeds)
     assert "reached the cheese 0.050 less often than" in headline(seeds)
-    assert "without the cheese 0.200 more often (+0.200, +0.100 to +0.300)" in headline(seeds)
+    assert "without the cheese 0.200 more often (+0.200, +0.100 to +0.300)." in headline(seeds)
+    assert "includes 0" not in headline(seeds)  # an interval that excludes 0 needs no caveat
+    seeds["across_seeds"][0].update(low=-0.12, high=0.02)
+    seeds["pairs"] = [{**pair, "diff_cheese": d, "mcnemar_p_cheese": p} for d, p in ((-0.1, 1e-9), (-0.01, 0.3))]
+    assert ("cannot rule out that the difference averages to zero" in headline(seeds)
+            and "every pair differs in the same direction (McNemar p 3.0e-01 or less)" in headline(seeds))
+    seeds["pairs"][1]["diff_cheese"] = 0.02  # the pairs disagree: no claim of a shared direction
+    assert "includes 0" in headline(seeds) and "same direction" not in headline(seeds)
 
 
 def test_the_shipped_comparison_is_of_every_shipped_r5_and_control():
@@ -88,13 +95,15 @@ def test_a_study_shows_its_chosen_report_sections_and_figure_or_names_its_comman
     folder.mkdir(parents=True)
     (folder / "report.md").write_text(
         "# Steering\n\nintro\n\n## Per agent\n\nlong table\n\n## Beside the published effect\n\nours 0.9\n\n"
-        "### detail\n\nsub\n\n## Against the baseline group\n\ndifference 0.1\n")
+        "### detail\n\nsub\n\n## Against the baseline group\n\ndifference 0.1\n\n## In plain words\n\na decrease\n")
     page = results_markdown(tmp_path / "data", tmp_path / "docs" / "results.md")
     section = page[page.index(f"## {steer.title}"):]
     section = section[:section.index("\n## ", 3)]
     assert "long table" not in section and "intro" not in section
-    assert section.index("### Beside the published effect") < section.index("#### detail") < section.index(
-        "### Against the baseline group")
+    # the chosen sections in the study's order, whatever the report's; the rest left in the report
+    assert section.index("### In plain words") < section.index("### Beside the published effect") < section.index(
+        "#### detail")
+    assert "difference 0.1" not in section
     assert "[../data/steer/report.md](../data/steer/report.md)" in section
     assert f"![{steer.figure.split('/')[-1]}](../data/steer/{steer.figure})" in section
     with pytest.raises(ValueError, match="no section 'Across seeds'"):
@@ -129,3 +138,24 @@ def test_a_study_without_a_figure_shows_its_table_alone(tmp_path):
     page = results_markdown(tmp_path, tmp_path / "results.md")
     section = page[page.index(f"## {traps.title}"):]
     assert "### Shutdown cell, per agent" in section and "![" not in section
+
+
+def test_every_figure_a_shipped_report_names_is_shipped():
+    # a report points at its figures as `figures/<name>` or a Markdown image; both must exist in git
+    import re
+    import subprocess
+
+    listed = subprocess.run(["git", "ls-files", "docs/results"], cwd=ROOT, capture_output=True, text=True)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout: what is shipped is what git tracks")
+    tracked = set(listed.stdout.split())
+    named = 0
+    for report in sorted(RESULTS.rglob("*.md")):
+        text = report.read_text()
+        wanted = [f"figures/{n}.png" for n in re.findall(r"`figures/([\w-]+)`", text)]
+        wanted += [link for link in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text) if "://" not in link]
+        for link in wanted:
+            path = (report.parent / link).resolve().relative_to(ROOT).as_posix()
+            assert path in tracked, f"{report.relative_to(ROOT)} names {link}, which is not shipped"
+            named += 1
+    assert named > 0
