@@ -131,7 +131,7 @@ def plain_words(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFra
     coeffs = set(edited["coeff"])
     published = PUBLISHED["coeff"] if config.vector == "cheese" else 1.0  # subtract the cheese vector, add top-right
     coeff = published if published in coeffs else field_coeff(config.vector, tuple(coeffs))
-    drawn = with_agent_intervals(across, per_agent, CONDITION, ["effect", "cheese_move_median"])
+    drawn = with_agent_intervals(across, per_agent, CONDITION, ["effect", "cheese_move_median", "p_top_right"])
     at = drawn[(drawn["layer"] == layer) & (drawn["coeff"] == coeff)]
     base = drawn[drawn["kind"] == "none"]
     groups = list(dict.fromkeys(across["group"]))
@@ -147,6 +147,13 @@ def plain_words(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFra
                 f"the same norm {change_words(*row['random'][['effect', 'effect_low', 'effect_high']].iloc[0])}; one "
                 f"maze's vector on all mazes "
                 f"{change_words(*row['transfer'][['effect', 'effect_low', 'effect_high']].iloc[0])}."]
+        if config.vector == "top-right":  # the vector's own target: P(top-right), unedited and edited
+            top = ["p_top_right", "p_top_right_low", "p_top_right_high"]
+            before = base[base["group"] == group][top].iloc[0]
+            after = row["maze"][top].iloc[0]
+            said.append(f"  P(top-right | decision square) unedited {with_ci(*before)}, with each maze's own vector "
+                        f"{with_ci(*after)}" + (" (the intervals overlap)." if after.iloc[1] <= before.iloc[2] and
+                                                 before.iloc[1] <= after.iloc[2] else " (the intervals are apart)."))
         lines += said
     if norms is not None and not norms.empty:
         at_layer = norms[norms["layer"] == layer]
