@@ -5,7 +5,6 @@ Markdown, CSV, JSON and figures into one new folder."""
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from cheesemaze.analysis.probes import (
 )
 from cheesemaze.analysis.seeds import (
     ACROSS_SEEDS, Member, against_baseline, across_seeds, baseline_section, member_columns, time_words,
-    with_agent_intervals, world_words,
+    timed_each, with_agent_intervals, world_words,
 )
 from cheesemaze.analysis.tables import markdown_table, with_ci
 from cheesemaze.envs.maze import Maze
@@ -138,13 +137,13 @@ def run_probes(members: Sequence[Member], config: ProbeConfig, level_start: int,
     """Probe every agent and write the tables, report and figures into the new folder ``out_dir``."""
     from cheesemaze.analysis.figures.probes import channel_maps_figure, probe_accuracy_figure
 
-    results, seconds = [], {}
-    for member in members:
-        started = time.perf_counter()
-        results.append(probe_agent(member.agent, config, level_start))
-        seconds[member.name] = time.perf_counter() - started
+    def probed(member: Member) -> ProbeResult:
+        result = probe_agent(member.agent, config, level_start)
         if progress is not None:
             progress(1)
+        return result
+
+    results, seconds = timed_each(members, probed)
     per_agent = pd.concat([r.accuracy.assign(**member_columns(m)) for m, r in zip(members, results)])
     per_agent = per_agent[["group", "agent", "seed", *[c for c in per_agent if c not in ("group", "agent", "seed")]]]
     channels = pd.concat([r.channels.assign(agent=m.name, layer=config.layer) for m, r in zip(members, results)])

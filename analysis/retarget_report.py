@@ -5,7 +5,6 @@ per agent and across seeds, as Markdown, CSV, JSON and figures in one new folder
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from cheesemaze.analysis.outputs import write_results
 from cheesemaze.analysis.retarget import DISTANCE_BINS, PUBLISHED_RETARGETING, RetargetConfig, retarget_agent
 from cheesemaze.analysis.seeds import (
     ACROSS_SEEDS, Member, across_seeds, baseline_section, change_words, condition_difference, member_columns,
-    time_words, with_agent_intervals, world_words,
+    time_words, timed_each, with_agent_intervals, world_words,
 )
 from cheesemaze.analysis.tables import markdown_table, with_ci
 
@@ -103,11 +102,7 @@ def run_retargeting(members: Sequence[Member], config: RetargetConfig, level_sta
     from cheesemaze.analysis.figures.retarget import retarget_figure
     from cheesemaze.analysis.figures.steering import steering_field_figure
 
-    results, seconds = [], {}
-    for member in members:
-        started = time.perf_counter()
-        results.append(retarget_agent(member.agent, config, level_start, progress))
-        seconds[member.name] = time.perf_counter() - started
+    results, seconds = timed_each(members, lambda m: retarget_agent(m.agent, config, level_start, progress))
     per_agent = pd.concat([r.summary.assign(**member_columns(m)) for m, r in zip(members, results)])
     per_agent = per_agent[["group", "agent", "seed", *[c for c in per_agent if c not in ("group", "agent", "seed")]]]
     rows = pd.concat([r.rows.assign(**member_columns(m)) for m, r in zip(members, results)])

@@ -7,9 +7,11 @@ the per-agent intervals (over mazes) still stand.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,8 @@ from cheesemaze.agents.rundir import agent_group, shipped_name
 from cheesemaze.analysis.compare import group_label
 from cheesemaze.analysis.stats import t_interval, welch_interval, within
 from cheesemaze.analysis.tables import markdown_table
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -176,6 +180,16 @@ def world_words(members: Sequence[Member]) -> str:
     report's comparisons with the published numbers from procgen's hard world."""
     size = members[0].agent.config.env.world_size
     return f"a {size}x{size} world"
+
+
+def timed_each(members: Sequence[Member], work: Callable[[Member], T]) -> tuple[list[T], dict[str, float]]:
+    """``work`` run on each member in turn: the results, and the seconds each took by member name."""
+    results, seconds = [], {}
+    for member in members:
+        started = time.perf_counter()
+        results.append(work(member))
+        seconds[member.name] = time.perf_counter() - started
+    return results, seconds
 
 
 def time_words(seconds: dict[str, float]) -> str:

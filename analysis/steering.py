@@ -198,7 +198,8 @@ def steer_agent(agent: Agent, config: SteerConfig, level_start: int,
     baseline = frames[0]
     summary = pd.DataFrame([{"layer": f["layer"].iat[0], "kind": f["kind"].iat[0], "coeff": f["coeff"].iat[0],
                              **condition_summary(f, baseline, seed=config.seed)} for f in frames])
-    shown, coeff = DEFAULT_LAYER if DEFAULT_LAYER in layers else layers[0], field_coeff(config.vector, tuple(coeffs) or (0.0,))
+    shown = DEFAULT_LAYER if DEFAULT_LAYER in layers else layers[0]
+    coeff = field_coeff(config.vector, tuple(coeffs) or (0.0,))
     steered = EditedAgent(agent, [(shown, per_maze_edit(vectors[shown], index, coeff, env.obs_mode))])
     # drawn on the first maze with a vector whose unedited policy favours the cheese move, where a
     # cheese vector has something to undo (the first with a vector where none does)

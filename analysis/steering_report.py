@@ -4,7 +4,6 @@ published effect, as Markdown, CSV, JSON and figures in one new folder."""
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pandas as pd
 from cheesemaze.analysis.outputs import write_results
 from cheesemaze.analysis.seeds import (
     ACROSS_SEEDS, Member, against_baseline, across_seeds, baseline_section, change_words, member_columns, time_words,
-    with_agent_intervals, world_words,
+    timed_each, with_agent_intervals, world_words,
 )
 from cheesemaze.analysis.steering import (
     DEFAULT_LAYER, PUBLISHED, PUBLISHED_SOURCE, PUBLISHED_TOP_RIGHT_SOURCE, SteerConfig, SteerResult, field_coeff,
@@ -91,15 +90,15 @@ def published_section(per_agent: pd.DataFrame, vector: str) -> list[str]:
             markdown_table(published_rows(per_agent, vector))]
 
 
-def by_layer_section(across: pd.DataFrame, per_agent: pd.DataFrame) -> list[str]:
+def by_layer_section(drawn: pd.DataFrame, versus: pd.DataFrame) -> list[str]:
     """Where several layers were edited: per layer and coefficient, each group's change in P(cheese) from
     each maze's vector and from the random control (mean over seeds), and each group's against the
-    baseline group's (the last); nothing for one layer."""
-    edited = across[across["kind"].isin(["maze", "random"])]
+    baseline group's (the last); nothing for one layer. ``drawn``: the across-seed table with one-seed
+    groups' own intervals; ``versus``: :func:`against_baseline` of each maze's vector's effect."""
+    edited = drawn[drawn["kind"].isin(["maze", "random"])]
     if edited["layer"].nunique() < 2:
         return []
-    groups = list(dict.fromkeys(across["group"]))
-    versus = against_baseline(per_agent[per_agent["kind"] == "maze"], CONDITION, "effect")
+    groups = list(dict.fromkeys(drawn["group"]))
     rows = []
     for (layer, coeff), part in edited.groupby(["layer", "coeff"], sort=False):
         row = {"layer": layer, "coeff": f"{coeff:g}"}
@@ -120,21 +119,21 @@ def by_layer_section(across: pd.DataFrame, per_agent: pd.DataFrame) -> list[str]
             markdown_table(pd.DataFrame(rows))]
 
 
-def plain_words(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFrame, world: str,
+def plain_words(config: SteerConfig, drawn: pd.DataFrame, versus: pd.DataFrame, world: str,
                 norms: pd.DataFrame | None = None) -> list[str]:
     """The report's opening: what subtracting (or adding) the vector did at the published site, against
-    the random control and between groups, and beside the published effect, in words."""
-    edited = across[across["kind"] != "none"]
+    the random control and between groups, and beside the published effect, in words. ``drawn`` and
+    ``versus`` as for :func:`by_layer_section`."""
+    edited = drawn[drawn["kind"] != "none"]
     if edited.empty:
         return []
     layer = DEFAULT_LAYER if DEFAULT_LAYER in set(edited["layer"]) else edited["layer"].iloc[0]
     coeffs = set(edited["coeff"])
     published = PUBLISHED["coeff"] if config.vector == "cheese" else 1.0  # subtract the cheese vector, add top-right
     coeff = published if published in coeffs else field_coeff(config.vector, tuple(coeffs))
-    drawn = with_agent_intervals(across, per_agent, CONDITION, ["effect", "cheese_move_median", "p_top_right"])
     at = drawn[(drawn["layer"] == layer) & (drawn["coeff"] == coeff)]
     base = drawn[drawn["kind"] == "none"]
-    groups = list(dict.fromkeys(across["group"]))
+    groups = list(dict.fromkeys(drawn["group"]))
     site = " (the published site)" if layer == DEFAULT_LAYER else ""
     lines = [f"## In plain words\n\nAt {layer}{site} with coefficient {coeff:g}: changes in P(cheese | decision "
              "square) from the unedited agent on the same mazes, as a mean over seeds with a 95% t interval (over "
@@ -162,7 +161,6 @@ def plain_words(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFra
         lines.append(f"- The transferred vector comes from one source maze; at this layer its norm is {spread} times "
                      "the mean norm of the mazes' own vectors, so a weak transfer may be a weaker vector as much as a "
                      "different cheese location.")
-    versus = against_baseline(per_agent[per_agent["kind"] == "maze"], CONDITION, "effect")
     for group in groups[:-1] if not versus.empty else []:
         diff = versus[(versus["group"] == group) & (versus["layer"] == layer) & (versus["coeff"] == coeff)]
         if not diff.empty:
@@ -198,6 +196,8 @@ def plain_words(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFra
 
 def report(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFrame, rows: pd.DataFrame,
            norms: pd.DataFrame, level_start: int, world: str, seconds: dict[str, float] | None = None) -> str:
+    drawn = with_agent_intervals(across, per_agent, CONDITION, MEASURES)
+    versus = against_baseline(per_agent[per_agent["kind"] == "maze"], CONDITION, "effect")
     what = ("cheese present minus cheese removed" if config.vector == "cheese" else
             "a corridor opened from the maze's top-right cell to the world's top-right corner, minus the maze as it is")
     parts = [
@@ -213,9 +213,9 @@ def report(config: SteerConfig, per_agent: pd.DataFrame, across: pd.DataFrame, r
         "the move toward the cheese with the mouse on the decision square, the published measure (bootstrap 95% on "
         f"its mean and median). Our agents live in {world}; the published numbers come from theirs."
         + (f" {time_words(seconds)}" if seconds else "") + "\n",
-        *plain_words(config, per_agent, across, world, norms),
+        *plain_words(config, drawn, versus, world, norms),
         *published_section(per_agent, config.vector),
-        *by_layer_section(with_agent_intervals(across, per_agent, CONDITION, ["effect"]), per_agent),
+        *by_layer_section(drawn, versus),
         "## Per agent\n", markdown_table(shown(per_agent, ["group", "agent", *CONDITION])),
         ACROSS_SEEDS + " `median P(cheese move)` here is the mean of the agents' medians.\n",
         markdown_table(shown(across, ["group", "seeds", *CONDITION])),
@@ -236,12 +236,8 @@ def run_steering(members: Sequence[Member], config: SteerConfig, level_start: in
     from cheesemaze.analysis.figures.steering import (dose_response_figure, layer_effect_figure,
                                                       steering_field_figure)
 
-    results: dict[str, SteerResult] = {}
-    seconds: dict[str, float] = {}
-    for member in members:
-        started = time.perf_counter()
-        results[member.name] = steer_agent(member.agent, config, level_start, progress)
-        seconds[member.name] = time.perf_counter() - started
+    steered, seconds = timed_each(members, lambda m: steer_agent(m.agent, config, level_start, progress))
+    results: dict[str, SteerResult] = {m.name: r for m, r in zip(members, steered)}
     per_agent = pd.concat([r.summary.assign(**member_columns(m)) for m, r in zip(members, results.values())])
     per_agent = per_agent[["group", "agent", "seed", *[c for c in per_agent if c not in ("group", "agent", "seed")]]]
     rows = pd.concat([r.rows.assign(**member_columns(m)) for m, r in zip(members, results.values())])
@@ -255,7 +251,7 @@ def run_steering(members: Sequence[Member], config: SteerConfig, level_start: in
                "published_source": PUBLISHED_SOURCE, "per_agent": per_agent.to_dict("records"),
                "across_seeds": across.to_dict("records")}
     title = f"{members[0].name}, level {before.maze.level_seed}: {config.vector} vector x {coeff:g} at {layer}"
-    drawn = with_agent_intervals(across, per_agent, CONDITION, ["p_cheese", "p_top_right", "effect"])
+    drawn = with_agent_intervals(across, per_agent, CONDITION, MEASURES)
     figures = {"dose_response": ("P(cheese) and P(top-right) against the coefficient, by kind of vector: each "
                                  "agent and the mean over seeds", dose_response_figure(drawn, config.vector))}
     if drawn.loc[drawn["kind"] != "none", "layer"].nunique() > 1:

@@ -50,9 +50,8 @@ def parse(argv: list[str], prog: str) -> tuple[argparse.Namespace, TrainConfig |
     if known.sweep_dir is None:
         raise ValueError("give the sweep directory: cheesemaze sweep SWEEP_DIR --grid ...")
     if known.status:
-        others = (rest, known.grid, known.address, known.cpus is not None, known.preset != "cpu-easy",
-                  known.max_retries != 2)
-        if any(others):
+        changed = [k for k, v in vars(known).items() if k not in ("sweep_dir", "status") and v != pre.get_default(k)]
+        if rest or changed:
             raise ValueError("--status takes only the sweep directory: cheesemaze sweep SWEEP_DIR --status")
         return known, None
     if known.preset not in PRESETS:

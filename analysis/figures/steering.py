@@ -90,8 +90,8 @@ def layer_effect_figure(table: pd.DataFrame, vector: str) -> Figure:
                 err = np.clip(np.vstack([e - part["effect_low"], part["effect_high"] - e]), 0, None)
                 lines = len(groups) * len(KIND_COLOURS)
                 dodge = (g * len(KIND_COLOURS) + k - (lines - 1) / 2) * 0.06  # intervals apart, centred on the layer
-                ax.errorbar(x + dodge, e, yerr=np.nan_to_num(err), color=colour, marker=GROUP_MARKERS[g % len(GROUP_MARKERS)], ms=3,
-                            capsize=2, lw=1, ls=GROUP_STYLES[g % len(GROUP_STYLES)],
+                ax.errorbar(x + dodge, e, yerr=np.nan_to_num(err), color=colour, ms=3, capsize=2, lw=1,
+                            marker=GROUP_MARKERS[g % len(GROUP_MARKERS)], ls=GROUP_STYLES[g % len(GROUP_STYLES)],
                             label=f"{group}: {KIND_LABELS[kind]}" if ax is axes[0, 0] else None)
         ax.axhline(0, color="0.5", lw=0.8, zorder=0)
         ax.set_xticks(x, [layer.removesuffix(".add") for layer in layers], rotation=35, ha="right", fontsize=6)

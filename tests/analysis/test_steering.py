@@ -185,7 +185,7 @@ def test_mazes_that_look_alike_share_the_first_ones_index():
 
 
 def test_the_plain_words_say_a_decrease_no_effect_and_whether_the_published_effect_replicates():
-    from cheesemaze.analysis.seeds import across_seeds
+    from cheesemaze.analysis.seeds import against_baseline, across_seeds, with_agent_intervals
     from cheesemaze.analysis.steering_report import CONDITION, plain_words
 
     rows = []
@@ -200,7 +200,9 @@ def test_the_plain_words_say_a_decrease_no_effect_and_whether_the_published_effe
     for column in ("effect", "cheese_move_median"):
         per_agent[f"{column}_low"], per_agent[f"{column}_high"] = per_agent[column] - 0.05, per_agent[column] + 0.05
     across = across_seeds(per_agent, CONDITION, ["effect", "cheese_move_median"])
-    text = "\n".join(plain_words(SteerConfig(coeff=(-1.0,)), per_agent, across, "a 15x15 world"))
+    drawn = with_agent_intervals(across, per_agent, CONDITION, ["effect", "cheese_move_median"])
+    versus = against_baseline(per_agent[per_agent["kind"] == "maze"], CONDITION, "effect")
+    text = "\n".join(plain_words(SteerConfig(coeff=(-1.0,)), drawn, versus, "a 15x15 world"))
     r5, control, versus, published = [line for line in text.splitlines() if line.startswith("- ")]
     assert "own vector -0.295" in r5 and r5.split("; ")[0].endswith("a decrease")
     assert "random vector of the same norm +0.000" in r5 and "cannot tell it from no change" in r5.split("; ")[1]
