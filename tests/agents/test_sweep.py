@@ -297,3 +297,12 @@ def test_status_reads_each_trial_and_the_lock_beside_a_running_sweep(tmp_path, c
     for extra in (["--grid", "seed=0"], ["--preset", "bogus"], ["--cpus", "2"], ["--total-timesteps", "10"]):
         assert cli(["sweep", str(tmp_path), "--status", *extra]) == 2
         assert "takes only the sweep directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extra", [["--cpus", "2"], ["--preset", "cpu-hard"], ["--max-retries", "0"],
+                                   ["--grid", "seed=0"], ["--seed", "3"]])
+def test_status_refuses_every_other_option(tmp_path, capsys, extra):
+    from cheesemaze.scripts.main import main
+
+    assert main(["sweep", str(tmp_path), "--status", *extra]) == 2
+    assert "--status takes only the sweep directory" in capsys.readouterr().err
