@@ -201,13 +201,22 @@ def steer_agent(agent: Agent, config: SteerConfig, level_start: int,
     shown = DEFAULT_LAYER if DEFAULT_LAYER in layers else layers[0]
     coeff = field_coeff(config.vector, tuple(coeffs) or (0.0,))
     steered = EditedAgent(agent, [(shown, per_maze_edit(vectors[shown], index, coeff, env.obs_mode))])
-    # drawn on the first maze with a vector whose unedited policy favours the cheese move, where a
-    # cheese vector has something to undo (the first with a vector where none does)
-    favoured = defined & (baseline["p_cheese_move"].to_numpy(float) > 0.5)
-    drawn = mazes[int(np.argmax(favoured)) if favoured.any() else first]
+    drawn = mazes[field_maze(mazes, defined, baseline["p_cheese_move"].to_numpy(float))]
     field = (cell_map(agent, drawn, env.obs_mode, env.action_mode),
              cell_map(steered, drawn, env.obs_mode, env.action_mode), shown, coeff)
     return SteerResult(rows, summary, pd.DataFrame(norms), int(source.level_seed), field)
+
+
+def field_maze(mazes: list[Maze], defined: np.ndarray, p_cheese_move: np.ndarray) -> int:
+    """Which maze the vector-field figure is drawn on: the largest with a vector whose unedited policy
+    favours the cheese move, where a cheese vector has something to undo (the largest with a vector
+    where none does), the first of those sizes. The largest, because in a small maze the top-right
+    region covers the whole maze and the figure shows little of the world."""
+    candidates = defined & (p_cheese_move > 0.5)
+    if not candidates.any():
+        candidates = np.asarray(defined, dtype=bool)
+    sizes = np.array([maze.size if ok else -1 for maze, ok in zip(mazes, candidates)])
+    return int(np.argmax(sizes))
 
 
 def condition_count(config: SteerConfig, agent: Agent) -> int:

@@ -18,7 +18,7 @@ from cheesemaze.analysis.cell_maps import cell_map, observations
 from cheesemaze.analysis.figures.steering import dose_response_figure, layer_effect_figure, steering_field_figure
 from cheesemaze.analysis.interventions import decision_mazes, first_alike, key_index, maze_keys, maze_rows
 from cheesemaze.analysis.steering import (
-    SteerConfig, field_coeff, open_top_right, per_maze_edit, random_like, steer_agent, steering_vectors,
+    SteerConfig, field_coeff, field_maze, open_top_right, per_maze_edit, random_like, steer_agent, steering_vectors,
 )
 from cheesemaze.envs.maze import generate_maze
 from cheesemaze.envs.render import grid_to_rgb
@@ -102,6 +102,24 @@ def test_steer_agent_plays_every_condition_on_the_same_mazes():
     assert field_coeff("cheese", config.coeff) == -1.0 and field_coeff("top-right", config.coeff) == 2.0
     before, after, layer, coeff = result.field
     assert (layer, coeff) == (LAYER, -1.0) and before.maze == after.maze
+
+
+def test_the_field_is_drawn_on_the_largest_maze_the_policy_favours_the_cheese_in():
+    mazes = [generate_maze(level, 15, None) for level in range(40)]
+    sizes = np.array([m.size for m in mazes])
+    assert len(set(sizes)) > 2
+    defined = np.ones(len(mazes), dtype=bool)
+    favours = np.full(len(mazes), 0.9)
+    largest = int(np.argmax(sizes))
+    assert field_maze(mazes, defined, favours) == largest
+    favours[sizes == sizes.max()] = 0.2  # the largest mazes are not favoured: the next size down, its first
+    second = sizes[sizes < sizes.max()].max()
+    assert field_maze(mazes, defined, favours) == int(np.flatnonzero(sizes == second)[0])
+    defined[sizes >= second] = False  # nor are they defined
+    drawn = field_maze(mazes, defined, favours)
+    assert defined[drawn] and sizes[drawn] == sizes[defined & (favours > 0.5)].max()
+    favours[:] = 0.0  # none favoured: the largest with a vector
+    assert field_maze(mazes, defined, favours) == int(np.flatnonzero(sizes == sizes[defined].max())[0])
 
 
 def test_the_dose_response_and_field_figures_show_what_they_are_given():
