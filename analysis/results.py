@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,25 @@ def headline(summary: dict[str, Any]) -> str:
             f"{one_b['p_cheese_high']:.3f}), exact McNemar p = {pair['mcnemar_p_cheese']:.1e}. {a} ended in the "
             f"top-right 5x5 square without the cheese on {one_a['p_top_right']:.3f} of them, {b} on "
             f"{one_b['p_top_right']:.3f}.")
+
+
+HEADLINE_WIDTH = 96
+"""Characters per line of the README's quoted headline."""
+
+
+def readme_with_headline(readme: str, results_dir: Path) -> str:
+    """``readme`` with its quoted block (the one run of lines starting ``> ``) replaced by the headline
+    of ``results_dir``'s comparison; unchanged where the comparison has not been computed."""
+    summary = read_summary(Path(results_dir) / COMPARE_DIR, "compare.json")
+    if summary is None:
+        return readme
+    lines = readme.splitlines()
+    quoted = [i for i, line in enumerate(lines) if line.startswith("> ")]
+    if not quoted or quoted != list(range(quoted[0], quoted[-1] + 1)):
+        raise ValueError("the README needs exactly one quoted block (lines starting '> ') for the headline; "
+                         f"found {'none' if not quoted else 'several'}")
+    quote = ["> " + line for line in textwrap.wrap(headline(summary), HEADLINE_WIDTH)]
+    return "\n".join(lines[:quoted[0]] + quote + lines[quoted[-1] + 1:]) + "\n"
 
 
 def embedded(folder: Path, markdown: str, figure: str, page_dir: Path) -> str:

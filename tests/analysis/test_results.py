@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cheesemaze.agents.rundir import shipped_agents
-from cheesemaze.analysis.results import compare_command, headline, results_markdown
+from cheesemaze.analysis.results import compare_command, headline, readme_with_headline, results_markdown
 from cheesemaze.scripts.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,6 +82,42 @@ def test_results_check_says_whether_the_page_is_current(tmp_path, monkeypatch, c
     stale.write_text("# Results\n\nby hand\n")
     assert main(["results", "--check", "--out", str(stale)]) == 1
     assert "out of date" in capsys.readouterr().err and stale.read_text() == "# Results\n\nby hand\n"
+
+
+def test_the_readme_headline_is_rewritten_from_the_comparison_and_nothing_else_moves(tmp_path):
+    shutil.copytree(RESULTS / "compare", tmp_path / "compare")
+    shipped = (ROOT / "README.md").read_text()
+    assert readme_with_headline(shipped, tmp_path) == shipped  # the committed headline is the file's
+    summary = json.loads((tmp_path / "compare" / "compare.json").read_text())
+    for row in summary["across_seeds"]:
+        row.update(mean_diff=row["mean_diff"] + 0.5, low=row["low"] + 0.5, high=row["high"] + 0.5)
+    (tmp_path / "compare" / "compare.json").write_text(json.dumps(summary))
+    readme = "# title\n\ntext before\n> an old headline\n> on two lines\n\ntext after\n"
+    rewritten = readme_with_headline(readme, tmp_path)
+    lines = rewritten.splitlines()
+    assert lines[:3] == ["# title", "", "text before"] and lines[-2:] == ["", "text after"]
+    quote = [line for line in lines if line.startswith("> ")]
+    assert " ".join(line[2:] for line in quote) == headline(summary)
+    assert all(len(line) <= 98 for line in quote) and len(quote) + 5 == len(lines)
+    assert readme_with_headline(readme, tmp_path / "nothing") == readme  # no comparison yet: left as it is
+    with pytest.raises(ValueError, match="exactly one quoted block"):
+        readme_with_headline(readme + "> a second block\n", tmp_path)
+    with pytest.raises(ValueError, match="found none"):
+        readme_with_headline("# no quote\n", tmp_path)
+
+
+def test_results_writes_and_checks_the_readme_headline(tmp_path, capsys):
+    shutil.copytree(RESULTS / "compare", tmp_path / "results" / "compare")
+    readme, page = tmp_path / "README.md", tmp_path / "results.md"
+    readme.write_text("# title\n\n> typed by hand\n\nmore\n")
+    paths = ["--results", str(tmp_path / "results"), "--out", str(page), "--readme", str(readme)]
+    assert main(["results", "--check", *paths]) == 1
+    assert "README.md out of date" in capsys.readouterr().err and "typed by hand" in readme.read_text()
+    assert main(["results", *paths]) == 0
+    assert main(["results", "--check", *paths]) == 0
+    assert "typed by hand" not in readme.read_text() and readme.read_text().endswith("\n\nmore\n")
+    assert main(["results", *paths[:4], "--readme", str(tmp_path / "missing.md")]) == 2
+    assert "is not a file" in capsys.readouterr().err
 
 
 def test_a_study_shows_its_chosen_report_sections_and_figure_or_names_its_command(tmp_path):
