@@ -128,24 +128,44 @@ def group_label(spec: str) -> str:
     return Path(text).name or text
 
 
-def conclusion(label_a: str, label_b: str, agents: pd.DataFrame, across: pd.DataFrame) -> str:
+def seed_spread(across: list[dict], pairs: list[dict]) -> str:
+    """A sentence on what the interval over seeds allows for P(cheese): nothing where it excludes 0; where
+    it includes 0, that the data cannot rule out no difference, and whether every seed pair still
+    differs the same way. ``across`` and ``pairs`` are the records of :func:`across_seeds` and the pairs."""
+    cheese = next(row for row in across if row["measure"] == "cheese")
+    if not cheese["low"] <= 0 <= cheese["high"]:
+        return ""
+    signs = {(p["diff_cheese"] > 0) - (p["diff_cheese"] < 0) for p in pairs}
+    words = (f" The interval over seeds includes 0, so these {len(pairs)} seed pairs cannot rule out that the "
+             "difference averages to zero over training seeds")
+    if len(signs) == 1 and 0 not in signs:
+        largest = max(p["mcnemar_p_cheese"] for p in pairs)
+        words += (f", although every pair differs in the same direction (McNemar p {largest:.1e} or less) and only "
+                  "its size varies from seed to seed")
+    return words + "."
+
+
+def conclusion(label_a: str, label_b: str, across: pd.DataFrame, pairs: pd.DataFrame) -> str:
     """The comparison in plain words: what the data supports, and what it cannot decide."""
     row = across.set_index("measure").loc["cheese"]
-    pairs = int(row["seed_pairs"])
+    top = across.set_index("measure").loc["top_right"]
+    count = int(row["seed_pairs"])
     diff = row["mean_diff"]
-    if pairs < 2:
+    if count < 2:
         return (f"With one pair of agents, {label_a} reaches the cheese on decision-square mazes "
                 f"{abs(diff):.3f} {'more' if diff > 0 else 'less'} often than {label_b} (per-maze McNemar test in "
                 "the table). One seed per condition cannot say whether the difference belongs to the training "
                 "condition or to the seed: train more seeds (cheesemaze sweep) to decide.")
     if row["low"] != row["low"] or row["high"] != row["high"]:
-        return (f"Across {pairs} seed pairs, {label_a}'s P(cheese | decision square) is {diff:+.3f} against "
+        return (f"Across {count} seed pairs, {label_a}'s P(cheese | decision square) is {diff:+.3f} against "
                 f"{label_b}'s; the interval over seeds is undefined (a pair's difference is not a number).")
-    excludes = row["low"] > 0 or row["high"] < 0
-    verdict = ("the interval excludes 0: the conditions differ beyond seed-to-seed variation" if excludes else
-               "the interval includes 0: across seeds the data cannot tell the conditions apart")
-    return (f"Across {pairs} seed pairs, {label_a}'s P(cheese | decision square) is {diff:+.3f} against "
-            f"{label_b}'s (95% t interval over seeds {row['low']:+.3f} to {row['high']:+.3f}); {verdict}.")
+    spread = seed_spread(across.to_dict("records"), pairs.to_dict("records"))
+    verdict = spread or " The interval excludes 0: the conditions differ beyond seed-to-seed variation."
+    top_verdict = ("excludes 0" if top["low"] > 0 or top["high"] < 0 else "includes 0")
+    return (f"Across {count} seed pairs, {label_a}'s P(cheese | decision square) is {diff:+.3f} against "
+            f"{label_b}'s (95% t interval over seeds {row['low']:+.3f} to {row['high']:+.3f}).{verdict} "
+            f"P(top-right | decision square) differs by {top['mean_diff']:+.3f} ({top['low']:+.3f} to "
+            f"{top['high']:+.3f}; the interval {top_verdict}).")
 
 
 def _fmt(value: float) -> str:
@@ -155,11 +175,14 @@ def _fmt(value: float) -> str:
 def comparison_markdown(label_a: str, label_b: str, agents: pd.DataFrame, pairs: pd.DataFrame,
                         across: pd.DataFrame, n: int, level_start: int, world: int) -> str:
     """The report: conclusion first, then the per-agent, per-pair and across-seed tables."""
-    lines = [f"# {label_a} against {label_b}", "", conclusion(label_a, label_b, agents, across), "",
+    lines = [f"# {label_a} against {label_b}", "", conclusion(label_a, label_b, across, pairs), "",
              f"Each agent played one sampled episode on each of the held-out level seeds {level_start}.."
              f"{level_start + n - 1} with the cheese anywhere ({world}x{world} world); the rates are "
              "over the mazes with a decision square. Intervals are 95%: Wilson for one agent, t over seeds "
-             "for a mean difference (kept within -1 to 1, which a t interval over a few seeds can reach past).",
+             "for a mean difference (kept within -1 to 1, which a t interval over a few seeds can reach past). "
+             "The t interval is over the seed pairs' differences, each measured on the same mazes; agents "
+             "are matched by training seed, and since the pairs are independent of one another the interval "
+             "holds whether or not the matching shares anything between them.",
              "", "## Agents", "",
              "| agent | seed | mazes with a decision square | P(cheese) | 95% CI | P(top-right) | 95% CI |",
              "|---|---|---|---|---|---|---|"]
@@ -222,7 +245,7 @@ def compare_groups(group_a: dict[str, Agent], group_b: dict[str, Agent], label_a
     summary = {"a": label_a, "b": label_b, "n": n, "level_start": level_start, "seed": seed,
                "world_size": world, "agents_a": agents_a.to_dict("records"),
                "agents_b": agents_b.to_dict("records"), "pairs": pairs.to_dict("records"),
-               "across_seeds": across.to_dict("records"), "conclusion": conclusion(label_a, label_b, agents_a, across)}
+               "across_seeds": across.to_dict("records"), "conclusion": conclusion(label_a, label_b, across, pairs)}
     with staged_dir(Path(out_dir)) as staging:
         (staging / "compare.md").write_text(markdown)
         (staging / "compare.json").write_text(json.dumps(summary, indent=2, default=float) + "\n")

@@ -21,6 +21,7 @@ import pandas as pd
 
 from cheesemaze.agents.checkpoint import read_manifest
 from cheesemaze.agents.rundir import TRAINED_DIR, checkpoint_steps, latest_checkpoint, read_config, shipped_agents
+from cheesemaze.analysis.compare import seed_spread
 from cheesemaze.analysis.tables import markdown_table
 from cheesemaze.envs.maze import region_text
 
@@ -31,6 +32,9 @@ SWEEP_DIR = "sweep"
 ZOO_SWEEP = ('cheesemaze sweep runs/zoo --grid "env.region=5,anywhere seed=0..4" '
              '--grid "env.region=0,1,2,3,7,10 seed=0..2" --total-timesteps 4000000')
 """The command that trains the seeded zoo (r5 and control, 5 seeds each; regions 0-10, 3 seeds each)."""
+TRAPS_SWEEP = ('cheesemaze sweep runs/traps --grid "env.region=5,anywhere env.traps=0.25 seed=0" '
+               '--total-timesteps 4000000')
+"""The command that trains the agents that can see a shutdown cell (conditions named ``...-env.traps=0.25``)."""
 
 
 def compare_command(agents: list[str]) -> str:
@@ -68,6 +72,7 @@ def agents_section() -> str:
     if not names:
         return "## Shipped agents\n\nNone shipped.\n"
     rows = pd.DataFrame([agent_row(name, TRAINED_DIR / name) for name in names])
+    rows = rows.loc[:, [c for c in rows.columns if not (rows[c] == "-").all()]]  # no column of nothing
     parts = ["## Shipped agents\n",
              "Held-out P(cheese) with sampled actions and Wilson 95% intervals, from each agent's "
              "`evaluation_summary.json` in `agents/trained/` (`cheesemaze evaluate NAME` or `cheesemaze ship` "
@@ -75,9 +80,13 @@ def agents_section() -> str:
              markdown_table(rows)]
     seeded = [name for name in names if "/" in name]
     if seeded:
-        conditions = sorted({name.split("/")[0] for name in seeded})
-        parts.append(f"The zoo: {len(seeded)} agents in {len(conditions)} conditions ({', '.join(conditions)}), "
-                     f"trained by `{ZOO_SWEEP}` and shipped by `cheesemaze ship runs/zoo`.\n")
+        for sweep, folder, chosen in (
+                (ZOO_SWEEP, "runs/zoo", [n for n in seeded if "-" not in n.split("/")[0]]),
+                (TRAPS_SWEEP, "runs/traps", [n for n in seeded if "-env.traps=" in n.split("/")[0]])):
+            if chosen:
+                conditions = sorted({name.split("/")[0] for name in chosen})
+                parts.append(f"{len(chosen)} agents in {len(conditions)} conditions ({', '.join(conditions)}), "
+                             f"trained by `{sweep}` and shipped by `cheesemaze ship {folder}`.\n")
     else:
         parts.append(f"The seeded zoo (r5 and control, 5 seeds each; regions 0, 1, 2, 3, 7 and 10, 3 seeds each) "
                      f"is not shipped yet. It is trained by `{ZOO_SWEEP}` and shipped by `cheesemaze ship "
@@ -89,24 +98,6 @@ def read_summary(folder: Path, name: str) -> dict[str, Any] | None:
     """A result folder's JSON summary (``compare.json``, ``sweep.json``), or None if it is not there."""
     path = folder / name
     return json.loads(path.read_text()) if path.is_file() else None
-
-
-def seed_spread(summary: dict[str, Any]) -> str:
-    """A sentence on what the interval over seeds allows for P(cheese): nothing where it excludes 0; where
-    it includes 0, that the data cannot rule out no difference, and whether every seed pair still
-    differs the same way."""
-    cheese = next(row for row in summary["across_seeds"] if row["measure"] == "cheese")
-    if not cheese["low"] <= 0 <= cheese["high"]:
-        return ""
-    pairs = summary["pairs"]
-    signs = {(p["diff_cheese"] > 0) - (p["diff_cheese"] < 0) for p in pairs}
-    words = (f" The interval over seeds includes 0, so these {len(pairs)} seed pairs cannot rule out that the "
-             "difference averages to zero over training seeds")
-    if len(signs) == 1 and 0 not in signs:
-        largest = max(p["mcnemar_p_cheese"] for p in pairs)
-        words += (f", although every pair differs in the same direction (McNemar p {largest:.1e} or less) and only "
-                  "its size varies from seed to seed")
-    return words + "."
 
 
 def headline(summary: dict[str, Any]) -> str:
@@ -123,14 +114,14 @@ def headline(summary: dict[str, Any]) -> str:
         return (f"Over {cheese['seed_pairs']} seed pairs on the same held-out cheese-anywhere mazes with a decision "
                 f"square, {a} reached the cheese {often(cheese['mean_diff'])} than {b} (difference "
                 f"{cheese['mean_diff']:+.3f}, 95% t interval over seeds {cheese['low']:+.3f} to {cheese['high']:+.3f}) "
-                f"and ended in the top-right 5x5 square without the cheese {often(top['mean_diff'])} "
-                f"({top['mean_diff']:+.3f}, {top['low']:+.3f} to {top['high']:+.3f}).{seed_spread(summary)}")
+                f"and visited the maze's top-right 5x5 square (from a start outside it) without reaching the cheese {often(top['mean_diff'])} "
+                f"({top['mean_diff']:+.3f}, {top['low']:+.3f} to {top['high']:+.3f}).{seed_spread(summary['across_seeds'], summary['pairs'])}")
     one_a, one_b, pair = summary["agents_a"][0], summary["agents_b"][0], summary["pairs"][0]
     return (f"On the {pair['paired_mazes']} held-out cheese-anywhere mazes with a decision square, {a} reached "
             f"the cheese on {one_a['p_cheese']:.3f} of them (Wilson 95% {one_a['p_cheese_low']:.3f}-"
             f"{one_a['p_cheese_high']:.3f}) and {b} on {one_b['p_cheese']:.3f} ({one_b['p_cheese_low']:.3f}-"
-            f"{one_b['p_cheese_high']:.3f}), exact McNemar p = {pair['mcnemar_p_cheese']:.1e}. {a} ended in the "
-            f"top-right 5x5 square without the cheese on {one_a['p_top_right']:.3f} of them, {b} on "
+            f"{one_b['p_cheese_high']:.3f}), exact McNemar p = {pair['mcnemar_p_cheese']:.1e}. {a} visited the "
+            f"maze's top-right 5x5 square (from a start outside it) without reaching the cheese on {one_a['p_top_right']:.3f} of them, {b} on "
             f"{one_b['p_top_right']:.3f}.")
 
 

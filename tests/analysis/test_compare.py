@@ -83,10 +83,20 @@ def test_the_interval_over_seed_pairs_stays_within_what_a_difference_of_rates_ca
     from cheesemaze.analysis.compare import conclusion
 
     # two pairs that differ by -1.0 and -0.5: the t interval (df 1) reaches far below -1, clipped there
-    pairs = pd.DataFrame({"diff_cheese": [-1.0, -0.5], "diff_top_right": [1.0, 0.0]})
+    pairs = pd.DataFrame({"diff_cheese": [-1.0, -0.5], "diff_top_right": [1.0, 0.0], "mcnemar_p_cheese": [1e-6, 0.02]})
     across = across_seeds(pairs).set_index("measure")
     assert across.loc["cheese", "low"] == -1.0 and -1.0 < across.loc["cheese", "mean_diff"] < across.loc["cheese", "high"]
     assert across.loc["top_right", "high"] == 1.0 and across.loc["top_right", "low"] < 0
-    assert "the interval includes 0" in conclusion("r5", "control", pd.DataFrame(), across.reset_index())
+    words = conclusion("r5", "control", across.reset_index(), pairs)
+    # the same words as the README's headline: no difference ruled out, yet every pair went the same way
+    assert "cannot rule out that the difference averages to zero" in words
+    assert "every pair differs in the same direction (McNemar p 2.0e-02 or less)" in words
+    assert "P(top-right | decision square) differs by +0.500" in words and "the interval includes 0" in words
+    mixed = pairs.assign(diff_cheese=[-1.0, 0.5])
+    assert "same direction" not in conclusion("r5", "control", across_seeds(mixed), mixed)
+    apart = pd.DataFrame({"diff_cheese": [-0.10, -0.12, -0.11], "diff_top_right": [0.1, 0.12, 0.14],
+                          "mcnemar_p_cheese": [0.01] * 3})
+    words = conclusion("r5", "control", across_seeds(apart), apart)
+    assert "The interval excludes 0: the conditions differ" in words and "the interval excludes 0)." in words
     undefined = across.reset_index().assign(low=float("nan"), high=float("nan"))
-    assert "the interval over seeds is undefined" in conclusion("r5", "control", pd.DataFrame(), undefined)
+    assert "the interval over seeds is undefined" in conclusion("r5", "control", undefined, pairs)

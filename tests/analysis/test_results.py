@@ -52,7 +52,7 @@ def test_the_headline_reads_one_pair_or_seeds():
                              {"measure": "top_right", "seed_pairs": 5, "mean_diff": 0.2, "low": 0.1, "high": 0.3}]
     assert headline(seeds).startswith("Over 5 seed pairs") and "-0.090 to -0.010" in headline(seeds)
     assert "reached the cheese 0.050 less often than" in headline(seeds)
-    assert "without the cheese 0.200 more often (+0.200, +0.100 to +0.300)." in headline(seeds)
+    assert "without reaching the cheese 0.200 more often (+0.200, +0.100 to +0.300)." in headline(seeds)
     assert "includes 0" not in headline(seeds)  # an interval that excludes 0 needs no caveat
     seeds["across_seeds"][0].update(low=-0.12, high=0.02)
     seeds["pairs"] = [{**pair, "diff_cheese": d, "mcnemar_p_cheese": p} for d, p in ((-0.1, 1e-9), (-0.01, 0.3))]
@@ -82,6 +82,23 @@ def test_results_check_says_whether_the_page_is_current(tmp_path, monkeypatch, c
     stale.write_text("# Results\n\nby hand\n")
     assert main(["results", "--check", "--out", str(stale)]) == 1
     assert "out of date" in capsys.readouterr().err and stale.read_text() == "# Results\n\nby hand\n"
+
+
+def test_the_agents_table_names_the_sweep_each_agent_comes_from():
+    from cheesemaze.analysis.results import TRAPS_SWEEP, ZOO_SWEEP, agents_section
+
+    section = agents_section()
+    names = shipped_agents()
+    plain = [n for n in names if "-" not in n.split("/")[0]]
+    traps = [n for n in names if "-env.traps=" in n.split("/")[0]]
+    assert f"{len(plain)} agents in" in section and f"trained by `{ZOO_SWEEP}`" in section
+    assert not traps or (f"{len(traps)} agents in" in section and f"trained by `{TRAPS_SWEEP}`" in section)
+    header = next(line for line in section.splitlines() if line.startswith("| agent"))
+    for column in header.strip("|").split("|")[1:]:  # a column is shown only where some agent has a value
+        index = header.strip("|").split("|").index(column)
+        cells = [line.strip("|").split("|")[index].strip() for line in section.splitlines()
+                 if line.startswith("| ") and not line.startswith("| agent")]
+        assert any(cell != "-" for cell in cells), column
 
 
 def test_the_readme_headline_is_rewritten_from_the_comparison_and_nothing_else_moves(tmp_path):
