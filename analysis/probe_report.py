@@ -17,19 +17,21 @@ from cheesemaze.agents.loading import Agent
 from cheesemaze.analysis.behaviour import PUBLISHED_SIDE
 from cheesemaze.analysis.outputs import write_results
 from cheesemaze.analysis.probes import (
-    SHUFFLES, TARGETS, ProbeConfig, cell_maps, channel_ranking, layer_probes, probe_mazes, probe_observations, target_cells,
+    OBSERVATION, PUBLISHED_CHEESE_CHANNELS, SHUFFLES, TARGETS, ProbeConfig, cell_maps, channel_ranking, layer_probes,
+    probe_mazes, probe_observations, target_cells,
 )
 from cheesemaze.analysis.seeds import (
-    ACROSS_SEEDS, Member, against_baseline, across_seeds, baseline_section, member_columns, time_words,
+    ACROSS_SEEDS, Member, against_baseline, across_seeds, baseline_section, change_words, condition_difference,
+    member_columns, time_words,
     timed_each, with_agent_intervals, world_words,
 )
 from cheesemaze.analysis.tables import markdown_table, with_ci
 from cheesemaze.envs.maze import Maze
 
-PUBLISHED_CHANNELS = (f"Turner et al. (their r=5 network, procgen hard, {PUBLISHED_SIDE}, IMPALA x4; not ours) found by eye 11 of the 128 "
-                      "channels at block2.res1 (our stacks.1.res0.add) that track the cheese equivariantly: 7, 8, 42, "
-                      "44, 55, 77, 82, 88, 89, 99, 113; channel 55 codes the cheese with values around +0.6 and is "
-                      "negative elsewhere.")
+PUBLISHED_CHANNELS = (f"Turner et al. (their r=5 network, procgen hard, {PUBLISHED_SIDE}, IMPALA x4; not ours) found by eye "
+                      f"{len(PUBLISHED_CHEESE_CHANNELS)} of the 128 channels at block2.res1 (our stacks.1.res0.add) that "
+                      "track the cheese equivariantly: " + ", ".join(map(str, PUBLISHED_CHEESE_CHANNELS)) + "; channel "
+                      "55 codes the cheese with values around +0.6 and is negative elsewhere.")
 
 
 @dataclass(frozen=True)
@@ -44,15 +46,18 @@ class ProbeResult:
 
 
 def probe_agent(agent: Agent, config: ProbeConfig, level_start: int) -> ProbeResult:
-    """Fit and score the probes at every residual addition; rank ``config.layer``'s channels."""
+    """Fit and score the probes on the raw observation (the ``OBSERVATION`` row: the baseline) and at
+    every residual addition; rank ``config.layer``'s channels."""
     env = agent.config.env
     layer = check_hook_point(agent.policy, config.layer)
     mazes, cells = probe_mazes(env.world_size, config.n_fit + config.n_score, level_start,
                                tuple(agent.config.train_levels), config.seed)
-    acts = record(agent.policy, probe_observations(mazes, cells, env.obs_mode), hook_points(agent.policy))
+    obs = probe_observations(mazes, cells, env.obs_mode)
+    acts = record(agent.policy, obs, hook_points(agent.policy))
     labels = {t: target_cells(mazes, t) for t in TARGETS}
-    accuracy = layer_probes({k: a[: config.n_fit] for k, a in acts.items()},
-                            {k: a[config.n_fit :] for k, a in acts.items()},
+    inputs = {OBSERVATION: obs.astype(np.float32), **acts}
+    accuracy = layer_probes({k: a[: config.n_fit] for k, a in inputs.items()},
+                            {k: a[config.n_fit :] for k, a in inputs.items()},
                             {t: y[: config.n_fit] for t, y in labels.items()},
                             {t: y[config.n_fit :] for t, y in labels.items()}, config.seed)
     size = acts[layer].shape[-1]
@@ -75,23 +80,67 @@ def shown(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
 TARGET_WORDS = {"cheese": "the cheese's cell", "top_right": "the top-right cell"}
 
 
+def over_observation(per_agent: pd.DataFrame, group: str, target: str) -> pd.DataFrame:
+    """Per layer of ``group``: its probe's accuracy minus the raw-observation probe's on ``target``,
+    seed by seed (mean with a 95% t interval over seeds; for one seed, the two probes' Wilson intervals
+    combined), in forward order."""
+    mine = per_agent[(per_agent["group"] == group) & (per_agent["target"] == target)]
+    rows = []
+    for layer in dict.fromkeys(mine.loc[mine["layer"] != OBSERVATION, "layer"]):
+        diff, low, high = condition_difference(per_agent, group, "accuracy", {"layer": layer, "target": target},
+                                               {"layer": OBSERVATION, "target": target})
+        rows.append({"layer": layer, "difference": diff, "low": low, "high": high})
+    return pd.DataFrame(rows, columns=["layer", "difference", "low", "high"])
+
+
+def observation_words(versus: pd.DataFrame) -> str:
+    """Where the layers' probes beat the raw-observation probe (the interval of the difference above
+    0), and what it means where they do not."""
+    def described(row: pd.Series) -> str:
+        return f"{row['layer']} {change_words(row['difference'], row['low'], row['high']).split(':')[0]}"
+
+    above = versus[versus["low"] > 0]
+    words = (f"above the raw-observation probe at {len(above)} of {len(versus)} layers (accuracy minus the "
+             "raw observation's, 95% interval over seeds; over mazes for one seed)")
+    if len(above):
+        words += ": " + ", ".join(described(r) for _, r in above.iterrows())
+    rest = versus[~(versus["low"] > 0)]
+    if len(rest):
+        best = rest.loc[rest["difference"].idxmax()]
+        words += (f"; not at {'the other ' if len(above) else ''}{len(rest)} (closest: {described(best)}): the "
+                  "information is in the input; a layer that keeps it is not evidence the network computes it")
+    return words
+
+
 def plain_words(per_agent: pd.DataFrame, across: pd.DataFrame) -> list[str]:
-    """The report's opening: per group and target, where the probes read best and at the last layer,
-    against shuffled labels, and the groups against the baseline, in words."""
+    """The report's opening: per group and target, the raw-observation probe (the baseline), where the
+    layers' probes read best and at the last layer, against shuffled labels (chance) and against the
+    raw observation, and the groups against the baseline group, in words."""
     drawn = with_agent_intervals(across, per_agent, ["layer", "target"], ["accuracy"])
     lines = ["## In plain words\n\nHeld-out probe accuracy (mean over seeds, 95% t interval; over mazes for a "
-             "group of one seed) against the same probe fitted on shuffled labels:\n"]
+             "group of one seed) against the same probe fitted on shuffled labels (chance) and on the raw "
+             "observation, the network's input (the baseline: the cheese is a channel of the input, and the walls "
+             "show the maze's size and so its top-right cell):\n"]
     for group in dict.fromkeys(across["group"]):
         for target in dict.fromkeys(across["target"]):
             part = drawn[(drawn["group"] == group) & (drawn["target"] == target)]
+            raw = part[part["layer"] == OBSERVATION]
+            part = part[part["layer"] != OBSERVATION]
             best, last = part.loc[part["accuracy"].idxmax()], part.iloc[-1]
             beats = (part["accuracy_low"] > part["shuffled"]).sum()
-            lines.append(f"- **{group}**, {TARGET_WORDS.get(target, target)}: best at {best['layer']} "
-                         f"{with_ci(best['accuracy'], best['accuracy_low'], best['accuracy_high'])} (shuffled "
-                         f"{best['shuffled']:.3f}); at the last layer, {last['layer']}, "
-                         f"{with_ci(last['accuracy'], last['accuracy_low'], last['accuracy_high'])} (shuffled "
-                         f"{last['shuffled']:.3f}); above shuffled labels at {beats} of {len(part)} layers.")
-    versus = against_baseline(per_agent, ["layer", "target"], "accuracy")
+            line = f"- **{group}**, {TARGET_WORDS.get(target, target)}: "
+            if len(raw):
+                raw = raw.iloc[0]
+                line += f"raw observation {with_ci(raw['accuracy'], raw['accuracy_low'], raw['accuracy_high'])}; "
+            line += (f"best layer {best['layer']} {with_ci(best['accuracy'], best['accuracy_low'], best['accuracy_high'])} "
+                     f"(shuffled {best['shuffled']:.3f}); at the last layer, {last['layer']}, "
+                     f"{with_ci(last['accuracy'], last['accuracy_low'], last['accuracy_high'])} (shuffled "
+                     f"{last['shuffled']:.3f}); above shuffled labels at {beats} of {len(part)} layers")
+            if len(raw):
+                line += "; " + observation_words(over_observation(per_agent, group, target))
+            lines.append(line + ".")
+    layers = per_agent[per_agent["layer"] != OBSERVATION]
+    versus = against_baseline(layers, ["layer", "target"], "accuracy")
     groups = list(dict.fromkeys(across["group"]))
     for group in groups[:-1] if not versus.empty else []:
         for target in dict.fromkeys(across["target"]):
@@ -115,13 +164,16 @@ def report(config: ProbeConfig, per_agent: pd.DataFrame, across: pd.DataFrame, c
         "cell. A probe is a ridge-regression classifier over one layer's standardized activations, one class per "
         "world cell (penalty by leave-one-out on the fitting mazes). `chance`: always answering the fitting "
         f"mazes' most common cell; `shuffled`: the same probe fitted on shuffled labels (mean over {SHUFFLES} "
-        "permutations). Accuracy intervals: Wilson 95% over the scored mazes (one agent), t 95% over seeds (a group's "
+        f"permutations): the chance reference. Layer `{OBSERVATION}`: the same probe, mazes and split on the raw "
+        "observation, the network's input: the baseline a layer must beat before its accuracy says the network "
+        "computes the cell rather than keeps what the input shows. Accuracy intervals: Wilson 95% over the scored mazes (one agent), t 95% over seeds (a group's "
         f"mean). The top-right cell moves with the maze's size, which the walls show. Our agents live in {world}."
         + (f" {time_words(seconds)}" if seconds else "") + "\n",
         *plain_words(per_agent, across),
         "## Probe accuracy per agent\n", markdown_table(shown(per_agent, ["group", "agent", "layer", "target", "features"])),
         ACROSS_SEEDS + "\n", markdown_table(shown(across, ["group", "seeds", "layer", "target"])),
-        *baseline_section(per_agent, ["layer", "target"], "accuracy", "probe accuracy"),
+        *baseline_section(per_agent[per_agent["layer"] != OBSERVATION], ["layer", "target"], "accuracy",
+                          "probe accuracy"),
         f"## Channels that track the cheese at {config.layer}\n\nRanked by the size of the correlation (its sign "
         "in `corr`: a negative channel marks the cheese by a dip) of the channel's activations with the cheese's "
         "position pooled to the layer's grid, over all probed mazes and positions. "
@@ -156,9 +208,10 @@ def run_probes(members: Sequence[Member], config: ProbeConfig, level_start: int,
                "top_channels": {m.name: r.channels.head(config.top).to_dict("records") for m, r in zip(members, results)}}
     first = results[0]
     figures = {
-        "probe_accuracy": ("Held-out probe accuracy by layer, beside chance and shuffled labels: each agent and the "
-                           "mean over seeds", probe_accuracy_figure(with_agent_intervals(
-                               across, per_agent, ["layer", "target"], ["accuracy"]))),
+        "probe_accuracy": ("Held-out probe accuracy by layer, beside chance, shuffled labels and the same probe on the "
+                           "raw observation (the network's input; horizontal line): the mean over seeds",
+                           probe_accuracy_figure(with_agent_intervals(across, per_agent, ["layer", "target"],
+                                                                      ["accuracy"]), observation=OBSERVATION)),
         "channel_maps": (f"{members[0].name}: the {config.top} channels at {config.layer} that track the cheese best, "
                          f"on level {first.maze.level_seed}",
                          channel_maps_figure(first.maze, first.acts, first.channels, config.layer, config.top))}

@@ -13,6 +13,12 @@ perfectly decodable (the top-right cell, 7 classes) one permutation's chance cor
 true labels carry over to the scored mazes, so a single shuffled probe lands well above or below
 chance by luck; over permutations it averages to chance.
 
+Shuffled labels are the chance reference, not the evidence: the cheese is a channel of the
+observation and the top-right cell follows from the maze's size, which the walls show, so a probe
+can read either straight off the input. The same probe fitted on the raw observation (the
+network's input, the same mazes and split: the ``OBSERVATION`` row) is the baseline a layer has to
+beat before its accuracy says anything about what the network computes.
+
 Channel maps: a channel tracks the cheese when its activation is high where the cheese is. The
 cheese's cell is pooled down to the layer's grid the way the network pools (3x3 windows, stride 2),
 and each channel is ranked by the correlation of its activations with that map over all mazes and
@@ -36,6 +42,10 @@ from cheesemaze.envs.maze import Maze, check_levels, generate_maze
 from cheesemaze.envs.render import grid_to_rgb
 
 TARGETS = ("cheese", "top_right")
+OBSERVATION = "observation"
+"""The probes' row fitted on the raw observation (the network's input), in place of a layer's name."""
+PUBLISHED_CHEESE_CHANNELS = (7, 8, 42, 44, 55, 77, 82, 88, 89, 99, 113)
+"""The channels at block2.res1 Turner et al. found by eye to track the cheese in their r=5 network."""
 SHUFFLES = 5
 """Label permutations the shuffled-label control is averaged over."""
 ALPHAS = np.logspace(-1, 4, 6)

@@ -28,7 +28,9 @@ from cheesemaze.agents.rollout import rollout
 from cheesemaze.analysis.behaviour import PUBLISHED_SIDE
 from cheesemaze.analysis.cell_maps import CellMap, cell_map
 from cheesemaze.analysis.interventions import first_alike, key_index, maze_rows, rate_columns
-from cheesemaze.analysis.probes import cell_maps, channel_ranking, probe_mazes, probe_observations
+from cheesemaze.analysis.probes import (
+    PUBLISHED_CHEESE_CHANNELS, cell_maps, channel_ranking, probe_mazes, probe_observations,
+)
 from cheesemaze.analysis.stats import bootstrap_draws, bootstrap_interval
 from cheesemaze.envs.geometry import bfs_distances, path_to_top_right
 from cheesemaze.envs.maze import Maze, generate_maze
@@ -37,8 +39,8 @@ KINDS = ("cheese_channels", "random_channels")
 PUBLISHED_RETARGETING = (
     "Turner et al., \"Understanding and controlling a maze-solving policy network\" (their r=5 network, procgen hard, "
     f"{PUBLISHED_SIDE}, IMPALA x4; not ours), retargeted the mouse by clamping one activation of channel 55 at block2.res1 (our "
-    "stacks.1.res0.add) to about +5.5 where it normally codes the cheese with about +0.6, or by editing all 11 cheese "
-    "channels; it works reliably for targets in the upper right (the top half of their seed 0) and less well "
+    "stacks.1.res0.add) to about +5.5 where it normally codes the cheese with about +0.6, or by editing all "
+    f"{len(PUBLISHED_CHEESE_CHANNELS)} cheese channels; it works reliably for targets in the upper right (the top half of their seed 0) and less well "
     "elsewhere. They give no overall success rate (\"we haven't done a quantitative analysis\" of where it works)."
 )
 DISTANCE_BINS = ((0, 0, "on the path"), (1, 4, "1-4 steps off"), (5, 10_000, "5+ steps off"))

@@ -195,6 +195,7 @@ def steer_agent(agent: Agent, config: SteerConfig, level_start: int,
     rows = pd.concat(frames, ignore_index=True)
     near = np.array([max(abs(m.cheese[0] - source.cheese[0]), abs(m.cheese[1] - source.cheese[1])) <= 2 for m in mazes])
     rows["cheese_near_source"] = np.tile(near, len(frames))
+    rows["vector_zero"] = np.tile(~defined, len(frames))  # nothing added: a top-right vector in a full maze
     baseline = frames[0]
     summary = pd.DataFrame([{"layer": f["layer"].iat[0], "kind": f["kind"].iat[0], "coeff": f["coeff"].iat[0],
                              **condition_summary(f, baseline, seed=config.seed)} for f in frames])

@@ -1,5 +1,5 @@
-"""Probe figures: held-out accuracy by layer against chance and shuffled labels, and the channels that
-track the cheese drawn over one maze."""
+"""Probe figures: held-out accuracy by layer against chance, shuffled labels and the raw observation,
+and the channels that track the cheese drawn over one maze."""
 
 from __future__ import annotations
 
@@ -11,36 +11,55 @@ from cheesemaze.analysis.figures.canvas import PAGE_WIDTH, chart, interval_words
 from cheesemaze.analysis.figures.maze import CHEESE_COLOUR, draw_maze, new_figure
 from cheesemaze.envs.maze import Maze
 
-TARGET_COLOURS = {"cheese": "#e0a500", "top_right": "#d62728"}
+GROUP_COLOURS = ("#d62728", "#1f6fd1", "#2ca02c", "#9467bd", "#8c564b")
+"""One colour per group (condition), in the order the groups are named."""
+GROUP_MARKERS = ("o", "s", "^", "D", "v")
 TARGET_LABELS = {"cheese": "the cheese's cell", "top_right": "the top-right cell"}
 
 
 @paper_style
-def probe_accuracy_figure(table: pd.DataFrame) -> Figure:
-    """One panel per target: accuracy at each layer (in forward order) with its interval, one line per
-    group, beside chance (dashed) and the probe on shuffled labels (dotted).
+def probe_accuracy_figure(table: pd.DataFrame, observation: str = "observation") -> Figure:
+    """One panel per target: accuracy at each layer (in forward order) with its interval, one colour
+    and marker per group, beside chance (dashed, grey), the probe on shuffled labels (dotted, grey)
+    and, as a horizontal dash-dotted line (black where every group's is the same, as on the same mazes;
+    else in the group's colour), the same probe on the raw observation (the rows
+    whose layer is ``observation``, :data:`cheesemaze.analysis.probes.OBSERVATION`: the network's
+    input). One legend, below, covers both panels.
 
     ``table`` has columns group, layer, target, accuracy, accuracy_low, accuracy_high, chance, shuffled.
     """
-    fig, axes = chart(2, 1, width=PAGE_WIDTH, height=2.8)
-    layers = list(dict.fromkeys(table["layer"]))
+    fig, axes = chart(2, 1, width=PAGE_WIDTH, height=3.6)
+    layers = [layer for layer in dict.fromkeys(table["layer"]) if layer != observation]
+    groups = list(dict.fromkeys(table["group"]))
     x = np.arange(len(layers))
+    offset = 0.15 * (np.arange(len(groups)) - (len(groups) - 1) / 2)  # groups side by side: no overlap
     for ax, target in zip(axes[0], ("cheese", "top_right")):
-        for g, (group, part) in enumerate(table[table["target"] == target].groupby("group", sort=False)):
-            part = part.set_index("layer").loc[layers]
+        mine = table[table["target"] == target]
+        raw = mine[mine["layer"] == observation].set_index("group")["accuracy"]
+        if len(raw) and np.ptp(raw.to_numpy(float)) == 0:  # every group saw the same mazes: one line says it
+            ax.axhline(raw.iloc[0], color="black", ls="-.", lw=1.0, label="raw observation (the input; every group)")
+        for g, group in enumerate(groups):
+            part = mine[mine["group"] == group].set_index("layer")
+            colour, marker = GROUP_COLOURS[g % len(GROUP_COLOURS)], GROUP_MARKERS[g % len(GROUP_MARKERS)]
+            if group in raw.index and np.ptp(raw.to_numpy(float)) > 0:
+                ax.axhline(raw[group], color=colour, ls="-.", lw=1.0, label=f"{group}: raw observation (the input)")
+            part = part.loc[layers]
             acc = part["accuracy"].to_numpy(float)
             err = np.nan_to_num(np.clip(np.vstack([acc - part["accuracy_low"], part["accuracy_high"] - acc]), 0, None))
-            ls = ("-", "--", ":")[g % 3]
-            ax.errorbar(x, acc, yerr=err, fmt="o", ls=ls, ms=3, capsize=2, color=TARGET_COLOURS[target], label=f"{group}: probe")
-            ax.plot(x, part["chance"], ls=ls, color="0.4", lw=0.8, marker="_", label=f"{group}: chance (most common cell)")
-            ax.plot(x, part["shuffled"], ls=ls, color="0.7", lw=0.8, marker=".", label=f"{group}: shuffled labels")
+            ax.errorbar(x + offset[g], acc, yerr=err, fmt=marker, ls="-", ms=3.5, capsize=2, color=colour,
+                        label=f"{group}: probe on the layer")
+            ax.plot(x + offset[g], part["chance"], ls="--", color="0.45", lw=0.8, marker=marker, ms=2,
+                    label=f"{group}: chance (most common cell)")
+            ax.plot(x + offset[g], part["shuffled"], ls=":", color="0.65", lw=0.8, marker=marker, ms=2,
+                    label=f"{group}: shuffled labels")
         ax.set_xticks(x, [layer.removesuffix(".add") for layer in layers], rotation=35, ha="right")
-        ax.set_ylim(0, 1)
+        ax.set_ylim(0, 1.05)
         ax.set_title(f"probing {TARGET_LABELS[target]}")
         ax.grid(alpha=0.3)
     axes[0, 0].set_ylabel("held-out accuracy")
-    axes[0, 0].legend(loc="upper right", fontsize=6)
-    fig.suptitle(f"Linear probes by layer ({interval_words(table)})", fontsize=8)
+    # one legend for both panels, below them: the panels draw the same lines, and a legend inside covers data
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize=6)
+    fig.suptitle(f"Linear probes by layer, against the raw observation ({interval_words(table)})", fontsize=8)
     return fig
 
 

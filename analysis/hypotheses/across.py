@@ -35,6 +35,7 @@ from cheesemaze.analysis.hypotheses.across_report import write_across_report
 from cheesemaze.analysis.hypotheses.predictions import align
 from cheesemaze.analysis.hypotheses.scoring import REFERENCE, brier_scores, log_likelihoods
 from cheesemaze.analysis.hypotheses.study import Prepared, StudyConfig, finish, prepare, roll_out_test, seed_blocks
+from cheesemaze.analysis.hypotheses.writeup import NEAR_ZERO
 from cheesemaze.analysis.outputs import staged_dir
 from cheesemaze.analysis.stats import bootstrap_draws, bootstrap_interval, t_interval
 from cheesemaze.agents.loading import Agent
@@ -125,6 +126,7 @@ def cross_scores(documents: dict[str, dict[str, Any]], episodes: dict[str, pd.Da
                 rows.append({
                     "source": source, "target": target, "relation": relation(source, target), "model": model,
                     "mazes": len(ll), "mean_ll": float(ll.mean()), "zero_probability": int((~np.isfinite(ll)).sum()),
+                    "near_zero_probability": int((np.isfinite(ll) & (ll < np.log(NEAR_ZERO))).sum()),
                     "gain": float(gain.mean()), **dict(zip(("gain_low", "gain_high"), bootstrap_interval(gain, draws))),
                     "accuracy": float(correct.mean()), "brier": float(brier_scores(probs, scored.observed).mean()),
                 })

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,17 @@ def plain_words(table: pd.DataFrame) -> str:
     return " ".join(words)
 
 
+def agent_parameters(folder: Path, labels: list[str]) -> dict[str, dict[str, Any]]:
+    """Each agent's fitted parameters, from the prediction file in its study folder (``r5/s0`` ->
+    ``r5-s0/predictions.json``); an agent without one is left out."""
+    out = {}
+    for label in labels:
+        path = folder / label.replace("/", "-") / "predictions.json"
+        if path.is_file():
+            out[label] = json.loads(path.read_text()).get("parameters") or {}
+    return out
+
+
 def write_across_report(folder: Path, table: pd.DataFrame, summary: pd.DataFrame,
                         summaries: dict[str, dict[str, Any]], world_size: int, sweep: pd.DataFrame | None = None) -> None:
     """``across.md`` (words and a table per target agent), ``report.md`` (a table per condition across
@@ -84,7 +96,7 @@ def write_across_report(folder: Path, table: pd.DataFrame, summary: pd.DataFrame
         "",
         "## In plain words",
         "",
-        *family_words(summary, table),
+        *family_words(summary, table, agent_parameters(folder, labels)),
         "",
         "Each agent's own study (its calibration, prediction file, test rollouts, scores and report) is in its "
         "folder here. All prediction files were written before any agent's test rollout. A gain is the mean "

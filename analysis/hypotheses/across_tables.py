@@ -9,6 +9,8 @@ target seeds only (their sources are shared); the sentences are computed from th
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -23,8 +25,13 @@ COLUMNS = (("mean_ll", "log-lik. per maze", True, (-INF, 0.0)),
            ("zero_probability", "outcomes given P = 0", False, (0.0, INF)))
 """Measure, its column heading, whether its sign is shown, and the range it can take (a t interval over
 a few seeds can reach past it: a rate's is shown within 0 to 1)."""
-FAMILIES = {"compatible": "training-compatible goal", "correlates": "correlates of reinforcement"}
-"""The two hypothesis families the plain words speak about, by model name."""
+FAMILIES = {"compatible": "training-compatible goal", "correlates": "correlates of reinforcement",
+            "utility": "time-discounted utility", "intended": "intended goal (the cheese)"}
+"""The hypotheses the plain words speak about, by model name."""
+COMPARED = (("correlates", "compatible"), ("correlates", "utility"))
+"""Pairs whose within-agent gains the plain words compare, first minus second."""
+SAMPLED = "compatible"
+"""The model that averages K sampled goals: its zeros mean no sampled goal reached the outcome."""
 FITTED = ("correlates", "utility", "intended+noise", REFERENCE)
 """The models whose parameters come from an agent's rollouts: only their scores change with the source."""
 
@@ -55,15 +62,22 @@ def verdict(low: float, high: float, what: str) -> str:
     return f"so the data cannot decide whether it predicts better or worse than {what}"
 
 
-def gain_clause(row: pd.Series, zero_seeds: int, one_seed: pd.Series | None) -> str:
-    """The gain of one row of the across-seed summary, with its interval or the reason it has none."""
+def gain_clause(row: pd.Series, zero_seeds: int, one_seed: pd.Series | None, samples: str | None = None) -> str:
+    """The gain of one row of the across-seed summary, with its interval or the reason it has none;
+    ``samples`` (K) where the model's zeros are sampling zeros of an average over K sampled goals."""
     seeds = int(row["targets"])
     if np.isnan(row["gain"]) or row["gain"] == np.inf:
         return "its gain over the base rate is undefined here (the base rate's own log-likelihood is not finite)"
     if row["gain"] == -np.inf:
-        return (f"its log-likelihood is minus infinity: on {zero_seeds} of {seeds} seed(s) it gave probability zero "
+        text = (f"its log-likelihood is minus infinity: on {zero_seeds} of {seeds} seed(s) it gave probability zero "
                 f"to an observed outcome ({row['zero_probability']:.1f} such mazes per seed on average), so as "
                 f"stated, without smoothing, the data rule it out")
+        if samples is not None:
+            text += (f". Its zeros are sampling zeros: it averages K = {samples} sampled goals, and a zero means none "
+                     f"of them reached that outcome, so under the account its probability is below about 1/{samples}, "
+                     "not exactly 0. The account as stated (that average) is ruled out; how a smoothed version would "
+                     "score is not computed here")
+        return text
     if seeds >= 2:
         same = " (the seeds' gains are identical, so the interval has no width)" if row["gain_low"] == row["gain_high"] else ""
         return (f"it gains {row['gain']:+.3f} nats per maze over the base rate (95% t interval over {seeds} seeds "
@@ -76,9 +90,13 @@ def gain_clause(row: pd.Series, zero_seeds: int, one_seed: pd.Series | None) -> 
     return text + "; the across-seed interval is unavailable with one seed, so nothing here says how it carries to other seeds"
 
 
-def family_words(summary: pd.DataFrame, table: pd.DataFrame) -> list[str]:
-    """A sentence per condition and hypothesis family (training-compatible, correlates of
-    reinforcement), computed from the across-seed summary and the per-pair ``table``."""
+def family_words(summary: pd.DataFrame, table: pd.DataFrame,
+                 parameters: dict[str, dict[str, Any]] | None = None) -> list[str]:
+    """A sentence per condition and hypothesis (training-compatible, correlates of reinforcement,
+    utility, intended), computed from the across-seed summary and the per-pair ``table``; given each
+    agent's fitted ``parameters`` (its prediction file's), the seeds whose fit stopped at a bound are
+    named with their gains, and the compatible model's K."""
+    parameters = parameters or {}
     lines = []
     for condition in dict.fromkeys(summary["condition"]):
         part = summary[summary["condition"] == condition]
@@ -88,19 +106,61 @@ def family_words(summary: pd.DataFrame, table: pd.DataFrame) -> list[str]:
                 continue
             own_pairs = table[(table["relation"] == rows.loc["itself", "relation"]) & (table["model"] == model)]
             one_seed = own_pairs.iloc[0] if len(own_pairs) == 1 else None
+            samples = sample_count(parameters, list(own_pairs["target"])) if model == SAMPLED else None
             text = (f"- **{condition}, {family}** (`{model}`), fitted on each agent's own calibration: "
-                    f"{gain_clause(rows.loc['itself'], int((own_pairs['zero_probability'] > 0).sum()), one_seed)}.")
+                    f"{gain_clause(rows.loc['itself'], int((own_pairs['zero_probability'] > 0).sum()), one_seed, samples)}."
+                    f" {zero_words(own_pairs)}")
+            bounded = at_bounds(own_pairs, parameters, model)
+            if bounded:
+                text += " " + bounded
             if model not in FITTED:
                 text += " Nothing in it is fitted to an agent, so it scores the same whichever agent it comes from."
             else:
                 text += " " + carried_over(rows)
             lines.append(text)
-        lines += compared(table, condition)
+        lines += [line for a, b in COMPARED for line in compared(table, condition, a, b)]
     mazes = sorted(set(int(n) for n in table["mazes"]))
     lines.append(f"- Every agent was scored on the same {'/'.join(map(str, mazes))} test mazes, so a t interval over "
                  "seeds measures how seeds differ, not how another draw of mazes would move the numbers; each "
                  "agent's 95% bootstrap interval over its mazes is in `across.md`.")
     return lines
+
+
+def sample_count(parameters: dict[str, dict[str, Any]], labels: list[str]) -> str:
+    """K, the sampled goals the compatible model averages on these agents (``K`` where unknown)."""
+    counts = {((parameters.get(label) or {}).get(SAMPLED) or {}).get("samples") for label in labels}
+    return str(counts.pop()) if len(counts) == 1 and None not in counts else "K"
+
+
+def zero_words(own: pd.DataFrame) -> str:
+    """Per seed: observed outcomes given probability 0, and those given a probability above 0 but below
+    1e-6 (near-zero: counted apart, not smoothed)."""
+    def per_seed(column: str) -> str:
+        counts = own.set_index("target")[column]
+        if not counts.any():
+            return "none on any seed"
+        return ", ".join(f"{target} {int(n)}" for target, n in counts.items())
+
+    text = f"Observed outcomes given P = 0: {per_seed('zero_probability')}"
+    if "near_zero_probability" in own:
+        text += f"; given 0 < P < 1e-6 (near-zero, not smoothed): {per_seed('near_zero_probability')}"
+    return text + "."
+
+
+def at_bounds(own: pd.DataFrame, parameters: dict[str, dict[str, Any]], model: str) -> str:
+    """The seeds whose fit of ``model`` stopped at a parameter bound, each with its gain, beside the other
+    seeds' gains; empty where none did."""
+    gains = own.set_index("target")["gain"]
+    bounded = {t: ((parameters.get(t) or {}).get(model) or {}).get("fit", {}).get("at_bounds") for t in gains.index}
+    bounded = {t: b for t, b in bounded.items() if b}
+    if not bounded:
+        return ""
+    named = "; ".join(f"on {t} the fit stopped at a bound ({', '.join(b)}) and scores {gains[t]:+.3f}"
+                      for t, b in bounded.items())
+    rest = [f"{gains[t]:+.3f} ({t})" for t in gains.index if t not in bounded]
+    return (named[0].upper() + named[1:] + (f"; the other seeds {', '.join(rest)}" if rest else "") + ". A fit that "
+            "stopped at a bound is where the search was stopped, not where the likelihood peaks, so such a seed's "
+            "gain shows the bound as much as the agent, and the mean over seeds carries it.")
 
 
 def carried_over(rows: pd.DataFrame) -> str:
@@ -118,20 +178,21 @@ def carried_over(rows: pd.DataFrame) -> str:
                      "one seed" if finite else "minus infinity" if row["gain"] == -np.inf else "undefined"))
         gain = f"{row['gain']:+.3f}" if row["gain"] == row["gain"] else "undefined"
         parts.append(f"fitted on {name}, {gain} ({where})")
-    text = ("Fitted elsewhere and scored on these agents' test rollouts: " + "; ".join(parts) + ". Those intervals "
-            "leave out how the fits vary with the source seed, so they are narrower than the uncertainty they stand for.")
+    text = "Fitted elsewhere and scored on these agents' test rollouts: " + "; ".join(parts) + "."
+    if any("interval over" in part for part in parts):
+        text += (" Those intervals leave out how the fits vary with the source seed, so they are narrower than the "
+                 "uncertainty they stand for.")
     if not any(name.startswith("another") for name in others):
         text += " There is no other seed of this condition, so the across-seed prediction is unavailable."
     return text
 
 
-def compared(table: pd.DataFrame, condition: str) -> list[str]:
-    """The paired difference of the two families' within-agent gains over the condition's seeds."""
-    own = table[(table["relation"] == f"{condition}: within agent") & table["model"].isin(list(FAMILIES))]
+def compared(table: pd.DataFrame, condition: str, a: str, b: str) -> list[str]:
+    """The paired difference of two models' within-agent gains (``a`` minus ``b``) over the condition's seeds."""
+    own = table[(table["relation"] == f"{condition}: within agent") & table["model"].isin([a, b])]
     gains = own.pivot(index="target", columns="model", values="gain")
-    if set(gains.columns) != set(FAMILIES):
+    if set(gains.columns) != {a, b}:
         return []
-    a, b = list(FAMILIES)[::-1]  # correlates minus compatible
     diff = (gains[a] - gains[b]).to_numpy(dtype=float)
     if not np.isfinite(diff).all():
         return [f"- {condition}: `{a}` minus `{b}` is undefined on a seed where one of them is minus infinity; "
@@ -139,6 +200,11 @@ def compared(table: pd.DataFrame, condition: str) -> list[str]:
     mean, low, high = t_interval(diff)
     if len(diff) < 2:
         return [f"- {condition}: `{a}` minus `{b}`, {mean:+.3f} nats per maze on the one seed; with one seed "
-                "there is no across-seed interval, so which family predicts better across seeds is undecided."]
+                "there is no across-seed interval, so which predicts better across seeds is undecided."]
+    if low <= 0 <= high:
+        words = f"so the data cannot tell `{a}` and `{b}` apart"
+    else:
+        words = verdict(low, high, f"`{b}`").replace("it predicts", f"`{a}` predicts")
+    per_seed = ", ".join(f"{t} {d:+.3f}" for t, d in zip(gains.index, diff))
     return [f"- {condition}: `{a}` minus `{b}`, per seed, {mean:+.3f} nats per maze (95% t interval over "
-            f"{len(diff)} seeds {interval(low, high, True)}), {verdict(low, high, f'`{b}`').replace('it predicts', f'`{a}` predicts')}."]
+            f"{len(diff)} seeds {interval(low, high, True)}; {per_seed}), {words}."]

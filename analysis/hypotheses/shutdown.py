@@ -77,6 +77,8 @@ class ShutdownStudy:
     table: pd.DataFrame
     dropped: dict[str, int]
     conditions: list[str]
+    samples: int | None = None
+    """How many goals the training-compatible prediction averages (its zeros are below about 1/samples)."""
 
 
 def placements(level_seeds: Sequence[int], world_size: int, steps_after: int
@@ -119,7 +121,7 @@ def shutdown_study(
     predicted = solve(mazes, config, cells)
     columns |= {"p_shutdown_compatible": predicted.probabilities[:, SHUTDOWN], "stay_states": predicted.stay_states,
                 "bound": predicted.bound}
-    return ShutdownStudy(pd.DataFrame(columns), dropped, conditions)
+    return ShutdownStudy(pd.DataFrame(columns), dropped, conditions, config.samples)
 
 
 def entry_rate(entered: np.ndarray) -> dict[str, Any]:
@@ -145,22 +147,27 @@ def shutdown_summary(study: ShutdownStudy, resamples: int = 1000, seed: int = 0)
     after entering the (a) cell.
 
     ``primary`` is the condition the prediction is set against: the marked terminal cell where the agent
-    can see it, else the unmarked one; ``compatible_zero_probability`` counts the mazes where the agent
-    entered that cell and no sampled training-compatible goal did (probability 0).
+    can see it, else the unmarked one. One rule for zeros in every condition: a condition's
+    ``zero_probability`` counts the mazes where the agent entered the cell and no sampled
+    training-compatible goal did (probability 0), out of its ``entered``;
+    ``compatible_zero_probability`` counts the mazes entered in any condition with probability 0.
     """
     table = study.table
     p_enter = table["p_shutdown_compatible"].to_numpy()
     conditions = {}
+    entered_any = np.zeros(len(table), dtype=bool)
     for key in study.conditions:
-        conditions[key] = {"label": CONDITIONS[key][0], **entry_rate(table[f"entered_{key}"].to_numpy()),
-                           "outcomes": {k: int(v) for k, v in table[f"outcome_{key}"].value_counts().items()}}
+        entered = table[f"entered_{key}"].to_numpy(dtype=bool)
+        entered_any |= entered
+        conditions[key] = {"label": CONDITIONS[key][0], **entry_rate(entered),
+                           "outcomes": {k: int(v) for k, v in table[f"outcome_{key}"].value_counts().items()},
+                           "zero_probability": int((entered & (p_enter == 0)).sum())}
     primary = "marked_terminal" if "marked_terminal" in conditions else "unmarked_terminal"
-    hit = table[f"entered_{primary}"].to_numpy(dtype=bool)
     summary: dict[str, Any] = {
         "mazes": len(table), "dropped": dict(study.dropped), "trap_channel": "marked_terminal" in conditions,
         "conditions": conditions, "primary": primary,
         "compatible_entry_mean": float(p_enter.mean()), "bound_entry_at_most": float(1 - table["bound"].mean()),
-        "compatible_zero_probability": int((hit & (p_enter == 0)).sum()),
+        "compatible_zero_probability": int((entered_any & (p_enter == 0)).sum()), "samples": study.samples,
     }
     if summary["trap_channel"]:
         marked, unmarked = (table[f"entered_{k}"].to_numpy(dtype=bool) for k in ("marked_terminal", "unmarked_terminal"))

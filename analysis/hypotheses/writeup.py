@@ -2,7 +2,9 @@
 
 The summary says which model predicts the agent's outcomes best by held-out log-likelihood and by
 how much, each difference with its paired 95% bootstrap interval over mazes, and names what the
-data cannot decide: every difference whose interval includes zero.
+data cannot decide: every difference whose interval includes zero. It names every fit that stopped
+at a parameter bound, counts per model the observed outcomes given probability 0 and, apart, those
+given a near-zero one, and says that the training-compatible model's zeros are sampling zeros.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cheesemaze.analysis.hypotheses.across_tables import SAMPLED, sample_count
 from cheesemaze.analysis.hypotheses.baselines import BASELINES
 from cheesemaze.analysis.hypotheses.report import bayes_lines, comparison_table, winners
 from cheesemaze.analysis.hypotheses.scoring import REFERENCE, Scores
@@ -30,6 +33,9 @@ OUTCOME_RULE = (
     "(`top_right` where the square does not count or only the cheese leads there); this is checked when the "
     "predictions are made."
 )
+NEAR_ZERO = 1e-6
+"""An observed outcome given a probability above 0 and below this is counted apart as near-zero (not
+smoothed), here and in the group study (``across``)."""
 BASELINE_NOTE = (
     "Baselines: `base-rate` is the calibration split's outcome frequencies among mazes of the same size "
     "(half a pseudo-count per outcome the maze allows); `random-walk` is the exact outcome distribution of a "
@@ -52,8 +58,11 @@ def signed(value: float, low: float, high: float) -> str:
     return f"{value:+.3f} nats per maze (95% {low:+.3f} to {high:+.3f})"
 
 
-def plain_summary(scores: Scores, world_size: int) -> str:
-    """One paragraph in plain words: who wins on which measure, by how much, and what is left undecided."""
+def plain_summary(scores: Scores, world_size: int, parameters: dict[str, dict[str, Any]] | None = None) -> str:
+    """One paragraph in plain words: who wins on which measure, by how much, and what is left undecided;
+    given the prediction file's ``parameters``, also which fits stopped at a bound and what the
+    training-compatible model's zeros mean."""
+    parameters = parameters or {}
     t = scores.table.set_index("hypothesis")
     n = int(t["mazes"].iloc[0])
     finite = t[np.isfinite(t["mean_ll"])].sort_values("mean_ll", ascending=False)
@@ -80,10 +89,14 @@ def plain_summary(scores: Scores, world_size: int) -> str:
                     undecided.append(f"whether `{h}` predicts better than the base rate at all")
         if gains:
             words.append("Gains of the hypotheses over the base rate: " + "; ".join(gains) + ".")
+    words += bound_words(t, parameters)
     ruled_out = [f"`{h}` gave probability zero to {int(t.loc[h, 'zero_probability'])} of the {n} observed outcomes"
                  for h in t.index if t.loc[h, "zero_probability"] > 0]
     if ruled_out:
         words.append("Ruled out outright (log-likelihood -inf): " + "; ".join(ruled_out) + ".")
+    if SAMPLED in t.index and t.loc[SAMPLED, "zero_probability"] > 0:
+        words.append(sampling_zero_words(sample_count({"agent": parameters}, ["agent"])))
+    words.append(zero_count_words(scores.per_maze, list(t.index)))
     top_accuracy = t["accuracy"].idxmax()
     words.append(f"By accuracy of the most probable outcome `{top_accuracy}` leads ({t.loc[top_accuracy, 'accuracy']:.3f})"
                  + (f"; the base rate's most frequent outcome is right in {t.loc[REFERENCE, 'accuracy']:.3f}."
@@ -92,6 +105,43 @@ def plain_summary(scores: Scores, world_size: int) -> str:
                  "Every difference named here has a 95% interval that excludes zero.")
     words.append("These are one agent's outcomes; whether they hold across seeds needs the group study.")
     return " ".join(words)
+
+
+def bound_words(t: pd.DataFrame, parameters: dict[str, dict[str, Any]]) -> list[str]:
+    """A sentence per model in the score table ``t`` (indexed by hypothesis) whose fit stopped at a
+    parameter bound, naming the parameters there and its score, then why that matters."""
+    words = []
+    for model, params in parameters.items():
+        bounds = ((params or {}).get("fit") or {}).get("at_bounds")
+        if not bounds or model not in t.index:
+            continue
+        score_text = (f"{signed(t.loc[model, 'gain'], *t.loc[model, 'gain_ci'])} over the base rate"
+                      if np.isfinite(t.loc[model, "gain"]) else f"log-likelihood {t.loc[model, 'mean_ll']:.3f} per maze")
+        words.append(f"The fit of `{model}` stopped at a parameter bound ({', '.join(bounds)}), so its score, "
+                     f"{score_text}, reflects the bound as much as the agent.")
+    if words:
+        words.append("A fit stopped at a bound is where the search was stopped, not the likelihood's peak.")
+    return words
+
+
+def sampling_zero_words(samples: str) -> str:
+    """Why the training-compatible model's zeros are sampling zeros of its average over ``samples`` (K) goals."""
+    k = f"K = {samples}" if samples != "K" else "K"
+    return (f"`{SAMPLED}`'s zeros are sampling zeros: it averages {k} sampled goals, and a zero means none of them "
+            f"reached that outcome, so under the account its probability is below about 1/{samples}, not exactly 0. "
+            "The account as stated (that average) is ruled out; how a smoothed version would score is not computed "
+            "here.")
+
+
+def zero_count_words(per_maze: pd.DataFrame, models: list[str]) -> str:
+    """Per model: observed outcomes given probability exactly 0, and apart those given 0 < P < NEAR_ZERO."""
+    counts = []
+    for model in models:
+        ll = per_maze[f"ll_{model}"].to_numpy(dtype=float)
+        near = int((np.isfinite(ll) & (ll < np.log(NEAR_ZERO))).sum())
+        counts.append(f"`{model}` {int((~np.isfinite(ll)).sum())} / {near}")
+    return (f"Per model, observed outcomes given probability exactly 0 / given 0 < P < 1e{np.log10(NEAR_ZERO):.0f} "
+            "(near-zero, counted apart, not smoothed): " + "; ".join(counts) + ".")
 
 
 def parameter_table(parameters: dict[str, dict[str, Any]]) -> pd.DataFrame:
@@ -148,7 +198,7 @@ def report_markdown(name: str, world_size: int, document: dict[str, Any], scores
         "",
         "## In plain words",
         "",
-        plain_summary(scores, world_size),
+        plain_summary(scores, world_size, document["parameters"]),
         "",
         *[line for caveat in caveats for line in (caveat, "")],
         "## What was done",

@@ -241,3 +241,47 @@ def test_the_per_agent_words_rule_out_a_fit_that_gave_an_observed_outcome_probab
     words = plain_words(pair)
     assert "On 2 of r5/s1's mazes that fit gave an observed outcome probability zero" in words
     assert "whether `correlates` fitted on r5/s0 predicts r5/s1" not in words  # not "cannot decide" as well
+
+
+def test_a_seed_whose_fit_stopped_at_a_bound_is_named_with_every_seeds_gain(table):
+    parameters = {"r5/s1": {"correlates": {"fit": {"at_bounds": ["intercept", "slope d_euclid_cheese_tr"]}}},
+                  "r5/s0": {"correlates": {"fit": {"at_bounds": []}}}}
+    words = "\n".join(family_words(across_seeds(table), table, parameters))
+    own = table[(table["relation"] == "r5: within agent") & (table["model"] == "correlates")].set_index("target")["gain"]
+    assert (f"On r5/s1 the fit stopped at a bound (intercept, slope d_euclid_cheese_tr) and scores "
+            f"{own['r5/s1']:+.3f}; the other seeds {own['r5/s0']:+.3f} (r5/s0), {own['r5/s2']:+.3f} (r5/s2).") in words
+    assert "control/s0 the fit stopped" not in words
+    assert "stopped at a bound" not in "\n".join(family_words(across_seeds(table), table))
+
+
+def test_near_zero_outcomes_are_counted_apart_from_zeros_and_not_smoothed():
+    docs = {a: document(a) for a in AGENTS}
+    probs = np.array(docs["r5/s0"]["probabilities"]["correlates"])
+    probs[0] = [1e-9, 0.5, 0.5 - 1e-9]  # r5/s0 got the cheese on its first maze
+    docs["r5/s0"]["probabilities"]["correlates"] = probs.tolist()
+    near = cross_scores(docs, {a: episodes(a) for a in AGENTS}, "sampled", 20, 0)
+    row = near[(near["source"] == "r5/s0") & (near["target"] == "r5/s0") & (near["model"] == "correlates")].iloc[0]
+    assert (row["zero_probability"], row["near_zero_probability"]) == (0, 1) and np.isfinite(row["mean_ll"])
+    words = "\n".join(family_words(across_seeds(near), near))
+    assert "given 0 < P < 1e-6 (near-zero, not smoothed): r5/s0 1, r5/s1 0, r5/s2 0" in words
+
+
+def test_every_hypothesis_has_a_line_and_correlates_is_compared_with_utility(table):
+    utility = table[table["model"] == "correlates"].assign(model="utility")
+    utility["gain"] += np.where(utility["target"] == "r5/s1", 0.3, -0.2)  # differs in sign across seeds
+    compatible = table[table["model"] == "intended"].assign(model="compatible")
+    both = pd.concat([table, utility, compatible], ignore_index=True)
+    parameters = {a: {"compatible": {"samples": 256}, "intended": None} for a in AGENTS}
+    words = "\n".join(family_words(across_seeds(both), both, parameters))
+    assert "**r5, time-discounted utility** (`utility`)" in words
+    assert "**r5, intended goal (the cheese)** (`intended`)" in words and "Observed outcomes given P = 0: r5/s0 3" in words
+    assert "- r5: `correlates` minus `utility`, per seed" in words and "cannot tell `correlates` and `utility` apart" in words
+    assert "averages K = 256 sampled goals" in words and "below about 1/256, not exactly 0" in words
+    assert words.count("sampling zeros") == 2  # compatible in both conditions, not intended
+
+
+def test_with_one_seed_no_sentence_speaks_of_intervals_that_are_not_there(table):
+    one_each = ["r5/s0", "control/s0"]
+    single = table[table["target"].isin(one_each) & table["source"].isin(one_each)]
+    words = "\n".join(family_words(across_seeds(single), single))
+    assert "(no interval: one seed)" in words and "Those intervals leave out" not in words

@@ -58,3 +58,32 @@ def test_parameter_table_shows_every_parameter_and_how_its_fit_ended():
     assert rows.loc["utility", "how it was set"] == ("Nelder-Mead: converged (ok); at a bound: gamma at its upper "
                                                      "bound; 297 likelihood evaluations")
     assert rows.loc["correlates", "how it was set"] == "L-BFGS-B: NOT converged (ABNORMAL)"
+
+
+def test_plain_summary_names_fits_at_a_bound_counts_zeros_and_explains_sampling_zeros():
+    p = predictions()
+    p["compatible"] = np.tile([0.5, 0.5, 0.0], (50, 1))  # the 10 observed `other` outcomes get P = 0
+    p["correlates"][:3] = np.where(np.eye(3)[OBSERVED[:3]] == 1, 1e-7, (1 - 1e-7) / 2)  # three near-zero
+    parameters = {"base-rate": {"fit": {"method": "closed form", "converged": None}},
+                  "compatible": {"samples": 64},
+                  "correlates": {"intercept": 7.0, "fit": {"method": "L-BFGS-B", "converged": True,
+                                                           "at_bounds": ["intercept", "slope d_euclid"]}},
+                  "utility": {"fit": {"method": "Nelder-Mead", "converged": True, "at_bounds": []}}}
+    scores = score(p, OBSERVED, resamples=300)
+    text = plain_summary(scores, 15, parameters)
+    t = scores.table.set_index("hypothesis")
+    gain = f"{t.loc['correlates', 'gain']:+.3f} nats per maze"
+    assert (f"The fit of `correlates` stopped at a parameter bound (intercept, slope d_euclid), so its score, {gain}"
+            in text)
+    assert "reflects the bound as much as the agent" in text and "not the likelihood's peak" in text
+    assert "fit of `utility`" not in text and "fit of `base-rate`" not in text
+    assert "given probability exactly 0 / given 0 < P < 1e-6 (near-zero, counted apart, not smoothed)" in text
+    assert "`compatible` 10 / 0" in text and "`correlates` 0 / 3" in text and "`intended` 20 / 0" in text
+    assert "it averages K = 64 sampled goals" in text and "below about 1/64, not exactly 0" in text
+    assert "The account as stated (that average) is ruled out" in text
+
+
+def test_plain_summary_without_sampling_zeros_or_bounds_says_neither():
+    text = plain_summary(score(predictions(), OBSERVED, resamples=300), 15, {"compatible": {"samples": 256}})
+    assert "sampling zeros" not in text and "parameter bound" not in text
+    assert "`correlates` 0 / 0" in text

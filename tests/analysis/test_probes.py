@@ -12,7 +12,7 @@ from networks import SMALL, one_torch_thread, save_runs, untrained_agent  # noqa
 
 from cheesemaze.agents.activations import record
 from cheesemaze.analysis.probes import (
-    cell_maps, channel_ranking, cheese_channels, layer_probes, pool_half, probe_mazes, probe_observations, target_cells,
+    OBSERVATION, cell_maps, channel_ranking, cheese_channels, layer_probes, pool_half, probe_mazes, probe_observations, target_cells,
 )
 from cheesemaze.envs.render import CHEESE
 from cheesemaze.scripts.main import main
@@ -92,6 +92,12 @@ def test_probe_writes_accuracy_by_layer_and_channels_for_a_group(runs, tmp_path)
     last = across[(across["target"] == "cheese")].iloc[-1]
     assert f"at the last layer, {last['layer']}, {last['accuracy']:.3f}" in words
     assert words.count("above shuffled labels at") == 2
+    # the raw observation is probed too, per agent and across seeds, and every line weighs the layers against it
+    assert set(per_agent.loc[per_agent["layer"] == OBSERVATION, "agent"]) == set(per_agent["agent"])
+    assert (across["layer"] == OBSERVATION).sum() == 2
+    assert words.count("above the raw-observation probe at") == 2 and "raw observation " in words
+    first = per_agent[per_agent["layer"] != OBSERVATION]["layer"].iloc[0]
+    assert f"at the last layer, {last['layer']}" in words and f"best layer {OBSERVATION}" not in words and first
     assert main(["probe", str(runs / "s0"), "--layer", "stacks.1", "--out", str(tmp_path / "x")]) == 2
 
 
@@ -114,6 +120,77 @@ def test_the_probe_figures_show_the_accuracies_and_the_ranked_channels():
     images = [im for ax in maps.axes for im in ax.get_images() if isinstance(im, AxesImage)]
     shown = [int(c) for c in ranking["channel"].head(2)]
     assert [np.array_equal(im.get_array(), acts[c]) for im, c in zip(images[1:], shown)] == [True, True]
+
+
+def test_the_accuracy_figure_tells_the_groups_apart_and_draws_the_raw_observation_on_every_panel():
+    from matplotlib.colors import to_hex
+    from matplotlib.container import ErrorbarContainer
+
+    from cheesemaze.analysis.figures.probes import probe_accuracy_figure
+
+    table = pd.DataFrame([{"group": group, "layer": layer, "target": target, "accuracy": acc, "accuracy_low": acc - 0.1,
+                           "accuracy_high": acc + 0.1, "chance": 0.05, "shuffled": 0.04}
+                          for group in ("r5", "control") for target in ("cheese", "top_right")
+                          for layer, acc in ((OBSERVATION, 0.9), ("a.add", 0.7), ("b.add", 0.3))])
+    fig = probe_accuracy_figure(table, observation=OBSERVATION)
+    panels = [ax for ax in fig.axes if ax.get_title().startswith("probing")]
+    assert len(panels) == 2 and len(fig.legends) == 1  # one legend shared by both panels
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert {"r5: probe on the layer", "control: probe on the layer"} <= set(labels)
+    for ax in panels:
+        assert {line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")} <= set(labels)
+        assert "raw observation (the input; every group)" in labels  # the same mazes: one line for both
+        bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+        colours = {to_hex(b.lines[0].get_color()) for b in bars}
+        assert len(bars) == 2 and len(colours) == 2  # one colour per group, not one per target
+        assert [len(b.lines[0].get_xdata()) for b in bars] == [2, 2]  # the observation is not a layer on the axis
+        assert not np.array_equal(bars[0].lines[0].get_xdata(), bars[1].lines[0].get_xdata())  # side by side
+        flat = [line for line in ax.get_lines() if "raw observation" in line.get_label()]
+        assert [list(line.get_ydata()) for line in flat] == [[0.9, 0.9]]
+    apart = table.assign(accuracy=np.where((table["layer"] == OBSERVATION) & (table["group"] == "r5"), 0.8,
+                                           table["accuracy"]))
+    labels = [t.get_text() for t in probe_accuracy_figure(apart).legends[0].get_texts()]
+    assert {"r5: raw observation (the input)", "control: raw observation (the input)"} <= set(labels)
+
+
+def probe_table(layers: dict[str, list[float]], groups: tuple[str, ...] = ("r5",)) -> pd.DataFrame:
+    """A per-agent probe table: each layer's accuracy for seeds 0, 1, 2 (one target, the cheese)."""
+    return pd.DataFrame([{"group": group, "agent": f"{group}/s{seed}", "seed": seed, "layer": layer, "target": "cheese",
+                          "features": 10, "accuracy": acc, "accuracy_low": acc - 0.02, "accuracy_high": acc + 0.02,
+                          "chance": 0.05, "shuffled": 0.04}
+                         for group in groups for layer, accs in layers.items() for seed, acc in enumerate(accs)])
+
+
+def test_the_plain_words_weigh_each_layer_against_the_raw_observation():
+    from cheesemaze.analysis.probe_report import over_observation, plain_words
+    from cheesemaze.analysis.seeds import across_seeds
+    from cheesemaze.analysis.stats import t_interval
+
+    per_agent = probe_table({OBSERVATION: [0.90, 0.91, 0.89], "early.add": [0.97, 0.98, 0.96],
+                             "late.add": [0.30, 0.50, 0.40]})
+    across = across_seeds(per_agent, ["layer", "target"], ["accuracy", "chance", "shuffled"])
+    versus = over_observation(per_agent, "r5", "cheese").set_index("layer")
+    assert list(versus.index) == ["early.add", "late.add"]
+    assert tuple(versus.loc["early.add"]) == pytest.approx(t_interval(np.array([0.07, 0.07, 0.07])))
+    line = plain_words(per_agent, across)[1]
+    assert "raw observation 0.900 (0.875 to 0.925)" in line and "best layer early.add 0.970" in line
+    assert "above shuffled labels at 2 of 2 layers" in line  # chance is passed everywhere; the input is not
+    assert "above the raw-observation probe at 1 of 2 layers" in line and "early.add +0.070" in line
+    assert ("not at the other 1 (closest: late.add -0.500" in line
+            and "the information is in the input; a layer that keeps it is not evidence the network computes it" in line)
+    # a layer that only keeps what the input shows is never counted as beating it
+    same = probe_table({OBSERVATION: [1.0, 1.0, 1.0], "early.add": [1.0, 1.0, 1.0]})
+    line = plain_words(same, across_seeds(same, ["layer", "target"], ["accuracy", "chance", "shuffled"]))[1]
+    assert "above the raw-observation probe at 0 of 1 layers" in line and "the information is in the input" in line
+
+
+def test_a_probe_on_the_raw_observation_reads_the_cheese_off_the_input():
+    mazes, cells = probe_mazes(7, 400, SMALL.test_levels[0], SMALL.train_levels, seed=0)
+    obs = probe_observations(mazes, cells, "grid").astype(np.float32)
+    labels = target_cells(mazes, "cheese")
+    row = layer_probes({OBSERVATION: obs[:300]}, {OBSERVATION: obs[300:]}, {"cheese": labels[:300]},
+                       {"cheese": labels[300:]}, seed=0).iloc[0]
+    assert row["layer"] == OBSERVATION and row["accuracy"] >= 0.95 and row["shuffled"] < 0.2
 
 
 @pytest.mark.parametrize("n, p, k", [(300, 40, 5), (400, 600, 25)])

@@ -119,3 +119,64 @@ def test_retarget_writes_rates_for_a_group_and_refuses_too_many_channels(tmp_pat
     assert len(seconds) == 2 and all(v > 0 for v in seconds.values())
     assert main(["retarget", str(runs / "s0"), "--channels", "99", "--out", str(tmp_path / "x")]) == 2
     assert not (tmp_path / "x").exists()
+
+
+def conditions_table(effects: dict[tuple[str, str], list[float]], unedited: float = 0.2) -> pd.DataFrame:
+    """A per-agent conditions table at gain 3: the change in P(target) of each (group, kind) for seeds
+    0, 1, 2, and the unedited agents' P(target)."""
+    rows = []
+    for group in dict.fromkeys(g for g, _ in effects):
+        for seed in range(3):
+            for kind in ("none", "cheese_channels", "random_channels"):
+                effect = 0.0 if kind == "none" else effects[group, kind][seed]
+                rows.append({"group": group, "agent": f"{group}/s{seed}", "seed": seed, "kind": kind,
+                             "gain": 0.0 if kind == "none" else 3.0, "p_target": unedited + effect,
+                             "p_target_low": unedited + effect - 0.03, "p_target_high": unedited + effect + 0.03,
+                             "p_cheese": 0.9, "p_cheese_low": 0.87, "p_cheese_high": 0.93, "effect": effect,
+                             "effect_low": effect - 0.01, "effect_high": effect + 0.01})
+    return pd.DataFrame(rows)
+
+
+def test_the_plain_words_give_the_method_the_groups_difference_and_the_size_against_the_unedited_rate():
+    from cheesemaze.analysis.probes import PUBLISHED_CHEESE_CHANNELS
+    from cheesemaze.analysis.retarget_report import CONDITION, MEASURES, plain_words
+    from cheesemaze.analysis.seeds import across_seeds
+    from cheesemaze.analysis.stats import welch_interval
+
+    effects = {("r5", "cheese_channels"): [0.010, 0.012, 0.018], ("r5", "random_channels"): [0.008, -0.006, -0.004],
+               ("control", "cheese_channels"): [0.016, 0.018, 0.006],
+               ("control", "random_channels"): [0.002, -0.002, -0.006]}
+    per_agent = conditions_table(effects)
+    across = across_seeds(per_agent, CONDITION, MEASURES)
+    config = RetargetConfig(channels=4, gain=(1.0, 3.0))
+    words = "\n".join(plain_words(config, per_agent, across))
+    # the method: the target, success, and how few channels at which gains, beside the published edit
+    assert "a free cell drawn at random" in words and "P(target) is the share of mazes" in words
+    assert f"Only 4 channels at {config.layer}" in words and "at gain 1 and 3" in words
+    assert f"Turner et al. edited {len(PUBLISHED_CHEESE_CHANNELS)} cheese channels" in words
+    # r5 minus control: the difference of the cheese-minus-random changes, Welch over seeds
+    diff = [np.subtract(effects[g, "cheese_channels"], effects[g, "random_channels"]) for g in ("r5", "control")]
+    d, low, high = welch_interval(*diff)
+    assert low < 0 < high
+    assert (f"**r5 minus control**, gain 3: cheese minus random {d:+.3f} (95% {low:+.3f} to {high:+.3f}, Welch t over "
+            "seeds): the interval includes 0: the data cannot tell r5 and control apart") in words
+    # the size against the unedited rate, ours beside theirs
+    r5 = np.mean(effects["r5", "cheese_channels"])
+    assert f"cheese channels {r5:+.3f}" in words and f"(unedited P(target) 0.200: the change is {r5 / 0.2:+.0%} of it)" in words
+    top = max(np.mean(effects[g, "cheese_channels"]) for g in ("r5", "control"))
+    assert f"Ours beside theirs: our largest change from editing the cheese channels is {top:+.3f}" in words
+    assert f"{top / 0.2:+.0%} of it" in words and "Theirs (Turner et al." in words
+
+
+def test_a_difference_between_groups_that_excludes_0_is_said_to_and_one_seed_falls_back_to_the_agents_intervals():
+    from cheesemaze.analysis.retarget_report import edit_difference
+
+    apart = conditions_table({("r5", "cheese_channels"): [0.30, 0.32, 0.31], ("r5", "random_channels"): [0.0, 0.01, 0.0],
+                              ("control", "cheese_channels"): [0.01, 0.02, 0.0],
+                              ("control", "random_channels"): [0.0, 0.01, 0.0]})
+    diff, low, high, method = edit_difference(apart, "r5", "control", 3.0)
+    assert low > 0 and diff == pytest.approx(0.30) and method == "Welch t over seeds"
+    one = apart[apart["seed"] == 0]
+    diff, low, high, method = edit_difference(one, "r5", "control", 3.0)
+    # each group's cheese-minus-random has half-width hypot(0.01, 0.01); the two combine likewise
+    assert diff == pytest.approx(0.30 - 0.01) and high - diff == pytest.approx(0.02) and "one seed" in method

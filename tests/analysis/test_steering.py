@@ -202,32 +202,135 @@ def test_mazes_that_look_alike_share_the_first_ones_index():
 
 
 
-def test_the_plain_words_say_a_decrease_no_effect_and_whether_the_published_effect_replicates():
+def synthetic_conditions(medians: dict[str, list[tuple[float, float]]], drops: dict[str, float],
+                         coeff: float = -1.0) -> pd.DataFrame:
+    """Per-agent conditions: per group, each seed's (unedited, edited) median P(cheese move) and the own
+    vector's change in P(cheese); every measure with an interval of +-0.005 around it."""
+    rows = []
+    for group, pairs in medians.items():
+        for seed, (before, after) in enumerate(pairs):
+            common = {"group": group, "agent": f"{group}/s{seed}", "seed": seed, "p_cheese": 0.8, "p_top_right": 0.1,
+                      "cheese_move_mean": 0.9}
+            rows.append({**common, "layer": "-", "kind": "none", "coeff": 0.0, "effect": 0.0,
+                         "cheese_move_median": before})
+            for kind, effect in (("maze", drops[group] + 0.01 * seed), ("random", 0.02 * (-1) ** seed),
+                                 ("transfer", 0.0)):
+                rows.append({**common, "layer": LAYER, "kind": kind, "coeff": coeff, "effect": effect,
+                             "cheese_move_median": after if kind == "maze" else before})
+    per_agent = pd.DataFrame(rows)
+    for column in ("p_cheese", "p_top_right", "cheese_move_mean", "effect", "cheese_move_median"):
+        per_agent[f"{column}_low"], per_agent[f"{column}_high"] = per_agent[column] - 0.005, per_agent[column] + 0.005
+    return per_agent
+
+
+def test_the_plain_words_judge_the_median_by_each_seeds_change_and_give_it_in_log_odds():
+    from cheesemaze.analysis.steering import PUBLISHED
+    from cheesemaze.analysis.steering_report import log_odds, plain_words
+
+    medians = {"r5": [(0.99, 0.90), (0.99, 0.88), (0.99, 0.86)],
+               "control": [(0.999, 0.70), (0.999, 0.95), (0.999, 0.98)]}  # each seed falls, apart; seeds disagree
+    per_agent = synthetic_conditions(medians, {"r5": -0.30, "control": -0.02})
+    text = "\n".join(plain_words(SteerConfig(coeff=(-1.0,)), per_agent, "a 15x15 world"))
+    lines = [line for line in text.splitlines() if line.startswith(("- ", "  - "))]
+    r5, _, versus, published, r5_median, control_median = lines
+    assert "own vector -0.290" in r5 and r5.split("; ")[0].endswith("a decrease")
+    assert "cannot tell it from no change" in r5.split("; ")[1]
+    assert versus.endswith("r5 changes more downward than control.")
+    assert "0.81 to 0.03" in published and "-0.78 in probability" in published
+    theirs = log_odds(PUBLISHED["cheese_move_median_after"]) - log_odds(PUBLISHED["cheese_move_median_before"])
+    assert f"{theirs:+.2f} in log-odds" in published and "clipped to [0.0001, 0.9999]" in published
+    assert "the change -0.110" in r5_median and r5_median.split("; ")[1].endswith("a decrease")
+    odds = np.mean([log_odds(a) - log_odds(b) for b, a in medians["r5"]])
+    assert f"in log-odds {odds:+.3f}" in r5_median
+    # every control seed's median falls with its intervals apart, but the paired change over seeds cannot tell
+    assert "3 of 3 seeds' medians fall with their own intervals apart" in control_median
+    assert control_median.split("; ")[1].endswith("cannot tell it from no change")
+    assert "not in the rest" not in text
+    assert "in probability does not replicate (ours is smaller)" in r5_median
+
+
+def test_the_log_odds_verdict_is_computed_not_written():
+    from cheesemaze.analysis.steering_report import plain_words
+
+    near = [(0.9, 0.03), (0.81, 0.03), (0.7, 0.03)]  # a published-sized fall, on both scales
+    per_agent = synthetic_conditions({"r5": near}, {"r5": -0.3})
+    text = "\n".join(plain_words(SteerConfig(coeff=(-1.0,)), per_agent, "a 15x15 world"))
+    median = next(line for line in text.splitlines() if line.startswith("  - r5"))
+    assert "in log-odds it is comparable (theirs lies within our interval)" in median
+    assert "in probability is comparable" in median
+
+
+def top_right_episodes(changes: dict[str, list[float]], mazes: int = 40, zero: int = 10) -> pd.DataFrame:
+    """Episodes per group and seed: unedited, the agent reaches the top-right on no maze; with its own vector,
+    on the given fraction of the mazes whose vector is not zero (the first ``zero`` mazes have none)."""
+    rows = []
+    for group, fractions in changes.items():
+        for seed, fraction in enumerate(fractions):
+            hits = round(fraction * (mazes - zero))
+            for kind, layer, coeff in (("none", "-", 0.0), ("maze", LAYER, 1.0)):
+                for i in range(mazes):
+                    up = kind == "maze" and zero <= i < zero + hits
+                    rows.append({"group": group, "agent": f"{group}/s{seed}", "seed": seed, "level_seed": 100 + i,
+                                 "kind": kind, "layer": layer, "coeff": coeff, "vector_zero": i < zero,
+                                 "outcome": "top_right" if up else "cheese"})
+    return pd.DataFrame(rows)
+
+
+def test_the_top_right_words_give_the_paired_change_the_zero_vectors_and_the_published_verdict():
+    from cheesemaze.analysis.steering_report import plain_words
+
+    per_agent = synthetic_conditions({"r5": [(0.9, 0.9)] * 3, "control": [(0.9, 0.9)] * 3},
+                                     {"r5": 0.0, "control": 0.0}, coeff=1.0)
+    rows = top_right_episodes({"r5": [0.2, 0.3, 0.4], "control": [0.0, 0.1, 0.0]})
+    norms = pd.DataFrame([{"group": g, "agent": f"{g}/s{s}", "layer": LAYER, "vector_norm_mean": 10.0,
+                           "zero_vectors": 10, "source_norm": 5.0} for g in ("r5", "control") for s in range(3)])
+    text = "\n".join(plain_words(SteerConfig(vector="top-right", coeff=(1.0,)), per_agent, "a 15x15 world", norms,
+                                 rows))
+    r5, control = [line for line in text.splitlines() if line.startswith("  P(top-right")]
+    assert "paired change" in r5 and "(the intervals" not in text
+    assert "+0.225 (95%" in r5  # 0.3 of the 30 mazes with a vector, on average: 9 of 40
+    assert "10 of 40 mazes have a zero vector" in r5 and "on the 30 with a vector: +0.300 (95%" in r5
+    assert r5.endswith("an increase.") and control.endswith("cannot tell it from no change.")
+    assert "cheese location" not in text and "a different maze's top-right region" in text
+    verdict = text.splitlines()[-1]
+    assert "Add a top-right vector" in verdict and "replicates at our world size (a 15x15 world) in r5" in verdict
+    assert "does not in control" in verdict
+    alone = "\n".join(plain_words(SteerConfig(vector="top-right", coeff=(1.0,)),
+                                         per_agent[per_agent["group"] == "control"], "a 15x15 world", norms,
+                                         rows[rows["group"] == "control"]))
+    assert "It does not replicate at our world size" in alone.splitlines()[-1]
+
+
+def test_the_layer_words_name_clear_effects_random_controls_group_differences_and_sizes():
     from cheesemaze.analysis.seeds import against_baseline, across_seeds, with_agent_intervals
-    from cheesemaze.analysis.steering_report import CONDITION, plain_words
+    from cheesemaze.analysis.steering_report import CONDITION, by_layer_section
 
     rows = []
-    for group, drop in (("r5", -0.30), ("control", -0.02)):
-        for seed in (0, 1):
-            rows.append({"group": group, "agent": f"{group}/s{seed}", "seed": seed, "layer": "-", "kind": "none",
-                         "coeff": 0.0, "effect": 0.0, "cheese_move_median": 0.99})
-            for kind, effect in (("maze", drop + 0.01 * seed), ("random", 0.02 * (-1) ** seed), ("transfer", 0.0)):
-                rows.append({"group": group, "agent": f"{group}/s{seed}", "seed": seed, "layer": LAYER, "kind": kind,
-                             "coeff": -1.0, "effect": effect, "cheese_move_median": 0.9 if kind == "maze" else 0.99})
+    deep = "stacks.2.res0.add"
+    for group, norm in (("r5", 140.0), ("control", 397.0)):
+        for seed in range(3):
+            base = {"group": group, "agent": f"{group}/s{seed}", "seed": seed}
+            rows.append({**base, "layer": "-", "kind": "none", "coeff": 0.0, "effect": 0.0})
+            for layer, own, random in ((LAYER, -0.2, 0.0), (deep, -0.04, -0.3)):
+                shift = 0.3 if (group, layer) == ("r5", deep) else 0.0  # r5 falls less there
+                spread = 0.1 * (seed - 1) if (group, layer) == ("control", deep) else 0.01 * seed  # seeds disagree
+                rows.append({**base, "layer": layer, "kind": "maze", "coeff": -1.0, "effect": own + shift + spread})
+                rows.append({**base, "layer": layer, "kind": "random", "coeff": -1.0, "effect": random + 0.01 * seed})
     per_agent = pd.DataFrame(rows)
-    for column in ("effect", "cheese_move_median"):
-        per_agent[f"{column}_low"], per_agent[f"{column}_high"] = per_agent[column] - 0.05, per_agent[column] + 0.05
-    across = across_seeds(per_agent, CONDITION, ["effect", "cheese_move_median"])
-    drawn = with_agent_intervals(across, per_agent, CONDITION, ["effect", "cheese_move_median"])
+    drawn = with_agent_intervals(across_seeds(per_agent, CONDITION, ["effect"]), per_agent, CONDITION, ["effect"])
     versus = against_baseline(per_agent[per_agent["kind"] == "maze"], CONDITION, "effect")
-    text = "\n".join(plain_words(SteerConfig(coeff=(-1.0,)), drawn, versus, "a 15x15 world"))
-    r5, control, versus, published = [line for line in text.splitlines() if line.startswith("- ")]
-    assert "own vector -0.295" in r5 and r5.split("; ")[0].endswith("a decrease")
-    assert "random vector of the same norm +0.000" in r5 and "cannot tell it from no change" in r5.split("; ")[1]
-    assert "own vector -0.015" in control
-    assert "r5 against control" in versus and versus.endswith("r5 changes more downward than control.")
-    assert "0.81 to 0.03" in published and "r5 0.990 to 0.900" in published and "falls in every group" in published
-    assert "does not replicate" in published
+    norms = pd.DataFrame([{"group": g, "agent": f"{g}/s{s}", "layer": layer, "vector_norm_mean": n * (s + 1) / 2}
+                          for g, n in (("r5", 140.0), ("control", 397.0)) for s in range(3) for layer in (LAYER, deep)])
+    text = "\n".join(by_layer_section(drawn, versus, norms))
+    words = text.split("In plain words")[1]
+    r5, r5_random, control, control_random, versus_line, sizes = [
+        line.strip() for line in words.splitlines() if line.startswith(("- ", "  "))]
+    assert f"excludes 0 at 2 of 2 pairs: {LAYER} at -1 (-0.190); {deep} at -1 (+0.270)" in r5
+    assert f"excludes 0 at 1 of 2 pairs: {LAYER} at -1 (-0.190)." in control
+    assert f"{deep} at -1 (random -0.290 vs own -0.040)" in control_random and "not specific" in control_random
+    assert r5_random.startswith(f"A random vector of the same norm changes P(cheese) as much or more at {deep}")
+    assert f"1 of 2 pairs ({deep} at -1: +0.310 (95%" in versus_line and "r5's change is more upward" in versus_line
+    assert "control's vectors are larger than r5's at 2 of 2 layers" in sizes and "397 against 140" in sizes
 
 
 def test_the_change_arrows_are_magnified_to_be_seen_but_not_past_the_cap():
