@@ -112,6 +112,19 @@ def observation_words(versus: pd.DataFrame) -> str:
     return words
 
 
+def observation_text(per_agent: pd.DataFrame, group: str, target: str, drawn: pd.Series) -> str:
+    """The raw-observation probe's accuracy: where every agent of the group scored the same (the input,
+    mazes and split are the same for all; only the network differs, and this probe does not read it),
+    one agent's Wilson interval over mazes, saying so; else as drawn (over seeds)."""
+    rows = per_agent[(per_agent["group"] == group) & (per_agent["target"] == target)
+                     & (per_agent["layer"] == OBSERVATION)]
+    if len(rows) > 1 and rows["accuracy"].nunique() == 1:
+        first = rows.iloc[0]
+        return (f"{with_ci(first['accuracy'], first['accuracy_low'], first['accuracy_high'])} (the same for every "
+                "agent, which shares the input; Wilson interval over mazes)")
+    return with_ci(drawn["accuracy"], drawn["accuracy_low"], drawn["accuracy_high"])
+
+
 def plain_words(per_agent: pd.DataFrame, across: pd.DataFrame) -> list[str]:
     """The report's opening: per group and target, the raw-observation probe (the baseline), where the
     layers' probes read best and at the last layer, against shuffled labels (chance) and against the
@@ -130,8 +143,7 @@ def plain_words(per_agent: pd.DataFrame, across: pd.DataFrame) -> list[str]:
             beats = (part["accuracy_low"] > part["shuffled"]).sum()
             line = f"- **{group}**, {TARGET_WORDS.get(target, target)}: "
             if len(raw):
-                raw = raw.iloc[0]
-                line += f"raw observation {with_ci(raw['accuracy'], raw['accuracy_low'], raw['accuracy_high'])}; "
+                line += f"raw observation {observation_text(per_agent, group, target, raw.iloc[0])}; "
             line += (f"best layer {best['layer']} {with_ci(best['accuracy'], best['accuracy_low'], best['accuracy_high'])} "
                      f"(shuffled {best['shuffled']:.3f}); at the last layer, {last['layer']}, "
                      f"{with_ci(last['accuracy'], last['accuracy_low'], last['accuracy_high'])} (shuffled "

@@ -182,6 +182,9 @@ def test_the_plain_words_weigh_each_layer_against_the_raw_observation():
     same = probe_table({OBSERVATION: [1.0, 1.0, 1.0], "early.add": [1.0, 1.0, 1.0]})
     line = plain_words(same, across_seeds(same, ["layer", "target"], ["accuracy", "chance", "shuffled"]))[1]
     assert "above the raw-observation probe at 0 of 1 layers" in line and "the information is in the input" in line
+    # every agent shares the input: its probe scores the same on each, so its interval is over mazes, said so
+    assert ("raw observation 1.000 (0.980 to 1.020) (the same for every agent, which shares the input; Wilson "
+            "interval over mazes)") in line
 
 
 def test_a_probe_on_the_raw_observation_reads_the_cheese_off_the_input():
