@@ -86,9 +86,11 @@ def size_words(across: pd.DataFrame) -> str:
     top = cheese.loc[cheese["effect"].idxmax()]
     base = float(unedited[top["group"]])
     relative = f"{top['effect'] / base:+.0%} of it" if base > 0 else "no relative size (it is 0)"
+    cheese = (f", while the edited mouse still reaches the cheese in {top['p_cheese']:.3f} of the mazes"
+              if "p_cheese" in top and top["p_cheese"] == top["p_cheese"] else "")
     return (f"Ours beside theirs: our largest change from editing the cheese channels is {top['effect']:+.3f} "
             f"({top['group']}, gain {top['gain']:g}) in P(target), against an unedited P(target) of {base:.3f}: "
-            f"{relative}, with the mouse reaching the cheese instead in most mazes. Theirs (Turner et al., below; "
+            f"{relative}{cheese}. Theirs (Turner et al., below; "
             f"{PUBLISHED_SIDE}, not ours): retargeting works reliably for targets in the upper right, with no overall "
             "rate given.\n")
 

@@ -166,6 +166,7 @@ def test_the_plain_words_give_the_method_the_groups_difference_and_the_size_agai
     top = max(np.mean(effects[g, "cheese_channels"]) for g in ("r5", "control"))
     assert f"Ours beside theirs: our largest change from editing the cheese channels is {top:+.3f}" in words
     assert f"{top / 0.2:+.0%} of it" in words and "Theirs (Turner et al." in words
+    assert "while the edited mouse still reaches the cheese in 0.900 of the mazes" in words  # from the table
 
 
 def test_a_difference_between_groups_that_excludes_0_is_said_to_and_one_seed_falls_back_to_the_agents_intervals():
