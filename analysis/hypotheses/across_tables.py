@@ -158,9 +158,10 @@ def at_bounds(own: pd.DataFrame, parameters: dict[str, dict[str, Any]], model: s
     named = "; ".join(f"on {t} the fit stopped at a bound ({', '.join(b)}) and scores {gains[t]:+.3f}"
                       for t, b in bounded.items())
     rest = [f"{gains[t]:+.3f} ({t})" for t in gains.index if t not in bounded]
-    return (named[0].upper() + named[1:] + (f"; the other seeds {', '.join(rest)}" if rest else "") + ". A fit that "
-            "stopped at a bound is where the search was stopped, not where the likelihood peaks, so such a seed's "
-            "gain shows the bound as much as the agent, and the mean over seeds carries it.")
+    return (named[0].upper() + named[1:] + (f"; the other seeds {', '.join(rest)}" if rest else "") + ". A fit at a "
+            "bound is the best its allowed range offers, not a peak inside it (the data pull that parameter past what "
+            "the model permits), so such a seed's gain shows the model's limits as much as the agent, and the mean "
+            "over seeds carries it.")
 
 
 def carried_over(rows: pd.DataFrame) -> str:

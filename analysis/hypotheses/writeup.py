@@ -120,7 +120,8 @@ def bound_words(t: pd.DataFrame, parameters: dict[str, dict[str, Any]]) -> list[
         words.append(f"The fit of `{model}` stopped at a parameter bound ({', '.join(bounds)}), so its score, "
                      f"{score_text}, reflects the bound as much as the agent.")
     if words:
-        words.append("A fit stopped at a bound is where the search was stopped, not the likelihood's peak.")
+        words.append("A fit at a bound is the best its allowed range offers, not a peak inside it: the data pull "
+                     "that parameter past what the model permits.")
     return words
 
 

@@ -75,7 +75,7 @@ def test_plain_summary_names_fits_at_a_bound_counts_zeros_and_explains_sampling_
     gain = f"{t.loc['correlates', 'gain']:+.3f} nats per maze"
     assert (f"The fit of `correlates` stopped at a parameter bound (intercept, slope d_euclid), so its score, {gain}"
             in text)
-    assert "reflects the bound as much as the agent" in text and "not the likelihood's peak" in text
+    assert "reflects the bound as much as the agent" in text and "not a peak inside it" in text
     assert "fit of `utility`" not in text and "fit of `base-rate`" not in text
     assert "given probability exactly 0 / given 0 < P < 1e-6 (near-zero, counted apart, not smoothed)" in text
     assert "`compatible` 10 / 0" in text and "`correlates` 0 / 3" in text and "`intended` 20 / 0" in text
