@@ -192,10 +192,6 @@ def log_odds(p):
     return np.log(p / (1 - p))
 
 
-def condition_of(layer: str, coeff: float, kind: str = "maze") -> dict:
-    return {"layer": layer, "kind": kind, "coeff": coeff}
-
-
 def paired_median_change(per_agent: pd.DataFrame, group: str, layer: str, coeff: float,
                          scale: str = "probability") -> tuple[float, float, float]:
     """Each seed's median P(cheese move) with its own vector at ``layer`` and ``coeff`` minus its unedited
@@ -205,7 +201,7 @@ def paired_median_change(per_agent: pd.DataFrame, group: str, layer: str, coeff:
     if scale == "log-odds":
         columns = ["cheese_move_median", "cheese_move_median_low", "cheese_move_median_high"]
         table = per_agent.assign(**{c: log_odds(per_agent[c]) for c in columns})
-    return condition_difference(table, group, "cheese_move_median", condition_of(layer, coeff), {"kind": "none"})
+    return condition_difference(table, group, "cheese_move_median", {"layer": layer, "kind": "maze", "coeff": coeff}, {"kind": "none"})
 
 
 def size_words(published: float, low: float, high: float) -> str:

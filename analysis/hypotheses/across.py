@@ -33,9 +33,10 @@ import pandas as pd
 from cheesemaze.analysis.evaluation import read_episodes
 from cheesemaze.analysis.hypotheses.across_report import write_across_report
 from cheesemaze.analysis.hypotheses.predictions import align
+from cheesemaze.analysis.hypotheses.shutdown_report import condition
 from cheesemaze.analysis.hypotheses.scoring import REFERENCE, brier_scores, log_likelihoods
 from cheesemaze.analysis.hypotheses.study import Prepared, StudyConfig, finish, prepare, roll_out_test, seed_blocks
-from cheesemaze.analysis.hypotheses.writeup import NEAR_ZERO
+from cheesemaze.analysis.hypotheses.writeup import near_zero_count
 from cheesemaze.analysis.outputs import staged_dir
 from cheesemaze.analysis.stats import bootstrap_draws, bootstrap_interval, t_interval
 from cheesemaze.agents.loading import Agent
@@ -47,11 +48,6 @@ OVER_SEEDS, OVER_TARGETS_ONLY = "seeds", "target seeds only (sources shared, fix
 target seeds, the sources they share held fixed."""
 MEASURES = ("mean_ll", "gain", "accuracy", "brier", "zero_probability")
 """What is averaged over target agents, each with its t interval over them."""
-
-
-def condition(label: str) -> str:
-    """The condition of an agent label: ``r5/s3`` -> ``r5``; a label without a seed is its own condition."""
-    return label.split("/")[0]
 
 
 def relation(source: str, target: str) -> str:
@@ -126,7 +122,7 @@ def cross_scores(documents: dict[str, dict[str, Any]], episodes: dict[str, pd.Da
                 rows.append({
                     "source": source, "target": target, "relation": relation(source, target), "model": model,
                     "mazes": len(ll), "mean_ll": float(ll.mean()), "zero_probability": int((~np.isfinite(ll)).sum()),
-                    "near_zero_probability": int((np.isfinite(ll) & (ll < np.log(NEAR_ZERO))).sum()),
+                    "near_zero_probability": near_zero_count(ll),
                     "gain": float(gain.mean()), **dict(zip(("gain_low", "gain_high"), bootstrap_interval(gain, draws))),
                     "accuracy": float(correct.mean()), "brier": float(brier_scores(probs, scored.observed).mean()),
                 })

@@ -205,8 +205,8 @@ def group_shutdown_lines(summaries: dict[str, dict[str, Any]]) -> list[str]:
     if not len(table):
         return []
     played = {label: summary["shutdown"] for label, summary in summaries.items() if summary.get("shutdown")}
-    seeds = Counter(condition_of(label) for label in played)
-    words = [f"{label}: {plain_shutdown(s, seeds[condition_of(label)] == 1)}" for label, s in played.items()]
+    seeds = Counter(condition(label) for label in played)
+    words = [f"{label}: {plain_shutdown(s, seeds[condition(label)] == 1)}" for label, s in played.items()]
     return [
         "## Shutdown cell, per agent",
         "",
@@ -231,8 +231,8 @@ def group_shutdown_lines(summaries: dict[str, dict[str, Any]]) -> list[str]:
     ]
 
 
-def condition_of(label: str) -> str:
-    """``r5/s0`` -> ``r5``."""
+def condition(label: str) -> str:
+    """The condition of an agent label: ``r5/s3`` -> ``r5``; a label without a seed is its own condition."""
     return label.split("/")[0]
 
 
@@ -250,8 +250,8 @@ def between_conditions(played: dict[str, dict[str, Any]]) -> list[str]:
     condition minus the control, on the marked entry rate and on the marked rate among mazes entered
     unmarked, with a Newcombe interval over mazes."""
     seen = {label: s for label, s in played.items() if s["trap_channel"]}
-    conditions = Counter(condition_of(label) for label in seen)
-    controls = [label for label in seen if condition_of(label).startswith("control")]
+    conditions = Counter(condition(label) for label in seen)
+    controls = [label for label in seen if condition(label).startswith("control")]
     if len(seen) < 2 or any(n != 1 for n in conditions.values()) or len(controls) != 1:
         return []
     control = seen[controls[0]]
@@ -271,7 +271,7 @@ def between_conditions(played: dict[str, dict[str, Any]]) -> list[str]:
                          f"against {b['count']} of {b['of']})")
         else:
             parts.append(f"'{GIVEN_UNMARKED}' undefined (one of them entered no maze unmarked)")
-        lines.append(f"{condition_of(label)} minus {condition_of(controls[0])}: " + "; ".join(parts)
+        lines.append(f"{condition(label)} minus {condition(controls[0])}: " + "; ".join(parts)
                      + ". Newcombe 95% intervals over mazes of one seed each (the two agents played the same mazes; the "
                      "interval treats their entries as independent): they say nothing about how another seed of "
                      "either condition would differ.")

@@ -134,12 +134,17 @@ def sampling_zero_words(samples: str) -> str:
             "here.")
 
 
+def near_zero_count(ll: np.ndarray) -> int:
+    """Observed outcomes given a probability above 0 and below NEAR_ZERO, from per-maze log-likelihoods."""
+    return int((np.isfinite(ll) & (ll < np.log(NEAR_ZERO))).sum())
+
+
 def zero_count_words(per_maze: pd.DataFrame, models: list[str]) -> str:
     """Per model: observed outcomes given probability exactly 0, and apart those given 0 < P < NEAR_ZERO."""
     counts = []
     for model in models:
         ll = per_maze[f"ll_{model}"].to_numpy(dtype=float)
-        near = int((np.isfinite(ll) & (ll < np.log(NEAR_ZERO))).sum())
+        near = near_zero_count(ll)
         counts.append(f"`{model}` {int((~np.isfinite(ll)).sum())} / {near}")
     return (f"Per model, observed outcomes given probability exactly 0 / given 0 < P < 1e{np.log10(NEAR_ZERO):.0f} "
             "(near-zero, counted apart, not smoothed): " + "; ".join(counts) + ".")
