@@ -137,13 +137,20 @@ def against_baseline(per_agent: pd.DataFrame, by: Sequence[str], value: str) -> 
     return pd.DataFrame(rows)
 
 
+def bound_text(x: float) -> str:
+    """An interval's bound to three decimals, or to two significant digits where three decimals would
+    print a bound that is not 0 as 0 (a bound of +0.0003 decides that an interval excludes 0)."""
+    text = f"{x:+.3f}"
+    return f"{x:+.2g}" if x != 0 and float(text) == 0 else text
+
+
 def change_words(value: float, low: float, high: float, above: str = "an increase", below: str = "a decrease",
                  none: str = "no change") -> str:
     """A change (or a difference: pass ``above``/``below``/``none`` words for it) with its 95% interval
     and what the interval says: above 0, below 0, or unable to tell from 0."""
     if not (np.isfinite(low) and np.isfinite(high)):
         return f"{value:+.3f} (no interval)"
-    shown = f"{value:+.3f} (95% {low:+.3f} to {high:+.3f})"
+    shown = f"{value:+.3f} (95% {bound_text(low)} to {bound_text(high)})"
     if low > 0:
         return f"{shown}: {above}"
     if high < 0:

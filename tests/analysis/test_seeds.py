@@ -73,6 +73,10 @@ def test_change_words_say_what_the_interval_allows():
     assert change_words(0.2, 0.1, 0.3, above="more").endswith(": more")
     assert "cannot tell it from no change" in change_words(0.01, -0.1, 0.12)
     assert change_words(0.5, float("nan"), float("nan")) == "+0.500 (no interval)"
+    # a bound that excludes 0 is never printed as 0
+    assert change_words(0.01, 0.0003, 0.02) == "+0.010 (95% +0.0003 to +0.020): an increase"
+    assert change_words(-0.01, -0.02, -0.00004).startswith("-0.010 (95% -0.020 to -4e-05)")
+    assert change_words(0.0, 0.0, 0.0).startswith("+0.000 (95% +0.000 to +0.000)")
 
 
 def test_a_difference_between_conditions_is_taken_seed_by_seed_or_from_one_seeds_intervals():
