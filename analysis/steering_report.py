@@ -201,7 +201,8 @@ def paired_median_change(per_agent: pd.DataFrame, group: str, layer: str, coeff:
     if scale == "log-odds":
         columns = ["cheese_move_median", "cheese_move_median_low", "cheese_move_median_high"]
         table = per_agent.assign(**{c: log_odds(per_agent[c]) for c in columns})
-    return condition_difference(table, group, "cheese_move_median", {"layer": layer, "kind": "maze", "coeff": coeff}, {"kind": "none"})
+    own = {"layer": layer, "kind": "maze", "coeff": coeff}
+    return condition_difference(table, group, "cheese_move_median", own, {"kind": "none"})
 
 
 def size_words(published: float, low: float, high: float) -> str:

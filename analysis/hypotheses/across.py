@@ -33,8 +33,8 @@ import pandas as pd
 from cheesemaze.analysis.evaluation import read_episodes
 from cheesemaze.analysis.hypotheses.across_report import write_across_report
 from cheesemaze.analysis.hypotheses.predictions import align
-from cheesemaze.analysis.hypotheses.shutdown_report import condition
 from cheesemaze.analysis.hypotheses.scoring import REFERENCE, brier_scores, log_likelihoods
+from cheesemaze.analysis.hypotheses.shutdown_report import condition
 from cheesemaze.analysis.hypotheses.study import Prepared, StudyConfig, finish, prepare, roll_out_test, seed_blocks
 from cheesemaze.analysis.hypotheses.writeup import near_zero_count
 from cheesemaze.analysis.outputs import staged_dir

@@ -53,6 +53,11 @@ def condition_table(summary: pd.DataFrame, condition: str) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+AT_BOUND = "A fit at a bound is the best its allowed range offers, not a peak inside it"
+PULLED_PAST = "the data pull that parameter past what the model permits"
+"""What a fit stopped at a parameter bound means, said the same way in every report that names one."""
+
+
 def verdict(low: float, high: float, what: str) -> str:
     """What an interval of a gain over ``what`` says: better, worse, or undecided."""
     if low > 0:
@@ -158,10 +163,9 @@ def at_bounds(own: pd.DataFrame, parameters: dict[str, dict[str, Any]], model: s
     named = "; ".join(f"on {t} the fit stopped at a bound ({', '.join(b)}) and scores {gains[t]:+.3f}"
                       for t, b in bounded.items())
     rest = [f"{gains[t]:+.3f} ({t})" for t in gains.index if t not in bounded]
-    return (named[0].upper() + named[1:] + (f"; the other seeds {', '.join(rest)}" if rest else "") + ". A fit at a "
-            "bound is the best its allowed range offers, not a peak inside it (the data pull that parameter past what "
-            "the model permits), so such a seed's gain shows the model's limits as much as the agent, and the mean "
-            "over seeds carries it.")
+    return (named[0].upper() + named[1:] + (f"; the other seeds {', '.join(rest)}" if rest else "") + f". {AT_BOUND} "
+            f"({PULLED_PAST}), so such a seed's gain shows the model's limits as much as the agent, and the mean over "
+            "seeds carries it.")
 
 
 def carried_over(rows: pd.DataFrame) -> str:

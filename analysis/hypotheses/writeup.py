@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cheesemaze.analysis.hypotheses.across_tables import SAMPLED, sample_count
+from cheesemaze.analysis.hypotheses.across_tables import AT_BOUND, PULLED_PAST, SAMPLED, sample_count
 from cheesemaze.analysis.hypotheses.baselines import BASELINES
 from cheesemaze.analysis.hypotheses.report import bayes_lines, comparison_table, winners
 from cheesemaze.analysis.hypotheses.scoring import REFERENCE, Scores
@@ -120,8 +120,7 @@ def bound_words(t: pd.DataFrame, parameters: dict[str, dict[str, Any]]) -> list[
         words.append(f"The fit of `{model}` stopped at a parameter bound ({', '.join(bounds)}), so its score, "
                      f"{score_text}, reflects the bound as much as the agent.")
     if words:
-        words.append("A fit at a bound is the best its allowed range offers, not a peak inside it: the data pull "
-                     "that parameter past what the model permits.")
+        words.append(f"{AT_BOUND}: {PULLED_PAST}.")
     return words
 
 
