@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from cheesemaze.agents.config import EnvConfig, PPOConfig, TrainConfig
-from cheesemaze.envs.maze import WORLD_SIZES, Region, parse_region
+from cheesemaze.envs.maze import WORLD_SIZES, Region, parse_region, placement
 
 MACHINE_FIELDS = ("torch_threads", "device")
 """Fields that belong to the machine a trial runs on, not to the trial: they may differ between runs
@@ -129,7 +129,7 @@ def expand(base: TrainConfig, blocks: list[str]) -> list[Trial]:
     control) has all its seeds before a later block's trials start.
 
     Raises ``ValueError`` for an unknown field, a value its field refuses, a config the values make
-    impossible, or a step budget below one rollout.
+    impossible, a step budget below one rollout, or two trials on the same cheese placement.
     """
     if not blocks:
         raise ValueError("give at least one --grid block, e.g. --grid 'env.region=5,anywhere seed=0..4'")
@@ -153,5 +153,19 @@ def expand(base: TrainConfig, blocks: list[str]) -> list[Trial]:
             if trial.name in trials and trials[trial.name][1].config != config:
                 raise ValueError(f"two trials are both named {trial.name}; sweep fewer fields at once")
             trials.setdefault(trial.name, (order, trial))
-    ranked = sorted(trials.values(), key=lambda item: (item[0], item[1].config.seed))
-    return [trial for _, trial in ranked]
+    ranked = [trial for _, trial in sorted(trials.values(), key=lambda item: (item[0], item[1].config.seed))]
+    _refuse_same_placement(ranked)
+    return ranked
+
+
+def _refuse_same_placement(trials: list[Trial]) -> None:
+    """``ValueError`` where two trials differ only in regions that place the cheese alike (0 and 1):
+    the sweep would train the same distribution twice under two names."""
+    seen: dict[str, str] = {}
+    for trial in trials:
+        env = dataclasses.replace(trial.config.env, region=placement(trial.config.env.region))
+        key = repr(dataclasses.replace(trial.config, env=env))
+        if key in seen:
+            raise ValueError(f"{seen[key]} and {trial.name} train on the same cheese placement (regions 0 "
+                             "and 1 are both the top-right cell alone); sweep one of them")
+        seen[key] = trial.name

@@ -103,6 +103,12 @@ def distribution_region(distribution: Distribution, trained_region: Region) -> R
     raise ValueError(f"distribution must be one of {DISTRIBUTIONS}; got {distribution!r}")
 
 
+def placement(region: Region) -> int | None:
+    """The cheese placement a region stands for, as the side of its top-right square (None: anywhere).
+    Regions 0 and 1 are one placement, the top-right cell alone."""
+    return None if region is None else max(int(region), 1)
+
+
 def check_region(region: Region, world_size: int) -> None:
     """Raise ``ValueError`` unless ``region`` is None (cheese anywhere) or in 0..world_size."""
     if region is None:

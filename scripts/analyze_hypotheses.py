@@ -6,7 +6,7 @@ consistency, the shutdown variant, ``figures/`` and ``report.md``. Several agent
 (``r5/* control/*``): a new ``results/hypotheses/<labels>/`` with each agent's study in a folder and
 every fitted model scored on every other agent's test rollouts: per target agent (``across.md``), and
 per condition, a table across seeds of every model fitted on the agent itself, on another seed and on
-each other condition (``report.md``, ``across_seeds.csv``). Given a region sweep (``r0/* r1/* ...
+each other condition (``report.md``, ``across_seeds.csv``). Given a region sweep (``r0/* r2/* ...
 control/*``: conditions of one training region each), also each model's within-agent gain against r
 (``figures/region_sweep``, ``region_sweep.csv``). An agent's condition is the part of its label before
 the ``/``: ``r5/s3`` (shipped) or ``runs/zoo/r5/s3`` (labelled ``r5/s3``) is ``r5``.
@@ -52,7 +52,7 @@ def group_dir(labels: list[str]) -> Path:
 class HypothesesArgs:
     """Score the four hypotheses and three baselines on an agent's held-out behaviour (a few minutes on a CPU);
     given several agents, also each agent's fits on the others, a table per condition across seeds, and
-    for a region sweep (r0/* r1/* ... control/*) each model's gain over base rate against the region
+    for a region sweep (r0/* r2/* ... control/*) each model's gain over base rate against the region
     (figures/region_sweep)."""
 
     agents: AgentsArg

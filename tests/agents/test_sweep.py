@@ -59,6 +59,7 @@ def test_a_grid_is_every_combination_block_by_block_then_seed_by_seed_and_each_t
         ("seed", [], "FIELD=V1,V2"),
         ("seed=0", ["--total-timesteps", "100"], "below one rollout"),
         ("seed=0", ["--preset", "nope"], "unknown preset"),
+        ("env.region=0,1,2 seed=0", [], "r0/s0 and r1/s0 train on the same cheese placement"),
     ],
 )
 def test_a_bad_grid_is_refused_in_one_line_before_ray_starts(tmp_path, capsys, grid, flags, message):
