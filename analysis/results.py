@@ -166,7 +166,7 @@ def compare_section(results_dir: Path, page_dir: Path) -> str:
 
 def sweep_section(results_dir: Path, page_dir: Path) -> str:
     folder = results_dir / SWEEP_DIR
-    command = f"cheesemaze analyze sweep runs/zoo --out docs/results/{SWEEP_DIR}"
+    command = f"cheesemaze analyze sweep agents/trained --out docs/results/{SWEEP_DIR}"
     if read_summary(folder, "sweep.json") is None:
         return (f"## The region sweep\n\nNot yet trained: the region sweep (regions 0, 2, 3, 5, 7, 10 and the "
                 f"control, 3 or more seeds each) is part of the zoo (`{ZOO_SWEEP}`). Once trained, `{command}` "

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
@@ -27,6 +28,7 @@ from cheesemaze.analysis.stats import t_interval
 from cheesemaze.agents.loading import Agent, load_agent
 from cheesemaze.agents.rundir import CONFIG_FILE, checkpoint_steps, read_config
 from cheesemaze.agents.sweep import MANIFEST, trial_finished
+from cheesemaze.envs.maze import placement
 
 KEY_FEATURES = ("d_euclid_cheese_tr", "d_step_dsq_cheese", "d_euclid_cheese_tr5", "d_euclid_dsq_cheese")
 """The coefficients drawn against r: the published strongest ones (Turner et al.)."""
@@ -91,11 +93,11 @@ def trial_row(trial: SweepTrial, agent: Agent, n: int, train_n: int, level_start
 
 
 def by_region(agents: pd.DataFrame) -> pd.DataFrame:
-    """Per condition: seeds, and mean with t interval of each rate."""
+    """Per condition, regions in order and the control last: seeds, and mean with t interval of each rate."""
     rows = []
-    for region, group in agents.groupby(agents["region"].fillna(-1), sort=True):
-        row = {"condition": "control" if region == -1 else f"r{int(region)}",
-               "region": None if region == -1 else int(region), "seeds": len(group)}
+    for region, group in agents.groupby(agents["region"].fillna(np.inf), sort=True):
+        row = {"condition": "control" if np.isinf(region) else f"r{int(region)}",
+               "region": None if np.isinf(region) else int(region), "seeds": len(group)}
         for column in ("p_cheese", "p_top_right", "p_cheese_train"):
             if column in group:
                 mean, low, high = t_interval(group[column].to_numpy())
@@ -106,11 +108,13 @@ def by_region(agents: pd.DataFrame) -> pd.DataFrame:
 
 def trend(agents: pd.DataFrame, column: str = "p_cheese") -> dict:
     """Least-squares slope of ``column`` on r over the region agents (one point per seed), with its
-    95% interval; the control is left out (it has no r)."""
+    95% interval; r is the side of the cheese's square (region 0 counts as 1, its placement), and the
+    control is left out (it has no r)."""
     rows = agents[agents["region"].notna()]
-    if rows["region"].nunique() < 2:
+    side = rows["region"].map(placement).astype(float)  # region 0 is region 1's placement
+    if side.nunique() < 2:
         return {"slope": float("nan"), "low": float("nan"), "high": float("nan"), "agents": len(rows)}
-    fit = scipy_stats.linregress(rows["region"].astype(float), rows[column].astype(float))
+    fit = scipy_stats.linregress(side, rows[column].astype(float))
     half = scipy_stats.t.ppf(0.975, len(rows) - 2) * fit.stderr if len(rows) > 2 else float("nan")
     return {"slope": float(fit.slope), "low": float(fit.slope - half), "high": float(fit.slope + half),
             "agents": len(rows), "p": float(fit.pvalue)}
@@ -137,13 +141,14 @@ def sweep_markdown(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFram
         if column not in row or row[column] != row[column]:
             return "n/a"
         low, high = row.get(f"{column}_low"), row.get(f"{column}_high")
-        ci = "" if low is None or low != low else f" ({low:.3f}-{high:.3f})"
+        ci = "" if low is None or low != low else f" ({max(low, 0.0):.3f} to {min(high, 1.0):.3f})"
         return f"{row[column]:.3f}{ci}"
 
     lines = ["# Region sweep", "", sweep_conclusion(table, slope), "",
              f"Every agent played one sampled episode on each of the held-out level seeds {level_start}.."
              f"{level_start + n - 1} with the cheese anywhere; rates are over the mazes with a decision square. "
-             "Means are over seeds with 95% t intervals. Only agents that finished their budget are counted, "
+             "Means are over seeds with 95% t intervals (clipped to 0..1). Region 0 (the top-right cell alone) "
+             "is region 1's placement and sits at r = 1 in the trend. Only agents that finished their budget are counted, "
              "unless the analysis was asked to count those still training (steps column).", "", "## By training region", "",
              "| condition | seeds | P(cheese \\| dsq) | P(top-right \\| dsq) | P(cheese), own distribution |",
              "|---|---|---|---|---|"]

@@ -19,7 +19,7 @@ class AnalyzeSweepConfig:
     square), P(top-right) and the behavioural regression's coefficients against the training region r."""
 
     sweep_dir: SweepArg
-    """A directory made by cheesemaze sweep (trials <condition>/s<seed>)."""
+    """A directory made by cheesemaze sweep, or the shipped zoo agents/trained (trials <condition>/s<seed>)."""
     n: int = 1000
     """Held-out level seeds, cheese anywhere, per agent."""
     train_n: int = 700

@@ -11,8 +11,8 @@ from matplotlib.lines import Line2D
 
 from cheesemaze.analysis.figures.canvas import COLUMN_WIDTH, PAGE_WIDTH, chart, paper_style
 from cheesemaze.analysis.figures.hypotheses import colour
-from cheesemaze.analysis.figures.sweep import control_position
-from cheesemaze.envs.maze import parse_region
+from cheesemaze.analysis.figures.sweep import control_position, region_tick
+from cheesemaze.envs.maze import parse_region, placement
 
 CAP = -3.0
 """Gains below this (minus infinity included: a zero-probability outcome) are drawn at it."""
@@ -78,7 +78,7 @@ def region_sweep_figure(sweep: pd.DataFrame, world_size: int) -> Figure:
     ax = axes[0, 0]
     regions = {text: parse_region(text) for text in dict.fromkeys(sweep["region"])}
     numeric = sorted(r for r in regions.values() if r is not None)
-    x_of = {text: float(r) for text, r in regions.items() if r is not None}
+    x_of = {text: float(placement(r)) for text, r in regions.items() if r is not None}  # region 0 at 1
     if None in regions.values():
         x_control = control_position(float(max(numeric, default=0)))
         x_of.update({text: x_control for text, r in regions.items() if r is None})
@@ -107,7 +107,7 @@ def region_sweep_figure(sweep: pd.DataFrame, world_size: int) -> Figure:
         ax.plot(x[capped], shown[capped], "o", ms=4, mfc="white", color=colour(model))
     ax.axhline(0, color="black", lw=0.8, zorder=0)
     ax.axhline(CAP, color="grey", ls=":", lw=0.8, zorder=0)
-    names = {x: ("anywhere" if regions[text] is None else text) for text, x in x_of.items()}
+    names = {x: ("anywhere" if regions[text] is None else region_tick(regions[text])) for text, x in x_of.items()}
     ax.set_xticks(positions, [names[x] for x in positions])
     ax.set_xlabel("training region r (cheese in the top-right r x r square; anywhere: the control)")
     ax.set_ylabel("gain over base rate\n(nats per maze)")

@@ -125,7 +125,7 @@ def consistency_figure(test_steps: pd.DataFrame, max_distance: int = 40) -> Figu
         ax.set_ylabel("mean log-lik. per step")
         ax.set_title(f"{title} ({int(mask.sum())} steps)", fontsize=8)
         ax.grid(alpha=0.3)
-    axes[0, 1].legend(loc="upper right", ncols=2)
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncols=4)  # clear of both panels
     fig.suptitle("Held-out actions: location-dependent and fixed preferences against two baselines", fontsize=9)
     return fig
 

@@ -8,8 +8,15 @@ from matplotlib.figure import Figure
 
 from cheesemaze.analysis.features import FEATURE_LABELS
 from cheesemaze.analysis.figures.canvas import COLUMN_WIDTH, OUTCOME_COLOURS, chart, paper_style
+from cheesemaze.envs.maze import placement
 
 PANELS = (("p_cheese", "P(cheese | decision square)"), ("p_top_right", "P(top-right | decision square)"))
+
+
+def region_tick(region: int) -> str:
+    """A training region's label on an axis that places it at its square's side: region 0 (the
+    top-right cell alone) is region 1's placement, ``0 = 1``."""
+    return "0 = 1" if region == 0 else str(region)
 
 
 def control_position(max_region: float) -> float:
@@ -21,17 +28,20 @@ def control_position(max_region: float) -> float:
 def sweep_figure(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFrame, features: tuple[str, ...]) -> Figure:
     """Three panels against r: P(cheese | dsq) and P(top-right | dsq), one dot per seed and the mean
     over seeds with a 95% t interval, the control as a band at the right; and the mean regression
-    coefficient of the key features per r."""
+    coefficient of the key features per r. A region sits at the side of its cheese square, so region 0
+    (the top-right cell alone) is drawn at r = 1, labelled as both."""
     fig, axes = chart(n_cols=3, width=COLUMN_WIDTH * 3, height=2.6)
     regions = table[table["region"].notna()]
     control = table[table["region"].isna()]
-    xmax = float(regions["region"].max()) if len(regions) else 1.0
+    side = regions["region"].map(placement).astype(float)
+    xmax = float(side.max()) if len(regions) else 1.0
     x_control = control_position(xmax)
+    agent_x = agents["region"].map(lambda r: x_control if r != r or r is None else placement(int(r))).astype(float)
     for ax, (column, title) in zip(axes[0][:2], PANELS):
         colour = OUTCOME_COLOURS["cheese" if column == "p_cheese" else "top_right"]
-        x = agents["region"].astype(float).fillna(x_control).to_numpy()
+        x = agent_x.to_numpy()
         ax.plot(x, agents[column], "o", ms=3, color=colour, alpha=0.6, label="one seed")
-        for frame, xs in ((regions, regions["region"].astype(float)), (control, [x_control] * len(control))):
+        for frame, xs in ((regions, side), (control, [x_control] * len(control))):
             if len(frame):
                 mean = frame[column].to_numpy(float)
                 low = frame[f"{column}_low"].clip(0, 1).to_numpy(float)  # a rate's t interval, drawn in [0, 1]
@@ -44,9 +54,9 @@ def sweep_figure(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFrame,
         ax.grid(axis="y", lw=0.3, alpha=0.5)
     axes[0][0].legend(loc="upper left")
     ax = axes[0][2]
-    region_of = agents.set_index("agent")["region"].astype(float)
+    region_of = agent_x.set_axis(agents["agent"])
     for feature in [f for f in features if f in coefs.columns]:
-        by_r = coefs[feature].groupby(region_of.fillna(x_control)).mean()
+        by_r = coefs[feature].groupby(region_of).mean()
         line, = ax.plot(by_r.index[by_r.index < x_control], by_r.values[by_r.index < x_control], "o-", ms=3,
                         lw=0.9, label=FEATURE_LABELS.get(feature, feature))
         ax.plot(by_r.index[by_r.index == x_control], by_r.values[by_r.index == x_control], "D", ms=4,
@@ -58,8 +68,11 @@ def sweep_figure(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFrame,
     else:
         ax.text(0.5, 0.5, "no regression could be fitted\n(every agent had one outcome only)",
                 transform=ax.transAxes, ha="center", va="center")
-    ticks = [float(r) for r in regions["region"]] + ([x_control] if len(control) else [])
-    labels = [str(int(t)) for t in ticks[: len(regions)]] + (["any"] if len(control) else [])
+    named: dict[float, str] = {}
+    for region in sorted(regions["region"].astype(int)):  # region 0 before 1: its label "0 = 1" names the tick
+        named.setdefault(float(placement(region)), region_tick(region))
+    ticks = list(named) + ([x_control] if len(control) else [])
+    labels = list(named.values()) + (["any"] if len(control) else [])
     for ax in axes[0]:
         ax.set_xticks(ticks, labels)
         ax.set_xlabel("training region r (any: the control)")

@@ -154,7 +154,8 @@ SWEEP = pd.DataFrame({
 def test_region_sweep_figure_draws_a_line_per_model_against_r_with_the_control_at_the_right():
     fig = region_sweep_figure(SWEEP, 15)
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "5", "15", "anywhere"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0 = 1", "5", "15", "anywhere"]
+    assert list(ax.get_xticks()[:3]) == [1, 5, 15]  # region 0, the top-right cell, is region 1's placement
     control_x = ax.get_xticks()[-1]
     assert control_x > 15
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["correlates", "compatible"]

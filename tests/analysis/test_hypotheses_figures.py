@@ -48,7 +48,11 @@ def test_consistency_and_shutdown_figures():
     steps = pd.DataFrame({"d_step_mouse_cheese": [1, 1, 2, 50, 3], "timed_out": [False] * 4 + [True],
                           "ll_fixed": [-1.0, -1.0, -2.0, -1.0, -1.6], "ll_location": [-0.5, -1.0, -2.0, -1.5, -1.4],
                           "ll_frequency": [-1.5] * 5, "ll_uniform": [-1.6] * 5})
-    reached, timed_out = consistency_figure(steps, max_distance=40).axes
+    fig = consistency_figure(steps, max_distance=40)
+    reached, timed_out = fig.axes
+    fig.draw_without_rendering()
+    legend = fig.legends[0].get_window_extent()  # one legend, below both panels, on neither's curves
+    assert all(legend.y1 < ax.get_window_extent().y0 for ax in fig.axes) and not reached.get_legend()
     assert reached.get_title() == "episodes that reached the cheese (4 steps)"
     assert timed_out.get_title() == "episodes that timed out (1 steps)"
     location, fixed, frequency, uniform = reached.get_lines()

@@ -28,7 +28,7 @@ def test_missing_result_folders_are_named_with_the_command_that_makes_them(tmp_p
     page = results_markdown(tmp_path, tmp_path / "results.md")
     # the zoo is shipped, so the page asks for every r5 seed against every control seed
     assert 'Not computed yet: `cheesemaze compare "r5/*" "control/*" --out docs/results/compare` writes it.' in page
-    assert "## The region sweep\n\nNot yet trained" in page and "cheesemaze analyze sweep runs/zoo" in page
+    assert "## The region sweep\n\nNot yet trained" in page and "cheesemaze analyze sweep agents/trained" in page
 
 
 def test_the_comparison_links_its_figure_relative_to_the_page(tmp_path):

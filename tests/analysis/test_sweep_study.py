@@ -23,6 +23,8 @@ def test_t_interval_and_the_trend_match_hand_computations():
     slope = trend(agents)
     assert slope["slope"] == pytest.approx(0.1) and slope["agents"] == 4  # the control has no r
     assert "rises with the training region" in sweep_conclusion(by_region(agents), slope)
+    at_one = trend(pd.DataFrame({"region": [0, 0, 3, 3], "p_cheese": [0.1, 0.12, 0.3, 0.32]}))
+    assert at_one["slope"] == pytest.approx(0.1)  # region 0 is the top-right cell, region 1's placement
     flat = trend(pd.DataFrame({"region": [1, 1, 3, 3], "p_cheese": [0.1, 0.5, 0.5, 0.1]}))
     assert "No trend in r" in sweep_conclusion(None, flat)
 
@@ -30,7 +32,7 @@ def test_t_interval_and_the_trend_match_hand_computations():
 def test_by_region_groups_seeds_and_puts_the_control_last():
     agents = pd.DataFrame({"region": [5, None, 5, 0], "p_cheese": [0.5, 0.7, 0.7, 0.2], "p_top_right": [0.3] * 4})
     table = by_region(agents)
-    assert table["condition"].tolist() == ["control", "r0", "r5"] or table["condition"].tolist()[-1] == "control"
+    assert table["condition"].tolist() == ["r0", "r5", "control"]
     r5 = table.set_index("condition").loc["r5"]
     assert r5["seeds"] == 2 and r5["p_cheese"] == pytest.approx(0.6)
 
@@ -50,3 +52,27 @@ def test_analyze_sweep_plays_every_trial_and_writes_its_tables(tiny_zoo, tmp_pat
 def test_a_folder_without_trials_is_refused(tmp_path, capsys):
     assert cli(["analyze", "sweep", str(tmp_path)]) == 2
     assert "holds no finished trials" in capsys.readouterr().err
+
+
+def test_the_figure_draws_region_0_at_its_placement_and_the_control_at_the_right():
+    from cheesemaze.analysis.figures.sweep import sweep_figure
+
+    agents = pd.DataFrame({"agent": ["r0/s0", "r0/s1", "r5/s0", "control/s0"], "region": [0, 0, 5, None],
+                           "p_cheese": [0.2, 0.3, 0.6, 0.9], "p_top_right": [0.7, 0.6, 0.3, 0.05]})
+    coefs = pd.DataFrame({"d_euclid_cheese_tr": [-1.0, -0.5, -0.2, 0.0]}, index=agents["agent"])
+    fig = sweep_figure(agents, by_region(agents), coefs, ("d_euclid_cheese_tr",))
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0 = 1", "5", "any"]
+    assert list(ax.get_xticks()[:2]) == [1, 5] and ax.get_xticks()[2] > 5
+    seeds = ax.get_lines()[0]  # one dot per seed, region 0's at r = 1
+    assert list(seeds.get_xdata()[:3]) == [1, 1, 5] and seeds.get_xdata()[3] == ax.get_xticks()[2]
+    assert list(fig.axes[2].get_lines()[0].get_xdata()) == [1, 5]  # region 0's mean coefficient at 1
+
+
+def test_the_shipped_zoo_is_a_sweep_of_its_plain_regions():
+    from cheesemaze.agents.rundir import TRAINED_DIR, shipped_agents
+
+    shipped = TRAINED_DIR
+    names = [t.name for t in sweep_trials(shipped)]
+    assert names and set(names) == {n for n in shipped_agents() if "-" not in n.split("/")[0]}
+    assert names[-1].startswith("control/")  # regions first, the control last
