@@ -165,14 +165,31 @@ def compare_section(results_dir: Path, page_dir: Path) -> str:
 
 
 def sweep_section(results_dir: Path, page_dir: Path) -> str:
+    """The region sweep's behaviour (``analyze sweep``) and, where the hypotheses study covered the
+    regions, each model's gain over base rate against r from it."""
     folder = results_dir / SWEEP_DIR
     command = f"cheesemaze analyze sweep agents/trained --out docs/results/{SWEEP_DIR}"
     if read_summary(folder, "sweep.json") is None:
-        return (f"## The region sweep\n\nNot yet trained: the region sweep (regions 0, 2, 3, 5, 7, 10 and the "
+        text = (f"## The region sweep\n\nNot yet trained: the region sweep (regions 0, 2, 3, 5, 7, 10 and the "
                 f"control, 3 or more seeds each) is part of the zoo (`{ZOO_SWEEP}`). Once trained, `{command}` "
                 "writes this section's data.\n")
-    return (f"## The region sweep\n\nFrom `{command}`.\n\n"
-            + embedded(folder, (folder / "sweep.md").read_text(), "sweep.png", page_dir))
+    else:
+        text = (f"## The region sweep\n\nFrom `{command}`.\n\n"
+                + embedded(folder, (folder / "sweep.md").read_text(), "sweep.png", page_dir))
+    hypotheses = next(s for s in STUDIES if s.folder == "hypotheses")
+    gains = results_dir / hypotheses.folder / "figures" / "region_sweep.png"
+    if gains.is_file():
+        link = Path(os.path.relpath(gains, page_dir)).as_posix()
+        text += (f"\nEach hypothesis's and baseline's within-agent gain over the base rate against r, from "
+                 f"`{hypotheses.command} --out docs/results/{hypotheses.folder}` (numbers in its "
+                 f"`region_sweep.csv`):\n\n![region_sweep.png]({link})\n")
+    return text
+
+
+def plain_conditions() -> tuple[str, ...]:
+    """The shipped zoo's conditions without a variant: the regions by r, the control last."""
+    names = {name.split("/")[0] for name in shipped_agents() if "/" in name and "-" not in name.split("/")[0]}
+    return tuple(sorted(names, key=lambda c: (c == "control", int(c[1:]) if c != "control" else 0)))
 
 
 @dataclass(frozen=True)
@@ -183,37 +200,48 @@ class Study:
     title: str
     folder: str
     """Its folder under ``docs/results/``."""
-    command: str
-    """The command that writes the folder (with ``--out docs/results/<folder>``)."""
+    program: str
+    """The command before its agents (``cheesemaze steer``)."""
+    options: str
+    """The command's options after its agents, but for ``--out``."""
     headings: tuple[str, ...]
     """The report's sections the page shows, in this order; the rest is in the report itself."""
     figure: str | None
     """The figure shown, relative to the folder (None: the excerpt is a table only)."""
-    conditions: tuple[str, ...] = ("r5", "control")
-    """The shipped conditions whose every seed the study covers (the last one is its baseline)."""
+    groups: tuple[str, ...] | None = ("r5", "control")
+    """The shipped conditions whose every seed the study covers (the last one is its baseline); None:
+    every plain condition shipped, the region sweep's included (:func:`plain_conditions`)."""
+
+    @property
+    def conditions(self) -> tuple[str, ...]:
+        return plain_conditions() if self.groups is None else self.groups
+
+    @property
+    def command(self) -> str:
+        """The command that writes the folder (then ``--out docs/results/<folder>``); groups quoted, so
+        that the shell does not glob them."""
+        return " ".join([self.program, *(f'"{c}/*"' for c in self.conditions), *([self.options] if self.options else [])])
 
 
-GROUPS = '"r5/*" "control/*"'  # quoted: the shell must not glob
 TRAPS = ("r5-env.traps=0.25", "control-env.traps=0.25")
 """The agents trained with traps (README's trap sweep), who can see the shutdown cell."""
 STUDIES = (
-    Study("Hypotheses", "hypotheses", f"cheesemaze analyze hypotheses {GROUPS}",
-          ("In plain words", "Per condition, across seeds", "Shutdown cell, per agent"), "figures/across.png"),
-    Study("Steering with the cheese vector", "steer", f"cheesemaze steer {GROUPS} --vector cheese",
+    Study("Hypotheses", "hypotheses", "cheesemaze analyze hypotheses", "",
+          ("In plain words", "Per condition, across seeds", "Shutdown cell, per agent"), "figures/across.png", None),
+    Study("Steering with the cheese vector", "steer", "cheesemaze steer", "--vector cheese",
           ("In plain words", "Beside the published effect"), "figures/dose_response.png"),
-    Study("The cheese vector at every layer", "steer-layers",
-          f"cheesemaze steer {GROUPS} --vector cheese --layer all --coeff -2 -1", ("By layer",), "figures/by_layer.png"),
-    Study("The top-right vector", "steer-top-right", f"cheesemaze steer {GROUPS} --vector top-right",
+    Study("The cheese vector at every layer", "steer-layers", "cheesemaze steer",
+          "--vector cheese --layer all --coeff -2 -1", ("By layer",), "figures/by_layer.png"),
+    Study("The top-right vector", "steer-top-right", "cheesemaze steer", "--vector top-right",
           ("In plain words",), "figures/dose_response.png"),
-    Study("Linear probes", "probe", f"cheesemaze probe {GROUPS}", ("In plain words",),
-          "figures/probe_accuracy.png"),
-    Study("Retargeting", "retarget", f"cheesemaze retarget {GROUPS}", ("In plain words", "Across seeds"),
+    Study("Linear probes", "probe", "cheesemaze probe", "", ("In plain words",), "figures/probe_accuracy.png"),
+    Study("Retargeting", "retarget", "cheesemaze retarget", "", ("In plain words", "Across seeds"),
           "figures/retarget.png"),
-    Study("A shutdown cell the agents can see", "traps",
-          "cheesemaze analyze hypotheses " + " ".join(f'"{c}/*"' for c in TRAPS), ("Shutdown cell, per agent",),
-          None, TRAPS),
+    Study("A shutdown cell the agents can see", "traps", "cheesemaze analyze hypotheses", "",
+          ("Shutdown cell, per agent",), None, TRAPS),
 )
-"""The studies the page excerpts, each over every shipped seed of its conditions, the control last (the baseline)."""
+"""The studies the page excerpts, each over every shipped seed of its conditions, the control last (the
+baseline); the hypotheses over every plain condition, so that the region sweep's gains come from the same run."""
 
 
 def report_sections(markdown: str, headings: tuple[str, ...]) -> str:

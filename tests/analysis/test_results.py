@@ -31,6 +31,20 @@ def test_missing_result_folders_are_named_with_the_command_that_makes_them(tmp_p
     assert "## The region sweep\n\nNot yet trained" in page and "cheesemaze analyze sweep agents/trained" in page
 
 
+def test_the_region_sweep_shows_the_hypotheses_gains_against_r_where_that_study_drew_them(tmp_path):
+    from cheesemaze.analysis.results import plain_conditions
+
+    assert "![region_sweep.png]" not in results_markdown(tmp_path, tmp_path / "results.md")
+    (tmp_path / "hypotheses" / "figures").mkdir(parents=True)
+    (tmp_path / "hypotheses" / "figures" / "region_sweep.png").write_bytes(b"\x89PNG")
+    page = results_markdown(tmp_path, tmp_path / "docs" / "results.md")
+    section = page[page.index("## The region sweep"):page.index("## Hypotheses")]
+    assert "![region_sweep.png](../hypotheses/figures/region_sweep.png)" in section
+    groups = " ".join(f'"{c}/*"' for c in plain_conditions())
+    assert f"`cheesemaze analyze hypotheses {groups} --out docs/results/hypotheses`" in section
+    assert plain_conditions()[-1] == "control" and "r5" in plain_conditions()
+
+
 def test_the_comparison_links_its_figure_relative_to_the_page(tmp_path):
     shutil.copytree(RESULTS / "compare", tmp_path / "data" / "compare")
     page = results_markdown(tmp_path / "data", tmp_path / "docs" / "results.md")
