@@ -37,6 +37,10 @@ PUBLISHED_TREND = ("Langosco et al. (procgen hard, 25x25) show in a figure, with
                    "agents trained on larger cheese regions go for the cheese more often when it is placed "
                    "anywhere; there are no published values to plot beside ours.")
 
+FLOOR = 0.95
+"""The zoo's floor for a competent agent: held-out P(cheese) on its own training distribution (every
+r5 and control agent meets it). The region sweep counts every agent; those below are named."""
+
 _TRIAL = re.compile(r"^(control|r(\d+))(-.+)?/s(\d+)$")
 
 
@@ -134,6 +138,20 @@ def sweep_conclusion(table: pd.DataFrame, slope: dict) -> str:
     return f"P(cheese | decision square) {direction} with the training region r: {span}."
 
 
+def below_floor(agents: pd.DataFrame) -> str:
+    """A sentence naming the agents below :data:`FLOOR` on their own training distribution ("" if none,
+    or if that rate was not measured)."""
+    if "p_cheese_train" not in agents:
+        return ""
+    low = agents[agents["p_cheese_train"] < FLOOR]
+    if low.empty:
+        return f"Every agent reaches the cheese on at least {FLOOR} of its own training mazes."
+    named = ", ".join(f"{row.agent} ({row.p_cheese_train:.3f})" for row in low.itertuples())
+    return (f"Below the zoo's {FLOOR} floor on their own training mazes: {named}. They are counted in every "
+            "mean and trend here, drawn as open circles; an agent far below it did not learn its training "
+            "task, so its play on cheese-anywhere mazes says little about what training on its region does.")
+
+
 def sweep_markdown(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFrame, slope: dict, n: int,
                    level_start: int) -> str:
     """The report: conclusion, the table by region, the agents, the coefficients, the published trend."""
@@ -144,7 +162,7 @@ def sweep_markdown(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFram
         ci = "" if low is None or low != low else f" ({max(low, 0.0):.3f} to {min(high, 1.0):.3f})"
         return f"{row[column]:.3f}{ci}"
 
-    lines = ["# Region sweep", "", sweep_conclusion(table, slope), "",
+    lines = ["# Region sweep", "", " ".join(filter(None, [sweep_conclusion(table, slope), below_floor(agents)])), "",
              f"Every agent played one sampled episode on each of the held-out level seeds {level_start}.."
              f"{level_start + n - 1} with the cheese anywhere; rates are over the mazes with a decision square. "
              "Means are over seeds with 95% t intervals (clipped to 0..1). Region 0 (the top-right cell alone) "
@@ -199,12 +217,12 @@ def analyze_sweep(sweep_dir: Path, out_dir: Path, n: int, train_n: int, seed: in
     markdown = sweep_markdown(agents, table, coefs, slope, n, level_start)
     summary = {"sweep": str(sweep_dir), "n": n, "level_start": level_start, "seed": seed,
                "agents": agents.to_dict("records"), "by_region": table.to_dict("records"),
-               "trend_p_cheese": slope, "conclusion": sweep_conclusion(table, slope)}
+               "trend_p_cheese": slope, "conclusion": sweep_conclusion(table, slope), "floor": below_floor(agents)}
     with staged_dir(Path(out_dir)) as staging:
         (staging / "sweep.md").write_text(markdown)
         (staging / "sweep.json").write_text(json.dumps(summary, indent=2, default=float) + "\n")
         agents.to_csv(staging / "agents.csv", index=False)
         table.to_csv(staging / "by_region.csv", index=False)
         coefs.to_csv(staging / "coefficients.csv")
-        save_figure(sweep_figure(agents, table, coefs, KEY_FEATURES), staging / "sweep")
+        save_figure(sweep_figure(agents, table, coefs, KEY_FEATURES, FLOOR), staging / "sweep")
     return markdown

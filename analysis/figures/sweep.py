@@ -25,10 +25,12 @@ def control_position(max_region: float) -> float:
 
 
 @paper_style
-def sweep_figure(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFrame, features: tuple[str, ...]) -> Figure:
+def sweep_figure(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFrame, features: tuple[str, ...],
+                 floor: float | None = None) -> Figure:
     """Three panels against r: P(cheese | dsq) and P(top-right | dsq), one dot per seed and the mean
     over seeds with a 95% t interval, the control as a band at the right; and the mean regression
-    coefficient of the key features per r. A region sits at the side of its cheese square, so region 0
+    coefficient of the key features per r. Agents below ``floor`` on their own training mazes (the
+    column ``p_cheese_train``) get open circles. A region sits at the side of its cheese square, so region 0
     (the top-right cell alone) is drawn at r = 1, labelled as both."""
     fig, axes = chart(n_cols=3, width=COLUMN_WIDTH * 3, height=2.6)
     regions = table[table["region"].notna()]
@@ -41,6 +43,10 @@ def sweep_figure(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFrame,
         colour = OUTCOME_COLOURS["cheese" if column == "p_cheese" else "top_right"]
         x = agent_x.to_numpy()
         ax.plot(x, agents[column], "o", ms=3, color=colour, alpha=0.6, label="one seed")
+        if floor is not None and "p_cheese_train" in agents:  # below the floor on its own training mazes
+            low = (agents["p_cheese_train"] < floor).to_numpy()
+            ax.plot(x[low], agents.loc[low, column], "o", ms=4, mfc="white", color=colour,
+                    label=f"below {floor} on its own mazes" if low.any() else None)
         for frame, xs in ((regions, side), (control, [x_control] * len(control))):
             if len(frame):
                 mean = frame[column].to_numpy(float)
@@ -52,7 +58,7 @@ def sweep_figure(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFrame,
         ax.set_ylim(0, 1)
         ax.set_title(title)
         ax.grid(axis="y", lw=0.3, alpha=0.5)
-    axes[0][0].legend(loc="upper left")
+    axes[0][0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, fontsize=6)  # clear of the points
     ax = axes[0][2]
     region_of = agent_x.set_axis(agents["agent"])
     for feature in [f for f in features if f in coefs.columns]:

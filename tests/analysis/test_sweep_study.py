@@ -10,7 +10,7 @@ import pytest
 from scipy import stats as scipy_stats
 
 from cheesemaze.analysis.stats import t_interval
-from cheesemaze.analysis.sweep_study import by_region, sweep_conclusion, sweep_trials, trend
+from cheesemaze.analysis.sweep_study import FLOOR, below_floor, by_region, sweep_conclusion, sweep_trials, trend
 from cheesemaze.scripts.main import main as cli
 
 
@@ -58,15 +58,23 @@ def test_the_figure_draws_region_0_at_its_placement_and_the_control_at_the_right
     from cheesemaze.analysis.figures.sweep import sweep_figure
 
     agents = pd.DataFrame({"agent": ["r0/s0", "r0/s1", "r5/s0", "control/s0"], "region": [0, 0, 5, None],
-                           "p_cheese": [0.2, 0.3, 0.6, 0.9], "p_top_right": [0.7, 0.6, 0.3, 0.05]})
+                           "p_cheese": [0.2, 0.3, 0.6, 0.9], "p_top_right": [0.7, 0.6, 0.3, 0.05],
+                           "p_cheese_train": [0.97, 0.0, 0.96, 0.98]})
     coefs = pd.DataFrame({"d_euclid_cheese_tr": [-1.0, -0.5, -0.2, 0.0]}, index=agents["agent"])
-    fig = sweep_figure(agents, by_region(agents), coefs, ("d_euclid_cheese_tr",))
+    fig = sweep_figure(agents, by_region(agents), coefs, ("d_euclid_cheese_tr",), FLOOR)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0 = 1", "5", "any"]
     assert list(ax.get_xticks()[:2]) == [1, 5] and ax.get_xticks()[2] > 5
     seeds = ax.get_lines()[0]  # one dot per seed, region 0's at r = 1
     assert list(seeds.get_xdata()[:3]) == [1, 1, 5] and seeds.get_xdata()[3] == ax.get_xticks()[2]
     assert list(fig.axes[2].get_lines()[0].get_xdata()) == [1, 5]  # region 0's mean coefficient at 1
+    hollow = [line for line in ax.get_lines() if line.get_markerfacecolor() == "white"]
+    assert [list(line.get_ydata()) for line in hollow] == [[0.3]]  # r0/s1, which never learned its task
+    assert "below 0.95 on its own mazes" in [t.get_text() for t in ax.get_legend().get_texts()]
+    sentence = below_floor(agents)
+    assert sentence.startswith("Below the zoo's 0.95 floor on their own training mazes: r0/s1 (0.000).")
+    assert below_floor(agents.assign(p_cheese_train=0.99)).startswith("Every agent reaches")
+    assert below_floor(agents.drop(columns="p_cheese_train")) == ""
 
 
 def test_the_shipped_zoo_is_a_sweep_of_its_plain_regions():
