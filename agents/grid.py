@@ -123,13 +123,14 @@ def trial_name(config: TrainConfig, values: dict[str, Any]) -> str:
     return f"{condition_name(config.env.region)}{world}{extra}/s{config.seed}"
 
 
-def expand(base: TrainConfig, blocks: list[str]) -> list[Trial]:
+def expand(base: TrainConfig, blocks: list[str], *, new: bool = True) -> list[Trial]:
     """Every trial of the grid, each once: block by block in the order given, and within a block
     seed by seed, so the first block (the comparison a study is about, such as r5 against the
     control) has all its seeds before a later block's trials start.
 
     Raises ``ValueError`` for an unknown field, a value its field refuses, a config the values make
-    impossible, a step budget below one rollout, or two trials on the same cheese placement.
+    impossible, a step budget below one rollout, or, in a ``new`` sweep, two trials on the same cheese
+    placement (a sweep started before that rule keeps its grid).
     """
     if not blocks:
         raise ValueError("give at least one --grid block, e.g. --grid 'env.region=5,anywhere seed=0..4'")
@@ -154,7 +155,8 @@ def expand(base: TrainConfig, blocks: list[str]) -> list[Trial]:
                 raise ValueError(f"two trials are both named {trial.name}; sweep fewer fields at once")
             trials.setdefault(trial.name, (order, trial))
     ranked = [trial for _, trial in sorted(trials.values(), key=lambda item: (item[0], item[1].config.seed))]
-    _refuse_same_placement(ranked)
+    if new:
+        _refuse_same_placement(ranked)
     return ranked
 
 

@@ -84,9 +84,9 @@ def open_sweep(sweep_dir: Path, base: TrainConfig, blocks: list[str]) -> list[Tr
     config), a run directory whose config is not its trial's, and a lower step budget. A higher
     budget is recorded in the manifest; its trials train on to it.
     """
-    trials = expand(base, blocks)
     sweep_dir = Path(sweep_dir)
     path = sweep_dir / MANIFEST
+    trials = expand(base, blocks, new=not path.is_file())
     record = {"grid": list(blocks), "preset": base.preset, "total_timesteps": base.total_timesteps,
               "base_config": {**_identity(base), "total_timesteps": None},
               "trials": [t.name for t in trials]}
@@ -216,7 +216,7 @@ def _trial_names(manifest: dict[str, Any]) -> list[str]:
     the manifest listed them); the manifest's own list where its config no longer builds."""
     try:
         base = config_from_dict({**manifest["base_config"], "total_timesteps": manifest["total_timesteps"]})
-        return [t.name for t in expand(base, manifest["grid"])]
+        return [t.name for t in expand(base, manifest["grid"], new=False)]
     except (ValueError, TypeError, KeyError):
         return list(manifest["trials"])
 

@@ -22,6 +22,7 @@ import pandas as pd
 from cheesemaze.agents.checkpoint import read_manifest
 from cheesemaze.agents.rundir import TRAINED_DIR, checkpoint_steps, latest_checkpoint, read_config, shipped_agents
 from cheesemaze.analysis.compare import seed_spread
+from cheesemaze.analysis.sweep_study import sweep_trials
 from cheesemaze.analysis.tables import markdown_table
 from cheesemaze.envs.maze import region_text
 
@@ -176,20 +177,20 @@ def sweep_section(results_dir: Path, page_dir: Path) -> str:
     else:
         text = (f"## The region sweep\n\nFrom `{command}`.\n\n"
                 + embedded(folder, (folder / "sweep.md").read_text(), "sweep.png", page_dir))
-    hypotheses = next(s for s in STUDIES if s.folder == "hypotheses")
-    gains = results_dir / hypotheses.folder / "figures" / "region_sweep.png"
-    if gains.is_file():
-        link = Path(os.path.relpath(gains, page_dir)).as_posix()
+    gains = results_dir / HYPOTHESES.folder / "region_sweep.csv"
+    swept = pd.read_csv(gains, dtype={"region": str})["region"].drop_duplicates() if gains.is_file() else pd.Series()
+    if (swept != "anywhere").sum() >= 2:  # a trend in r needs two regions, the control aside
+        link = Path(os.path.relpath(gains.parent / "figures" / "region_sweep.png", page_dir)).as_posix()
         text += (f"\nEach hypothesis's and baseline's within-agent gain over the base rate against r, from "
-                 f"`{hypotheses.command} --out docs/results/{hypotheses.folder}` (numbers in its "
+                 f"`{HYPOTHESES.command} --out docs/results/{HYPOTHESES.folder}` (numbers in its "
                  f"`region_sweep.csv`):\n\n![region_sweep.png]({link})\n")
     return text
 
 
 def plain_conditions() -> tuple[str, ...]:
-    """The shipped zoo's conditions without a variant: the regions by r, the control last."""
-    names = {name.split("/")[0] for name in shipped_agents() if "/" in name and "-" not in name.split("/")[0]}
-    return tuple(sorted(names, key=lambda c: (c == "control", int(c[1:]) if c != "control" else 0)))
+    """The shipped zoo's conditions without a variant (as a region sweep reads them): the regions by r,
+    the control last."""
+    return tuple(dict.fromkeys(trial.name.split("/")[0] for trial in sweep_trials(TRAINED_DIR)))
 
 
 @dataclass(frozen=True)
@@ -225,9 +226,12 @@ class Study:
 
 TRAPS = ("r5-env.traps=0.25", "control-env.traps=0.25")
 """The agents trained with traps (README's trap sweep), who can see the shutdown cell."""
+HYPOTHESES = Study("Hypotheses", "hypotheses", "cheesemaze analyze hypotheses", "",
+                   ("In plain words", "Per condition, across seeds", "Shutdown cell, per agent"), "figures/across.png",
+                   None)
+"""The hypotheses study, over every plain condition: the region sweep's gains against r come from it."""
 STUDIES = (
-    Study("Hypotheses", "hypotheses", "cheesemaze analyze hypotheses", "",
-          ("In plain words", "Per condition, across seeds", "Shutdown cell, per agent"), "figures/across.png", None),
+    HYPOTHESES,
     Study("Steering with the cheese vector", "steer", "cheesemaze steer", "--vector cheese",
           ("In plain words", "Beside the published effect"), "figures/dose_response.png"),
     Study("The cheese vector at every layer", "steer-layers", "cheesemaze steer",

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
@@ -24,7 +23,7 @@ from cheesemaze.analysis.behaviour import multiple_regression
 from cheesemaze.analysis.compare import agent_row, play
 from cheesemaze.analysis.evaluation import evaluate
 from cheesemaze.analysis.outputs import staged_dir
-from cheesemaze.analysis.stats import t_interval
+from cheesemaze.analysis.stats import t_interval, wilson_interval
 from cheesemaze.agents.loading import Agent, load_agent
 from cheesemaze.agents.rundir import CONFIG_FILE, checkpoint_steps, read_config
 from cheesemaze.agents.sweep import MANIFEST, trial_finished
@@ -39,7 +38,8 @@ PUBLISHED_TREND = ("Langosco et al. (procgen hard, 25x25) show in a figure, with
 
 FLOOR = 0.95
 """The zoo's floor for a competent agent: held-out P(cheese) on its own training distribution (every
-r5 and control agent meets it). The region sweep counts every agent; those below are named."""
+r5 and control agent met it when shipped). The region sweep counts every agent and names those whose
+Wilson 95% interval lies wholly below it (a point estimate a little under it is sampling noise)."""
 
 _TRIAL = re.compile(r"^(control|r(\d+))(-.+)?/s(\d+)$")
 
@@ -86,7 +86,9 @@ def trial_row(trial: SweepTrial, agent: Agent, n: int, train_n: int, level_start
     if train_n:
         own = evaluate(agent, train_n, level_start=level_start, distributions=("train",), policies=("sampled",),
                        seed=seed, progress=progress)
-        row["p_cheese_train"] = float((own["outcome"] == "cheese").mean())
+        reached = int((own["outcome"] == "cheese").sum())
+        row["p_cheese_train"] = reached / len(own)
+        row["p_cheese_train_high"] = wilson_interval(reached, len(own))[1]
     dsq = played.episodes[played.episodes["has_dsq"]]
     try:
         table = multiple_regression(dsq, n_splits=5, n_boot=0, seed=seed).coefficients
@@ -99,9 +101,10 @@ def trial_row(trial: SweepTrial, agent: Agent, n: int, train_n: int, level_start
 def by_region(agents: pd.DataFrame) -> pd.DataFrame:
     """Per condition, regions in order and the control last: seeds, and mean with t interval of each rate."""
     rows = []
-    for region, group in agents.groupby(agents["region"].fillna(np.inf), sort=True):
-        row = {"condition": "control" if np.isinf(region) else f"r{int(region)}",
-               "region": None if np.isinf(region) else int(region), "seeds": len(group)}
+    regions = [None if pd.isna(r) else int(r) for r in agents["region"]]
+    for region in sorted(set(regions), key=lambda r: (r is None, r or 0)):
+        group = agents[[r == region for r in regions]]
+        row = {"condition": "control" if region is None else f"r{region}", "region": region, "seeds": len(group)}
         for column in ("p_cheese", "p_top_right", "p_cheese_train"):
             if column in group:
                 mean, low, high = t_interval(group[column].to_numpy())
@@ -138,18 +141,26 @@ def sweep_conclusion(table: pd.DataFrame, slope: dict) -> str:
     return f"P(cheese | decision square) {direction} with the training region r: {span}."
 
 
-def below_floor(agents: pd.DataFrame) -> str:
-    """A sentence naming the agents below :data:`FLOOR` on their own training distribution ("" if none,
-    or if that rate was not measured)."""
-    if "p_cheese_train" not in agents:
+def below_floor(agents: pd.DataFrame) -> list[str]:
+    """The agents whose own-distribution rate lies below :data:`FLOOR` beyond sampling noise (the
+    Wilson interval's top under it)."""
+    if "p_cheese_train_high" not in agents:
+        return []
+    return agents.loc[agents["p_cheese_train_high"] < FLOOR, "agent"].tolist()
+
+
+def floor_sentence(agents: pd.DataFrame) -> str:
+    """What the agents' own-distribution rates say against :data:`FLOOR` ("" where not measured)."""
+    if "p_cheese_train_high" not in agents:
         return ""
-    low = agents[agents["p_cheese_train"] < FLOOR]
+    low = agents[agents["agent"].isin(below_floor(agents))]
     if low.empty:
-        return f"Every agent reaches the cheese on at least {FLOOR} of its own training mazes."
+        return f"No agent's rate on its own training mazes lies below the zoo's {FLOOR} floor beyond sampling noise."
     named = ", ".join(f"{row.agent} ({row.p_cheese_train:.3f})" for row in low.itertuples())
-    return (f"Below the zoo's {FLOOR} floor on their own training mazes: {named}. They are counted in every "
-            "mean and trend here, drawn as open circles; an agent far below it did not learn its training "
-            "task, so its play on cheese-anywhere mazes says little about what training on its region does.")
+    return (f"Below the zoo's {FLOOR} floor on their own training mazes (the Wilson interval wholly under it): "
+            f"{named}. They are counted in every mean and trend here and drawn as open circles; an agent far "
+            "below it did not learn its training task, so its play on cheese-anywhere mazes says little about "
+            "what training on its region does.")
 
 
 def sweep_markdown(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFrame, slope: dict, n: int,
@@ -162,7 +173,7 @@ def sweep_markdown(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFram
         ci = "" if low is None or low != low else f" ({max(low, 0.0):.3f} to {min(high, 1.0):.3f})"
         return f"{row[column]:.3f}{ci}"
 
-    lines = ["# Region sweep", "", " ".join(filter(None, [sweep_conclusion(table, slope), below_floor(agents)])), "",
+    lines = ["# Region sweep", "", " ".join(filter(None, [sweep_conclusion(table, slope), floor_sentence(agents)])), "",
              f"Every agent played one sampled episode on each of the held-out level seeds {level_start}.."
              f"{level_start + n - 1} with the cheese anywhere; rates are over the mazes with a decision square. "
              "Means are over seeds with 95% t intervals (clipped to 0..1). Region 0 (the top-right cell alone) "
@@ -217,12 +228,13 @@ def analyze_sweep(sweep_dir: Path, out_dir: Path, n: int, train_n: int, seed: in
     markdown = sweep_markdown(agents, table, coefs, slope, n, level_start)
     summary = {"sweep": str(sweep_dir), "n": n, "level_start": level_start, "seed": seed,
                "agents": agents.to_dict("records"), "by_region": table.to_dict("records"),
-               "trend_p_cheese": slope, "conclusion": sweep_conclusion(table, slope), "floor": below_floor(agents)}
+               "trend_p_cheese": slope, "conclusion": sweep_conclusion(table, slope), "floor": FLOOR,
+               "below_floor": below_floor(agents)}
     with staged_dir(Path(out_dir)) as staging:
         (staging / "sweep.md").write_text(markdown)
         (staging / "sweep.json").write_text(json.dumps(summary, indent=2, default=float) + "\n")
         agents.to_csv(staging / "agents.csv", index=False)
         table.to_csv(staging / "by_region.csv", index=False)
         coefs.to_csv(staging / "coefficients.csv")
-        save_figure(sweep_figure(agents, table, coefs, KEY_FEATURES, FLOOR), staging / "sweep")
+        save_figure(sweep_figure(agents, table, coefs, KEY_FEATURES, below_floor(agents), FLOOR), staging / "sweep")
     return markdown

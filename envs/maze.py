@@ -109,6 +109,13 @@ def placement(region: Region) -> int | None:
     return None if region is None else max(int(region), 1)
 
 
+def placement_text(region: Region) -> str:
+    """Where a region puts the cheese, in words: ``top-right 5x5``, ``top-right 1x1`` (regions 0 and 1),
+    or ``anywhere``."""
+    side = placement(region)
+    return "anywhere" if side is None else f"top-right {side}x{side}"
+
+
 def check_region(region: Region, world_size: int) -> None:
     """Raise ``ValueError`` unless ``region`` is None (cheese anywhere) or in 0..world_size."""
     if region is None:
@@ -225,7 +232,7 @@ class Maze:
 def region_side(region: int, size: int) -> int:
     """Side of the maze's top-right ``region`` x ``region`` square: ``region = 0`` is the top-right
     cell alone (procgenAISC), and the square never exceeds the maze."""
-    return min(max(region, 1), size)
+    return min(placement(region), size)
 
 
 def region_mask(walls: np.ndarray, size: int, region: int) -> np.ndarray:

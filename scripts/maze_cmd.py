@@ -8,7 +8,7 @@ from pathlib import Path
 import tyro
 
 from cheesemaze.envs.geometry import decision_square
-from cheesemaze.envs.maze import Maze, Region, generate_maze
+from cheesemaze.envs.maze import Maze, Region, generate_maze, placement_text
 from cheesemaze.envs.text import ALPHABET, format_maze
 from cheesemaze.scripts.args import RegionArg, refuse
 
@@ -31,10 +31,9 @@ def describe(maze: Maze, region: Region) -> str:
     """The ASCII maze followed by its size and key cells, for a person to read."""
     first, last = maze.offset, maze.offset + maze.size - 1
     square = decision_square(maze)
-    placement = "anywhere" if region is None else f"top-right {max(region, 1)}x{max(region, 1)}"
     lines = [
         f"level seed {maze.level_seed}: world {maze.world_size}x{maze.world_size}, "
-        f"maze {maze.size}x{maze.size} (rows and columns {first}..{last}), cheese {placement}",
+        f"maze {maze.size}x{maze.size} (rows and columns {first}..{last}), cheese {placement_text(region)}",
         format_maze(maze),
         f"legend: {ALPHABET}; cells are (row, col), row 0 on top",
         f"mouse           {maze.mouse}",

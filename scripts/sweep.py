@@ -10,7 +10,7 @@ import tyro
 
 from cheesemaze.agents.config import PRESETS, TrainConfig
 from cheesemaze.agents.grid import expand
-from cheesemaze.agents.sweep import run_sweep, sweep_status
+from cheesemaze.agents.sweep import MANIFEST, run_sweep, sweep_status
 from cheesemaze.scripts.args import exit_code, parsed, region_flags
 
 DESCRIPTION = """Train every trial of a grid on Ray; rerun the same command to resume.
@@ -62,7 +62,7 @@ def parse(argv: list[str], prog: str) -> tuple[argparse.Namespace, TrainConfig |
         raise ValueError("--cpus sizes a local Ray; a cluster joined with --address has its own")
     base = tyro.cli(TrainConfig, args=rest, default=PRESETS[known.preset], prog=prog, description=DESCRIPTION,
                     registry=region_flags())
-    expand(base, known.grid)  # a bad grid is refused before Ray starts
+    expand(base, known.grid, new=not (known.sweep_dir / MANIFEST).is_file())  # a bad grid is refused before Ray starts
     return known, base
 
 

@@ -107,7 +107,9 @@ def region_sweep_figure(sweep: pd.DataFrame, world_size: int) -> Figure:
         ax.plot(x[capped], shown[capped], "o", ms=4, mfc="white", color=colour(model))
     ax.axhline(0, color="black", lw=0.8, zorder=0)
     ax.axhline(CAP, color="grey", ls=":", lw=0.8, zorder=0)
-    names = {x: ("anywhere" if regions[text] is None else region_tick(regions[text])) for text, x in x_of.items()}
+    names: dict[float, str] = {}
+    for text in sorted(x_of, key=lambda t: (regions[t] is None, regions[t] or 0)):  # region 0's "0 = 1" before 1's
+        names.setdefault(x_of[text], "anywhere" if regions[text] is None else region_tick(regions[text]))
     ax.set_xticks(positions, [names[x] for x in positions])
     ax.set_xlabel("training region r (cheese in the top-right r x r square; anywhere: the control)")
     ax.set_ylabel("gain over base rate\n(nats per maze)")

@@ -29,7 +29,7 @@ from matplotlib.quiver import Quiver
 from cheesemaze.envs.actions import COMPACT_NAMES, COMPACT_STEPS
 from cheesemaze.envs.files import write_atomic
 from cheesemaze.envs.geometry import decision_square, region_box
-from cheesemaze.envs.maze import Cell, Maze, Region
+from cheesemaze.envs.maze import Cell, Maze, Region, placement_text
 
 FLOOR_COLOUR = "#efe6d2"
 WALL_COLOUR = "#2f5a3a"
@@ -77,7 +77,7 @@ def draw_maze(
         top, bottom, left, right = region_box(maze, region)
         ax.add_patch(Rectangle((left - 0.5, top - 0.5), right - left + 1, bottom - top + 1, fill=False,
                                edgecolor=REGION_COLOUR, linewidth=1.5, linestyle="--", zorder=Z_MARKS,
-                               label=f"top-right {max(region, 1)}x{max(region, 1)}"))
+                               label=placement_text(region)))
     if decision:
         square = decision_square(maze)
         if square is not None:

@@ -26,11 +26,11 @@ def control_position(max_region: float) -> float:
 
 @paper_style
 def sweep_figure(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFrame, features: tuple[str, ...],
-                 floor: float | None = None) -> Figure:
+                 weak: list[str] = (), floor: float | None = None) -> Figure:
     """Three panels against r: P(cheese | dsq) and P(top-right | dsq), one dot per seed and the mean
     over seeds with a 95% t interval, the control as a band at the right; and the mean regression
-    coefficient of the key features per r. Agents below ``floor`` on their own training mazes (the
-    column ``p_cheese_train``) get open circles. A region sits at the side of its cheese square, so region 0
+    coefficient of the key features per r. The ``weak`` agents (below ``floor`` on their own training
+    mazes) get open circles. A region sits at the side of its cheese square, so region 0
     (the top-right cell alone) is drawn at r = 1, labelled as both."""
     fig, axes = chart(n_cols=3, width=COLUMN_WIDTH * 3, height=2.6)
     regions = table[table["region"].notna()]
@@ -38,15 +38,15 @@ def sweep_figure(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFrame,
     side = regions["region"].map(placement).astype(float)
     xmax = float(side.max()) if len(regions) else 1.0
     x_control = control_position(xmax)
-    agent_x = agents["region"].map(lambda r: x_control if r != r or r is None else placement(int(r))).astype(float)
+    agent_x = agents["region"].map(lambda r: x_control if pd.isna(r) else placement(int(r))).astype(float)
     for ax, (column, title) in zip(axes[0][:2], PANELS):
         colour = OUTCOME_COLOURS["cheese" if column == "p_cheese" else "top_right"]
         x = agent_x.to_numpy()
         ax.plot(x, agents[column], "o", ms=3, color=colour, alpha=0.6, label="one seed")
-        if floor is not None and "p_cheese_train" in agents:  # below the floor on its own training mazes
-            low = (agents["p_cheese_train"] < floor).to_numpy()
-            ax.plot(x[low], agents.loc[low, column], "o", ms=4, mfc="white", color=colour,
-                    label=f"below {floor} on its own mazes" if low.any() else None)
+        if len(weak):  # below the floor on its own training mazes
+            under = agents["agent"].isin(weak).to_numpy()
+            ax.plot(x[under], agents.loc[under, column], "o", ms=4, mfc="white", color=colour,
+                    label=f"below {floor} on its own mazes")
         for frame, xs in ((regions, side), (control, [x_control] * len(control))):
             if len(frame):
                 mean = frame[column].to_numpy(float)

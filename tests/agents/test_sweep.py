@@ -86,6 +86,20 @@ def test_a_directory_of_another_sweep_or_a_foreign_run_is_refused(tmp_path):
     assert json.loads((tmp_path / MANIFEST).read_text())["budget_raises"][0]["from"] == 1024
 
 
+def test_a_sweep_started_with_regions_0_and_1_before_that_was_refused_still_resumes(tmp_path, monkeypatch):
+    from cheesemaze.agents import grid
+
+    old = ["env.region=0,1 seed=0"]
+    with pytest.raises(ValueError, match="same cheese placement"):
+        open_sweep(tmp_path, TINY, old)
+    assert not (tmp_path / MANIFEST).exists()
+    with monkeypatch.context() as before:
+        before.setattr(grid, "_refuse_same_placement", lambda trials: None)  # the code before the rule
+        open_sweep(tmp_path, TINY, old)
+    assert [t.name for t in open_sweep(tmp_path, TINY, old)] == ["r0/s0", "r1/s0"]
+    assert cli(["sweep", str(tmp_path), "--status"]) == 0
+
+
 def test_a_sweep_written_before_a_config_field_existed_still_resumes(tmp_path):
     # The zoo trains over many sessions while fields are added (env.traps, the cpu-hard schedule): a
     # manifest without them holds the trials those fields' defaults describe, so it must still open.

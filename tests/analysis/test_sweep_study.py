@@ -10,7 +10,9 @@ import pytest
 from scipy import stats as scipy_stats
 
 from cheesemaze.analysis.stats import t_interval
-from cheesemaze.analysis.sweep_study import FLOOR, below_floor, by_region, sweep_conclusion, sweep_trials, trend
+from cheesemaze.analysis.sweep_study import (
+    FLOOR, below_floor, by_region, floor_sentence, sweep_conclusion, sweep_trials, trend,
+)
 from cheesemaze.scripts.main import main as cli
 
 
@@ -33,6 +35,8 @@ def test_by_region_groups_seeds_and_puts_the_control_last():
     agents = pd.DataFrame({"region": [5, None, 5, 0], "p_cheese": [0.5, 0.7, 0.7, 0.2], "p_top_right": [0.3] * 4})
     table = by_region(agents)
     assert table["condition"].tolist() == ["r0", "r5", "control"]
+    nullable = agents.assign(region=pd.array([5, None, 5, 0], dtype="Int64"))  # as a CSV may read back
+    assert by_region(nullable)["condition"].tolist() == ["r0", "r5", "control"]
     r5 = table.set_index("condition").loc["r5"]
     assert r5["seeds"] == 2 and r5["p_cheese"] == pytest.approx(0.6)
 
@@ -59,9 +63,10 @@ def test_the_figure_draws_region_0_at_its_placement_and_the_control_at_the_right
 
     agents = pd.DataFrame({"agent": ["r0/s0", "r0/s1", "r5/s0", "control/s0"], "region": [0, 0, 5, None],
                            "p_cheese": [0.2, 0.3, 0.6, 0.9], "p_top_right": [0.7, 0.6, 0.3, 0.05],
-                           "p_cheese_train": [0.97, 0.0, 0.96, 0.98]})
+                           "p_cheese_train": [0.97, 0.0, 0.949, 0.98], "p_cheese_train_high": [0.98, 0.005, 0.96, 0.99]})
     coefs = pd.DataFrame({"d_euclid_cheese_tr": [-1.0, -0.5, -0.2, 0.0]}, index=agents["agent"])
-    fig = sweep_figure(agents, by_region(agents), coefs, ("d_euclid_cheese_tr",), FLOOR)
+    assert below_floor(agents) == ["r0/s1"]  # r5/s0's 0.949 is within sampling noise of the floor
+    fig = sweep_figure(agents, by_region(agents), coefs, ("d_euclid_cheese_tr",), below_floor(agents), FLOOR)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0 = 1", "5", "any"]
     assert list(ax.get_xticks()[:2]) == [1, 5] and ax.get_xticks()[2] > 5
@@ -71,16 +76,15 @@ def test_the_figure_draws_region_0_at_its_placement_and_the_control_at_the_right
     hollow = [line for line in ax.get_lines() if line.get_markerfacecolor() == "white"]
     assert [list(line.get_ydata()) for line in hollow] == [[0.3]]  # r0/s1, which never learned its task
     assert "below 0.95 on its own mazes" in [t.get_text() for t in ax.get_legend().get_texts()]
-    sentence = below_floor(agents)
-    assert sentence.startswith("Below the zoo's 0.95 floor on their own training mazes: r0/s1 (0.000).")
-    assert below_floor(agents.assign(p_cheese_train=0.99)).startswith("Every agent reaches")
-    assert below_floor(agents.drop(columns="p_cheese_train")) == ""
+    sentence = floor_sentence(agents)
+    assert "(the Wilson interval wholly under it): r0/s1 (0.000)." in sentence and "r5/s0" not in sentence
+    assert floor_sentence(agents.assign(p_cheese_train_high=0.99)).startswith("No agent's rate")
+    assert floor_sentence(agents.drop(columns="p_cheese_train_high")) == ""
 
 
 def test_the_shipped_zoo_is_a_sweep_of_its_plain_regions():
     from cheesemaze.agents.rundir import TRAINED_DIR, shipped_agents
 
-    shipped = TRAINED_DIR
-    names = [t.name for t in sweep_trials(shipped)]
+    names = [t.name for t in sweep_trials(TRAINED_DIR)]
     assert names and set(names) == {n for n in shipped_agents() if "-" not in n.split("/")[0]}
     assert names[-1].startswith("control/")  # regions first, the control last
