@@ -182,7 +182,8 @@ def sweep_section(results_dir: Path, page_dir: Path) -> str:
     if (swept != "anywhere").sum() >= 2:  # a trend in r needs two regions, the control aside
         link = Path(os.path.relpath(gains.parent / "figures" / "region_sweep.png", page_dir)).as_posix()
         text += (f"\nEach hypothesis's and baseline's within-agent gain over the base rate against r, from "
-                 f"`{HYPOTHESES.command} --out docs/results/{HYPOTHESES.folder}` (numbers in its "
+                 f"`{HYPOTHESES.command(HYPOTHESES.covered(results_dir))} --out docs/results/{HYPOTHESES.folder}` "
+                 "(numbers in its "
                  f"`region_sweep.csv`):\n\n![region_sweep.png]({link})\n")
     return text
 
@@ -213,15 +214,30 @@ class Study:
     """The shipped conditions whose every seed the study covers (the last one is its baseline); None:
     every plain condition shipped, the region sweep's included (:func:`plain_conditions`)."""
 
-    @property
-    def conditions(self) -> tuple[str, ...]:
+    def current(self) -> tuple[str, ...]:
+        """The conditions it covers when run now."""
         return plain_conditions() if self.groups is None else self.groups
 
-    @property
-    def command(self) -> str:
-        """The command that writes the folder (then ``--out docs/results/<folder>``); groups quoted, so
-        that the shell does not glob them."""
-        return " ".join([self.program, *(f'"{c}/*"' for c in self.conditions), *([self.options] if self.options else [])])
+    def covered(self, results_dir: Path) -> tuple[str, ...]:
+        """The conditions of the study as written under ``results_dir`` (in the order its command named
+        them); where it is not written yet, those it would cover now."""
+        studied = studied_agents(Path(results_dir) / self.folder) if self.groups is None else None
+        return self.current() if studied is None else tuple(dict.fromkeys(n.split("/")[0] for n in studied))
+
+    def command(self, conditions: tuple[str, ...] | None = None) -> str:
+        """The command that writes the folder (then ``--out docs/results/<folder>``) over ``conditions``
+        (default: those it covers now); groups quoted, so that the shell does not glob them."""
+        conditions = self.current() if conditions is None else conditions
+        return " ".join([self.program, *(f'"{c}/*"' for c in conditions), *([self.options] if self.options else [])])
+
+
+def studied_agents(folder: Path) -> list[str] | None:
+    """The agents a study's folder covers, as its own files record them (None where it holds none)."""
+    if (folder / "summary.json").is_file():
+        return [a["agent"] for a in json.loads((folder / "summary.json").read_text())["agents"]]
+    if (folder / "across.csv").is_file():
+        return list(pd.read_csv(folder / "across.csv")["target"].unique())
+    return None
 
 
 TRAPS = ("r5-env.traps=0.25", "control-env.traps=0.25")
@@ -271,14 +287,19 @@ def study_section(study: Study, results_dir: Path, page_dir: Path) -> str:
     """A study's section: its command, the chosen sections of its report, its figure and a link to the
     whole report; or, where its folder is missing, the command that writes it."""
     folder = results_dir / study.folder
-    command = f"{study.command} --out docs/results/{study.folder}"
+    out = f"--out docs/results/{study.folder}"
     report = folder / "report.md"
     if not report.is_file():
-        return f"## {study.title}\n\nNot computed yet: `{command}` writes it.\n"
+        return f"## {study.title}\n\nNot computed yet: `{study.command()} {out}` writes it.\n"
+    conditions = study.covered(results_dir)
+    later = [c for c in study.current() if c not in conditions]  # shipped since it ran
+    since = (f"Shipped since this study ran, so not in it: {', '.join(later)}; `{study.command()} {out}` covers "
+             "them too.\n\n" if later else "")
     link = Path(os.path.relpath(folder, page_dir)).as_posix()
     image = f"\n![{Path(study.figure).name}]({link}/{study.figure})\n" if study.figure else ""
-    return (f"## {study.title}\n\nFrom `{command}`; the whole report, per agent, is [{link}/report.md]"
-            f"({link}/report.md).\n\n{report_sections(report.read_text(), study.headings)}{image}")
+    return (f"## {study.title}\n\nFrom `{study.command(conditions)} {out}`; the whole report, per agent, is "
+            f"[{link}/report.md]({link}/report.md).\n\n{since}{report_sections(report.read_text(), study.headings)}"
+            f"{image}")
 
 
 def results_markdown(results_dir: Path, page: Path) -> str:

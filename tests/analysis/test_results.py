@@ -52,6 +52,23 @@ def test_the_region_sweep_shows_the_hypotheses_gains_against_r_where_that_study_
     assert f"`{command}`" in section
 
 
+def test_a_hypotheses_study_older_than_a_shipped_region_says_which_it_lacks(tmp_path, monkeypatch):
+    from cheesemaze.analysis import results
+
+    folder = tmp_path / "hypotheses"
+    folder.mkdir()
+    (folder / "report.md").write_text("# H\n\n## In plain words\n\nx\n\n## Per condition, across seeds\n\ny\n\n"
+                                      "## Shutdown cell, per agent\n\nz\n")
+    (folder / "across.csv").write_text("target,source\nr5/s0,r5/s0\ncontrol/s0,control/s0\n")
+    trials = [SimpleNamespace(name=n) for n in ("r0/s0", "r5/s0", "control/s0")]
+    monkeypatch.setattr(results, "sweep_trials", lambda folder: trials)
+    page = results_markdown(tmp_path, tmp_path / "results.md")
+    section = page[page.index("## Hypotheses"):]
+    assert section.startswith('## Hypotheses\n\nFrom `cheesemaze analyze hypotheses "r5/*" "control/*" --out')
+    assert ('Shipped since this study ran, so not in it: r0; `cheesemaze analyze hypotheses "r0/*" "r5/*" '
+            '"control/*" --out docs/results/hypotheses` covers them too.') in section
+
+
 def test_the_comparison_links_its_figure_relative_to_the_page(tmp_path):
     shutil.copytree(RESULTS / "compare", tmp_path / "data" / "compare")
     page = results_markdown(tmp_path / "data", tmp_path / "docs" / "results.md")
@@ -163,7 +180,7 @@ def test_a_study_shows_its_chosen_report_sections_and_figure_or_names_its_comman
 
     page = results_markdown(tmp_path, tmp_path / "results.md")
     for study in STUDIES:
-        assert f"## {study.title}\n\nNot computed yet: `{study.command} --out docs/results/{study.folder}`" in page
+        assert f"## {study.title}\n\nNot computed yet: `{study.command()} --out docs/results/{study.folder}`" in page
     steer = next(s for s in STUDIES if s.folder == "steer")
     folder = tmp_path / "data" / "steer"
     folder.mkdir(parents=True)
@@ -185,28 +202,25 @@ def test_a_study_shows_its_chosen_report_sections_and_figure_or_names_its_comman
 
 
 def test_every_shipped_study_is_of_every_shipped_seed_of_its_conditions():
-    # shipping a seed means running each study again ('cheesemaze results' names the commands)
-    import pandas as pd
-
-    from cheesemaze.analysis.results import STUDIES
+    # shipping a seed of a condition a study covers means running it again ('cheesemaze results' names
+    # the commands); a region shipped since the hypotheses ran is named on the page as not in them
+    from cheesemaze.analysis.results import STUDIES, studied_agents
 
     for study in STUDIES:
-        wanted = sorted(n for n in shipped_agents() if n.split("/")[0] in study.conditions)
         folder = RESULTS / study.folder
         if not (folder / "report.md").is_file():
             continue
-        if (folder / "summary.json").is_file():
-            studied = [a["agent"] for a in json.loads((folder / "summary.json").read_text())["agents"]]
-        else:
-            studied = list(pd.read_csv(folder / "across.csv")["target"].unique())
-        assert sorted(studied) == wanted, study.folder
+        covered = study.covered(RESULTS)
+        assert {"r5", "control"} <= set(covered) or covered == study.groups, study.folder
+        wanted = sorted(n for n in shipped_agents() if n.split("/")[0] in covered)
+        assert sorted(studied_agents(folder)) == wanted, study.folder
 
 
 def test_a_study_without_a_figure_shows_its_table_alone(tmp_path):
     from cheesemaze.analysis.results import STUDIES
 
     traps = next(s for s in STUDIES if s.folder == "traps")
-    assert traps.figure is None and traps.conditions[-1].startswith("control")
+    assert traps.figure is None and traps.current()[-1].startswith("control")
     (tmp_path / "traps").mkdir()
     (tmp_path / "traps" / "report.md").write_text("# T\n\n## Shutdown cell, per agent\n\n| a |\n|---|\n| 1 |\n")
     page = results_markdown(tmp_path, tmp_path / "results.md")
