@@ -2,8 +2,8 @@
 
 Its sources: the shipped agents (``agents/trained/``: config, checkpoint manifest, held-out
 ``evaluation_summary.json``), and the folders that ``cheesemaze compare``, ``cheesemaze analyze
-sweep`` and the studies of the r5 seeds against the controls (``STUDIES``: hypotheses, steering, probes,
-retargeting) write, kept under ``docs/results/``. No number on the page is typed by hand. A section whose
+sweep`` and the studies (``STUDIES``: hypotheses over every plain condition, steering, probes and
+retargeting of the r5 seeds against the controls) write, kept under ``docs/results/``. No number on the page is typed by hand. A section whose
 files are missing says so and names the command that makes them, so the zoo's agents, the comparison
 across seeds and the region sweep slot in as they land.
 """
@@ -181,11 +181,21 @@ def sweep_section(results_dir: Path, page_dir: Path) -> str:
     swept = pd.read_csv(gains, dtype={"region": str})["region"].drop_duplicates() if gains.is_file() else pd.Series()
     if (swept != "anywhere").sum() >= 2:  # a trend in r needs two regions, the control aside
         link = Path(os.path.relpath(gains.parent / "figures" / "region_sweep.png", page_dir)).as_posix()
+        out = f"--out docs/results/{HYPOTHESES.folder}"
         text += (f"\nEach hypothesis's and baseline's within-agent gain over the base rate against r, from "
-                 f"`{HYPOTHESES.command(HYPOTHESES.covered(results_dir))} --out docs/results/{HYPOTHESES.folder}` "
-                 "(numbers in its "
-                 f"`region_sweep.csv`):\n\n![region_sweep.png]({link})\n")
+                 f"`{HYPOTHESES.command(HYPOTHESES.covered(results_dir))} {out}` (numbers in its `region_sweep.csv`)."
+                 f"{lacking(HYPOTHESES, results_dir, ' ')}\n\n![region_sweep.png]({link})\n")
     return text
+
+
+def lacking(study: Study, results_dir: Path, lead: str = "") -> str:
+    """A sentence naming the shipped conditions the study as written does not cover, with the command
+    that covers them ("" when it covers them all)."""
+    missing = [c for c in study.conditions_now() if c not in study.covered(results_dir)]
+    if not missing:
+        return ""
+    return (f"{lead}Shipped but not in this study: {', '.join(missing)}; `{study.command()} --out "
+            f"docs/results/{study.folder}` covers every shipped condition.")
 
 
 def plain_conditions() -> tuple[str, ...]:
@@ -196,8 +206,8 @@ def plain_conditions() -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Study:
-    """One analysis of every shipped seed of some conditions (r5 against the control) whose report the page
-    excerpts."""
+    """One analysis of every shipped seed of some conditions (r5 against the control; the hypotheses, every
+    plain condition) whose report the page excerpts."""
 
     title: str
     folder: str
@@ -214,7 +224,7 @@ class Study:
     """The shipped conditions whose every seed the study covers (the last one is its baseline); None:
     every plain condition shipped, the region sweep's included (:func:`plain_conditions`)."""
 
-    def current(self) -> tuple[str, ...]:
+    def conditions_now(self) -> tuple[str, ...]:
         """The conditions it covers when run now."""
         return plain_conditions() if self.groups is None else self.groups
 
@@ -222,12 +232,12 @@ class Study:
         """The conditions of the study as written under ``results_dir`` (in the order its command named
         them); where it is not written yet, those it would cover now."""
         studied = studied_agents(Path(results_dir) / self.folder) if self.groups is None else None
-        return self.current() if studied is None else tuple(dict.fromkeys(n.split("/")[0] for n in studied))
+        return self.conditions_now() if studied is None else tuple(dict.fromkeys(n.split("/")[0] for n in studied))
 
     def command(self, conditions: tuple[str, ...] | None = None) -> str:
         """The command that writes the folder (then ``--out docs/results/<folder>``) over ``conditions``
         (default: those it covers now); groups quoted, so that the shell does not glob them."""
-        conditions = self.current() if conditions is None else conditions
+        conditions = self.conditions_now() if conditions is None else conditions
         return " ".join([self.program, *(f'"{c}/*"' for c in conditions), *([self.options] if self.options else [])])
 
 
@@ -292,9 +302,7 @@ def study_section(study: Study, results_dir: Path, page_dir: Path) -> str:
     if not report.is_file():
         return f"## {study.title}\n\nNot computed yet: `{study.command()} {out}` writes it.\n"
     conditions = study.covered(results_dir)
-    later = [c for c in study.current() if c not in conditions]  # shipped since it ran
-    since = (f"Shipped since this study ran, so not in it: {', '.join(later)}; `{study.command()} {out}` covers "
-             "them too.\n\n" if later else "")
+    since = f"{lacking(study, results_dir)}\n\n" if lacking(study, results_dir) else ""
     link = Path(os.path.relpath(folder, page_dir)).as_posix()
     image = f"\n![{Path(study.figure).name}]({link}/{study.figure})\n" if study.figure else ""
     return (f"## {study.title}\n\nFrom `{study.command(conditions)} {out}`; the whole report, per agent, is "

@@ -43,13 +43,17 @@ def test_the_region_sweep_shows_the_hypotheses_gains_against_r_where_that_study_
                                                               "control,anywhere,utility,5,0,-0.1,0.1\n")
     assert "![region_sweep.png]" not in results_markdown(tmp_path, tmp_path / "results.md")  # r5 alone: no trend
     (tmp_path / "hypotheses" / "region_sweep.csv").write_text(rows + "r0,0,utility,1,0.3,,\nr5,5,utility,5,0.1,0,0.2\n")
-    trials = [SimpleNamespace(name=n) for n in ("r0/s0", "r2/s0", "r10/s0", "r10/s1", "control/s0")]
+    (tmp_path / "hypotheses" / "across.csv").write_text("target,source\nr0/s0,r0/s0\nr5/s0,r5/s0\n"
+                                                        "control/s0,control/s0\n")
+    trials = [SimpleNamespace(name=n) for n in ("r0/s0", "r2/s0", "r5/s0", "r10/s0", "control/s0")]
     monkeypatch.setattr(results, "sweep_trials", lambda folder: trials)  # the order a region sweep reads
     page = results_markdown(tmp_path, tmp_path / "docs" / "results.md")
     section = page[page.index("## The region sweep"):page.index("## Hypotheses")]
     assert "![region_sweep.png](../hypotheses/figures/region_sweep.png)" in section
-    command = 'cheesemaze analyze hypotheses "r0/*" "r2/*" "r10/*" "control/*" --out docs/results/hypotheses'
-    assert f"`{command}`" in section
+    ran = 'cheesemaze analyze hypotheses "r0/*" "r5/*" "control/*" --out docs/results/hypotheses'
+    assert f"from `{ran}`" in section  # the command its data came from
+    assert ('Shipped but not in this study: r2, r10; `cheesemaze analyze hypotheses "r0/*" "r2/*" "r5/*" "r10/*" '
+            '"control/*" --out docs/results/hypotheses` covers every shipped condition.') in section
 
 
 def test_a_hypotheses_study_older_than_a_shipped_region_says_which_it_lacks(tmp_path, monkeypatch):
@@ -65,8 +69,8 @@ def test_a_hypotheses_study_older_than_a_shipped_region_says_which_it_lacks(tmp_
     page = results_markdown(tmp_path, tmp_path / "results.md")
     section = page[page.index("## Hypotheses"):]
     assert section.startswith('## Hypotheses\n\nFrom `cheesemaze analyze hypotheses "r5/*" "control/*" --out')
-    assert ('Shipped since this study ran, so not in it: r0; `cheesemaze analyze hypotheses "r0/*" "r5/*" '
-            '"control/*" --out docs/results/hypotheses` covers them too.') in section
+    assert ('Shipped but not in this study: r0; `cheesemaze analyze hypotheses "r0/*" "r5/*" '
+            '"control/*" --out docs/results/hypotheses` covers every shipped condition.') in section
 
 
 def test_the_comparison_links_its_figure_relative_to_the_page(tmp_path):
@@ -210,17 +214,19 @@ def test_every_shipped_study_is_of_every_shipped_seed_of_its_conditions():
         folder = RESULTS / study.folder
         if not (folder / "report.md").is_file():
             continue
-        covered = study.covered(RESULTS)
-        assert {"r5", "control"} <= set(covered) or covered == study.groups, study.folder
-        wanted = sorted(n for n in shipped_agents() if n.split("/")[0] in covered)
-        assert sorted(studied_agents(folder)) == wanted, study.folder
+        studied = studied_agents(folder)
+        assert studied is not None, f"{study.folder} has a report but no record of its agents"
+        ran = tuple(dict.fromkeys(name.split("/")[0] for name in studied))  # in the order its command named them
+        assert ran == study.covered(RESULTS) and ran[-1].startswith("control"), study.folder  # the baseline last
+        assert study.groups is not None or {"r5", "control"} <= set(ran), study.folder
+        assert sorted(studied) == sorted(n for n in shipped_agents() if n.split("/")[0] in ran), study.folder
 
 
 def test_a_study_without_a_figure_shows_its_table_alone(tmp_path):
     from cheesemaze.analysis.results import STUDIES
 
     traps = next(s for s in STUDIES if s.folder == "traps")
-    assert traps.figure is None and traps.current()[-1].startswith("control")
+    assert traps.figure is None and traps.conditions_now()[-1].startswith("control")
     (tmp_path / "traps").mkdir()
     (tmp_path / "traps" / "report.md").write_text("# T\n\n## Shutdown cell, per agent\n\n| a |\n|---|\n| 1 |\n")
     page = results_markdown(tmp_path, tmp_path / "results.md")
