@@ -178,8 +178,8 @@ def sweep_section(results_dir: Path, page_dir: Path) -> str:
         text = (f"## The region sweep\n\nFrom `{command}`.\n\n"
                 + embedded(folder, (folder / "sweep.md").read_text(), "sweep.png", page_dir))
     gains = results_dir / HYPOTHESES.folder / "region_sweep.csv"
-    swept = pd.read_csv(gains, dtype={"region": str})["region"].drop_duplicates() if gains.is_file() else pd.Series()
-    if (swept != "anywhere").sum() >= 2:  # a trend in r needs two regions, the control aside
+    swept = set(pd.read_csv(gains, dtype={"region": str})["region"]) - {"anywhere"} if gains.is_file() else set()
+    if len(swept) >= 2:  # a trend in r needs two regions, the control aside
         link = Path(os.path.relpath(gains.parent / "figures" / "region_sweep.png", page_dir)).as_posix()
         out = f"--out docs/results/{HYPOTHESES.folder}"
         text += (f"\nEach hypothesis's and baseline's within-agent gain over the base rate against r, from "
@@ -302,7 +302,8 @@ def study_section(study: Study, results_dir: Path, page_dir: Path) -> str:
     if not report.is_file():
         return f"## {study.title}\n\nNot computed yet: `{study.command()} {out}` writes it.\n"
     conditions = study.covered(results_dir)
-    since = f"{lacking(study, results_dir)}\n\n" if lacking(study, results_dir) else ""
+    since = lacking(study, results_dir)
+    since += "\n\n" if since else ""
     link = Path(os.path.relpath(folder, page_dir)).as_posix()
     image = f"\n![{Path(study.figure).name}]({link}/{study.figure})\n" if study.figure else ""
     return (f"## {study.title}\n\nFrom `{study.command(conditions)} {out}`; the whole report, per agent, is "

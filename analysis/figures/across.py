@@ -11,7 +11,7 @@ from matplotlib.lines import Line2D
 
 from cheesemaze.analysis.figures.canvas import COLUMN_WIDTH, PAGE_WIDTH, chart, paper_style
 from cheesemaze.analysis.figures.hypotheses import colour
-from cheesemaze.analysis.figures.sweep import control_position, region_tick
+from cheesemaze.analysis.figures.sweep import control_position, region_ticks
 from cheesemaze.envs.maze import parse_region, placement
 
 CAP = -3.0
@@ -107,9 +107,8 @@ def region_sweep_figure(sweep: pd.DataFrame, world_size: int) -> Figure:
         ax.plot(x[capped], shown[capped], "o", ms=4, mfc="white", color=colour(model))
     ax.axhline(0, color="black", lw=0.8, zorder=0)
     ax.axhline(CAP, color="grey", ls=":", lw=0.8, zorder=0)
-    names: dict[float, str] = {}
-    for text in sorted(x_of, key=lambda t: (regions[t] is None, regions[t] or 0)):  # region 0's "0 = 1" before 1's
-        names.setdefault(x_of[text], "anywhere" if regions[text] is None else region_tick(regions[text]))
+    names = {**region_ticks(r for r in regions.values() if r is not None),
+             **{x_of[text]: "anywhere" for text, r in regions.items() if r is None}}
     ax.set_xticks(positions, [names[x] for x in positions])
     ax.set_xlabel("training region r (cheese in the top-right r x r square; anywhere: the control)")
     ax.set_ylabel("gain over base rate\n(nats per maze)")

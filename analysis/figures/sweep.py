@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -13,10 +15,13 @@ from cheesemaze.envs.maze import placement
 PANELS = (("p_cheese", "P(cheese | decision square)"), ("p_top_right", "P(top-right | decision square)"))
 
 
-def region_tick(region: int) -> str:
-    """A training region's label on an axis that places it at its square's side: region 0 (the
-    top-right cell alone) is region 1's placement, ``0 = 1``."""
-    return "0 = 1" if region == 0 else str(region)
+def region_ticks(regions: Iterable[int]) -> dict[float, str]:
+    """Tick positions and labels of training regions on an axis that places each at its square's side:
+    region 0 (the top-right cell alone) is region 1's placement, labelled ``0 = 1``."""
+    ticks: dict[float, str] = {}
+    for region in sorted(int(r) for r in regions):  # region 0 before 1, so that its label names the tick
+        ticks.setdefault(float(placement(region)), "0 = 1" if region == 0 else str(region))
+    return ticks
 
 
 def control_position(max_region: float) -> float:
@@ -26,7 +31,7 @@ def control_position(max_region: float) -> float:
 
 @paper_style
 def sweep_figure(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFrame, features: tuple[str, ...],
-                 weak: list[str] = (), floor: float | None = None) -> Figure:
+                 weak: Sequence[str] = (), floor: float | None = None) -> Figure:
     """Three panels against r: P(cheese | dsq) and P(top-right | dsq), one dot per seed and the mean
     over seeds with a 95% t interval, the control as a band at the right; and the mean regression
     coefficient of the key features per r. The ``weak`` agents (below ``floor`` on their own training
@@ -74,9 +79,7 @@ def sweep_figure(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFrame,
     else:
         ax.text(0.5, 0.5, "no regression could be fitted\n(every agent had one outcome only)",
                 transform=ax.transAxes, ha="center", va="center")
-    named: dict[float, str] = {}
-    for region in sorted(regions["region"].astype(int)):  # region 0 before 1: its label "0 = 1" names the tick
-        named.setdefault(float(placement(region)), region_tick(region))
+    named = region_ticks(regions["region"])
     ticks = list(named) + ([x_control] if len(control) else [])
     labels = list(named.values()) + (["any"] if len(control) else [])
     for ax in axes[0]:
