@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 from scipy import stats as scipy_stats
 
-from cheesemaze.analysis.behaviour import multiple_regression
+from cheesemaze.analysis.behaviour import PUBLISHED, PUBLISHED_SIDE, multiple_regression
 from cheesemaze.analysis.compare import agent_row, play
 from cheesemaze.analysis.evaluation import evaluate
 from cheesemaze.analysis.outputs import staged_dir
@@ -163,8 +163,39 @@ def floor_sentence(agents: pd.DataFrame) -> str:
             "what training on its region does.")
 
 
+def published_words(coefs: pd.DataFrame, world_size: int) -> str:
+    """Turner et al.'s strongest coefficient, labelled as theirs, and in words whether our r5 agents
+    (``coefs``: a row per agent, a column per feature) reproduce its sign across seeds; then the
+    conditions that have it negative on every seed."""
+    feature = KEY_FEATURES[0]
+    words = [f"Published (Turner et al., their r=5 network, procgen hard {PUBLISHED_SIDE}, not ours): {feature} "
+             f"{PUBLISHED['study2_coef_d_euclid_cheese_tr']:+.3f}, the strongest."]
+    if feature not in coefs.columns:
+        return words[0]
+    fitted = coefs[feature].dropna()
+    conditions = pd.Series([name.split("/")[0] for name in fitted.index], index=fitted.index)
+    r5 = fitted[conditions == "r5"]
+    ours = f"Ours ({world_size}x{world_size})"
+    if len(r5) >= 2:
+        mean, low, high = t_interval(r5.to_numpy(dtype=float))
+        largest = sum(int(coefs.loc[name].abs().idxmax() == feature and r5[name] != 0) for name in r5.index)
+        words.append(f"{ours}: on the {len(r5)} r5 agents it averages {mean:+.2f} (95% t interval over seeds "
+                     f"{low:+.2f} to {high:+.2f}), negative on {int((r5 < 0).sum())} of {len(r5)} seeds and the "
+                     f"largest by size on {largest}; so the published effect "
+                     + ("replicates in sign across our r5 seeds." if high < 0 else
+                        "does not replicate on our r5 agents in this world."))
+    elif len(r5) == 1:
+        words.append(f"{ours}: on the one r5 agent it is {r5.iloc[0]:+.2f}; one seed cannot say whether the "
+                     "published effect replicates across seeds.")
+    negative = [f"{c} ({len(v)} seed{'s' if len(v) > 1 else ''})" for c, v in fitted.groupby(conditions, sort=False)
+                if (v < 0).all()]
+    if negative:
+        words.append(f"Negative on every seed: {', '.join(negative)}.")
+    return " ".join(words)
+
+
 def sweep_markdown(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFrame, slope: dict, n: int,
-                   level_start: int) -> str:
+                   level_start: int, world_size: int) -> str:
     """The report: conclusion, the table by region, the agents, the coefficients, the published trend."""
     def cell(row, column):
         if column not in row or row[column] != row[column]:
@@ -196,9 +227,7 @@ def sweep_markdown(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFram
                   "| agent | " + " | ".join(shown) + " |", "|---" * (len(shown) + 1) + "|"]
         for name, row in coefs[shown].iterrows():
             lines.append(f"| {name} | " + " | ".join("0" if v == 0 else f"{v:+.2f}" for v in row) + " |")
-        lines.append("")
-        lines.append("Published (Turner et al., their r=5 network, procgen hard 25x25, not ours): "
-                     "d_euclid_cheese_tr -2.786, the strongest.")
+        lines += ["", published_words(coefs, world_size)]
     lines += ["", "## Published trend", "", PUBLISHED_TREND]
     return "\n".join(lines) + "\n"
 
@@ -212,10 +241,11 @@ def analyze_sweep(sweep_dir: Path, out_dir: Path, n: int, train_n: int, seed: in
 
     trials = sweep_trials(sweep_dir, unfinished)
     rows, coef_rows = [], []
-    level_start = None
+    level_start = world_size = None
     for trial in trials:
         agent = load_agent(trial.run_dir)
         level_start = agent.config.test_levels[0] if level_start is None else level_start
+        world_size = agent.config.env.world_size if world_size is None else world_size
         row, coefs = trial_row(trial, agent, n, train_n, level_start, seed, progress)
         rows.append(row)
         coef_rows.append(coefs)
@@ -225,7 +255,7 @@ def analyze_sweep(sweep_dir: Path, out_dir: Path, n: int, train_n: int, seed: in
     coefs.loc[fitted] = coefs.loc[fitted].fillna(0.0)  # a feature the L1 fit dropped has coefficient 0; unfitted stay NaN
     table = by_region(agents)
     slope = trend(agents)
-    markdown = sweep_markdown(agents, table, coefs, slope, n, level_start)
+    markdown = sweep_markdown(agents, table, coefs, slope, n, level_start, world_size)
     summary = {"sweep": str(sweep_dir), "n": n, "level_start": level_start, "seed": seed,
                "agents": agents.to_dict("records"), "by_region": table.to_dict("records"),
                "trend_p_cheese": slope, "conclusion": sweep_conclusion(table, slope), "floor": FLOOR,

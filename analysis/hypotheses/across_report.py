@@ -12,7 +12,7 @@ import pandas as pd
 
 from cheesemaze.analysis.figures.across import across_figure, region_sweep_figure
 from cheesemaze.analysis.figures.canvas import save_figure
-from cheesemaze.analysis.hypotheses.across_tables import FITTED, condition_table, family_words
+from cheesemaze.analysis.hypotheses.across_tables import FITTED, condition_table, family_words, headline
 from cheesemaze.analysis.hypotheses.baselines import BASELINES
 from cheesemaze.analysis.hypotheses.report import interval
 from cheesemaze.analysis.hypotheses.shutdown_report import group_shutdown_lines
@@ -75,6 +75,7 @@ def write_across_report(folder: Path, table: pd.DataFrame, summary: pd.DataFrame
     plays one ``world_size``."""
     world = f"{world_size}x{world_size} world"
     labels = list(summaries)
+    parameters = agent_parameters(folder, labels)
     targets = list(dict.fromkeys(table["target"]))
     sections = []
     for target in targets:
@@ -96,7 +97,9 @@ def write_across_report(folder: Path, table: pd.DataFrame, summary: pd.DataFrame
         "",
         "## In plain words",
         "",
-        *family_words(summary, table, agent_parameters(folder, labels)),
+        headline(summary, table, parameters),
+        "",
+        *family_words(summary, table, parameters),
         "",
         "Each agent's own study (its calibration, prediction file, test rollouts, scores and report) is in its "
         "folder here. All prediction files were written before any agent's test rollout. A gain is the mean "

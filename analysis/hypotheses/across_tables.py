@@ -115,9 +115,9 @@ def family_words(summary: pd.DataFrame, table: pd.DataFrame,
             text = (f"- **{condition}, {family}** (`{model}`), fitted on each agent's own calibration: "
                     f"{gain_clause(rows.loc['itself'], int((own_pairs['zero_probability'] > 0).sum()), one_seed, samples)}."
                     f" {zero_words(own_pairs)}")
-            bounded = at_bounds(own_pairs, parameters, model)
-            if bounded:
-                text += " " + bounded
+            for note in (at_bounds(own_pairs, parameters, model), unconverged(own_pairs, parameters, model)):
+                if note:
+                    text += " " + note
             if model not in FITTED:
                 text += " Nothing in it is fitted to an agent, so it scores the same whichever agent it comes from."
             else:
@@ -166,6 +166,64 @@ def at_bounds(own: pd.DataFrame, parameters: dict[str, dict[str, Any]], model: s
     return (named[0].upper() + named[1:] + (f"; the other seeds {', '.join(rest)}" if rest else "") + f". {AT_BOUND} "
             f"({PULLED_PAST}), so such a seed's gain shows the model's limits as much as the agent, and the mean over "
             "seeds carries it.")
+
+
+def unconverged(own: pd.DataFrame, parameters: dict[str, dict[str, Any]], model: str) -> str:
+    """The seeds whose fit of ``model`` did not converge, each with why (its optimiser's message) and its
+    gain; empty where every fit converged."""
+    gains = own.set_index("target")["gain"]
+    fits = {t: ((parameters.get(t) or {}).get(model) or {}).get("fit") or {} for t in gains.index}
+    failed = {t: fit for t, fit in fits.items() if fit.get("converged") is False}
+    if not failed:
+        return ""
+    named = "; ".join(f"on {t} ({fit.get('message', 'no message')}, after {fit.get('evaluations', '?')} likelihood "
+                      f"evaluations; gain {gains[t]:+.3f})" for t, fit in failed.items())
+    return (f"The fit did not converge {named}: those parameters are where the search stopped, not a maximum of the "
+            "calibration likelihood, and the gain is that of those parameters.")
+
+
+def headline(summary: pd.DataFrame, table: pd.DataFrame, parameters: dict[str, dict[str, Any]] | None = None) -> str:
+    """The short paragraph above the details: what the data say about the training-compatible goal and the
+    correlates of reinforcement over all conditions, computed from the same numbers as the sentences below."""
+    parameters = parameters or {}
+    own = table[table["relation"].str.endswith(": within agent")]
+    words = []
+    compatible = own[own["model"] == SAMPLED]
+    if len(compatible):
+        zeros = compatible.set_index("target")["zero_probability"]
+        ruled = zeros[zeros > 0]
+        words.append(f"The training-compatible goal, as stated (an average over K = "
+                     f"{sample_count(parameters, list(zeros.index))} sampled goals), "
+                     + (f"is ruled out on {len(ruled)} of {len(zeros)} agents: each reached an outcome it gave "
+                        f"probability zero ({int(ruled.min())} to {int(ruled.max())} such test mazes per agent)."
+                        if len(ruled) else f"gives no observed outcome probability zero on any of {len(zeros)} agents."))
+    groups: dict[str, list[str]] = {"better": [], "worse": [], "undecided": [], "one seed": []}
+    for condition in dict.fromkeys(summary["condition"]):
+        rows = summary[(summary["condition"] == condition) & (summary["model"] == "correlates")
+                       & (summary["fitted_on"] == "itself")]
+        if rows.empty:
+            continue
+        row = rows.iloc[0]
+        if row["targets"] < 2 or not np.isfinite(row["gain"]):
+            groups["one seed" if row["targets"] < 2 else "undecided"].append(condition)
+            continue
+        text = f"{condition} ({row['gain']:+.3f}, {interval(row['gain_low'], row['gain_high'], True)}, {int(row['targets'])} seeds)"
+        groups["better" if row["gain_low"] > 0 else "worse" if row["gain_high"] < 0 else "undecided"].append(text)
+    clauses = []
+    if groups["better"]:
+        clauses.append("predicts outcomes better than the base rate across seeds in " + "; ".join(groups["better"]))
+    if groups["worse"]:
+        clauses.append("predicts worse than the base rate across seeds in " + "; ".join(groups["worse"]))
+    if groups["undecided"]:
+        clauses.append("cannot be told from the base rate across seeds in " + "; ".join(groups["undecided"]))
+    if clauses:
+        words.append("Correlates of reinforcement, fitted on each agent's own calibration and scored on its test "
+                     "mazes (gain over the base rate in nats per maze, 95% t interval over seeds), "
+                     + ", and ".join(clauses) + ".")
+    if groups["one seed"]:
+        words.append(f"{', '.join(groups['one seed'])}: one seed each so far, so nothing across seeds is said about "
+                     "them here; their single-agent numbers are below.")
+    return " ".join(words)
 
 
 def carried_over(rows: pd.DataFrame) -> str:

@@ -89,7 +89,7 @@ def plain_summary(scores: Scores, world_size: int, parameters: dict[str, dict[st
                     undecided.append(f"whether `{h}` predicts better than the base rate at all")
         if gains:
             words.append("Gains of the hypotheses over the base rate: " + "; ".join(gains) + ".")
-    words += bound_words(t, parameters)
+    words += bound_words(t, parameters) + convergence_words(t, parameters)
     ruled_out = [f"`{h}` gave probability zero to {int(t.loc[h, 'zero_probability'])} of the {n} observed outcomes"
                  for h in t.index if t.loc[h, "zero_probability"] > 0]
     if ruled_out:
@@ -121,6 +121,20 @@ def bound_words(t: pd.DataFrame, parameters: dict[str, dict[str, Any]]) -> list[
                      f"{score_text}, reflects the bound as much as the agent.")
     if words:
         words.append(f"{AT_BOUND}: {PULLED_PAST}.")
+    return words
+
+
+def convergence_words(t: pd.DataFrame, parameters: dict[str, dict[str, Any]]) -> list[str]:
+    """A sentence per model in the score table ``t`` whose fit did not converge: why (its optimiser's
+    message) and what its score then means."""
+    words = []
+    for model, params in parameters.items():
+        fit = (params or {}).get("fit") or {}
+        if fit.get("converged") is not False or model not in t.index:
+            continue
+        words.append(f"The fit of `{model}` did not converge ({fit.get('message', 'no message')}, after "
+                     f"{fit.get('evaluations', '?')} likelihood evaluations): its parameters are where the search "
+                     "stopped, not a maximum of the calibration likelihood, and its score is that of those parameters.")
     return words
 
 
@@ -304,11 +318,15 @@ def consistency_verdict(t: dict[str, Any]) -> str:
     else:
         lead = ("The fixed model cannot be told from the agent's overall action frequencies (the interval of their "
                 "difference includes 0), so a difference between the two models says little.")
+    size = abs(loc["per_step"])
+    than_gap = ("more" if size > gap else "less") + f" than the gap between the two baselines ({gap:.4f})."
     if loc["ci"][0] > 0:
-        verdict = (f"The location-dependent model beats the fixed one by {loc['per_step']:.4f} nats per step, "
-                   + ("more" if loc["per_step"] > gap else "less")
-                   + f" than the gap between the two baselines ({gap:.4f}).")
+        verdict = f"The location-dependent model beats the fixed one by {size:.4f} nats per step, {than_gap}"
+    elif loc["ci"][1] < 0:
+        verdict = (f"The fixed model beats the location-dependent one by {size:.4f} nats per step, {than_gap} The "
+                   "data do not support a preference that changes with the agent's place in the maze.")
     else:
-        verdict = ("The data cannot tell the location-dependent model from the fixed one (the interval of their "
-                   "difference includes 0).")
+        verdict = (f"The data cannot tell the location-dependent model from the fixed one (difference "
+                   f"{difference_text(loc)} nats per step, an interval that includes 0; the gap between the two "
+                   f"baselines is {gap:.4f}).")
     return f"{lead} {verdict}"

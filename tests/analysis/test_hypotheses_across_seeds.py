@@ -17,7 +17,7 @@ from cheesemaze.analysis.hypotheses.across import (
     MEASURES, across_seeds, condition_regions, cross_scores, region_sweep,
 )
 from cheesemaze.analysis.hypotheses.across_report import write_across_report
-from cheesemaze.analysis.hypotheses.across_tables import condition_table, family_words
+from cheesemaze.analysis.hypotheses.across_tables import condition_table, family_words, headline
 from cheesemaze.analysis.stats import t_interval
 from cheesemaze.envs.game import OUTCOMES
 from cheesemaze.scripts.analyze_hypotheses import agent_label, group_dir
@@ -286,3 +286,35 @@ def test_with_one_seed_no_sentence_speaks_of_intervals_that_are_not_there(table)
     single = table[table["target"].isin(one_each) & table["source"].isin(one_each)]
     words = "\n".join(family_words(across_seeds(single), single))
     assert "(no interval: one seed)" in words and "Those intervals leave out" not in words
+
+
+def test_an_unconverged_fit_is_named_with_why_and_its_gain(table):
+    parameters = {"r5/s2": {"correlates": {"fit": {"converged": False, "evaluations": 436,
+                                                   "message": "Maximum number of function evaluations"}}},
+                  "r5/s0": {"correlates": {"fit": {"converged": True}}}}
+    words = "\n".join(family_words(across_seeds(table), table, parameters))
+    own = table[(table["relation"] == "r5: within agent") & (table["model"] == "correlates")].set_index("target")["gain"]
+    assert (f"The fit did not converge on r5/s2 (Maximum number of function evaluations, after 436 likelihood "
+            f"evaluations; gain {own['r5/s2']:+.3f})") in words
+    assert "did not converge" not in "\n".join(family_words(across_seeds(table), table))
+
+
+def test_the_headline_sorts_conditions_by_what_their_interval_over_seeds_says(table):
+    summary = across_seeds(table)
+    text = headline(summary, table)
+    rows = summary[(summary["model"] == "correlates") & (summary["fitted_on"] == "itself")].set_index("condition")
+    assert rows.loc["r5", "gain_low"] > 0 and rows.loc["control", "gain_low"] < 0 < rows.loc["control", "gain_high"]
+    r5 = rows.loc["r5"]
+    assert (f"predicts outcomes better than the base rate across seeds in r5 ({r5['gain']:+.3f}, "
+            f"{r5['gain_low']:+.3f} to {r5['gain_high']:+.3f}, 3 seeds)") in text
+    assert "cannot be told from the base rate across seeds in control (" in text
+    assert "training-compatible" not in text  # no compatible model in this table
+    ruled = table.copy()
+    compatible = ruled[ruled["model"] == "intended"].assign(model="compatible")
+    text = headline(across_seeds(pd.concat([ruled, compatible])), pd.concat([ruled, compatible]))
+    zeros = compatible[compatible["relation"].str.endswith("within agent")]["zero_probability"]
+    assert zeros.gt(0).all()
+    assert (f"is ruled out on {len(zeros)} of {len(zeros)} agents: each reached an outcome it gave probability zero "
+            f"({int(zeros.min())} to {int(zeros.max())} such test mazes per agent)") in text
+    one = table[table["target"].isin(["r5/s0", "control/s0"]) & table["source"].isin(["r5/s0", "control/s0"])]
+    assert "r5, control: one seed each so far" in headline(across_seeds(one), one)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from cheesemaze.analysis.hypotheses.scoring import score
-from cheesemaze.analysis.hypotheses.writeup import parameter_table, plain_summary
+from cheesemaze.analysis.hypotheses.writeup import consistency_verdict, parameter_table, plain_summary
 
 OBSERVED = np.array([0] * 30 + [1] * 10 + [2] * 10)
 
@@ -87,3 +87,38 @@ def test_plain_summary_without_sampling_zeros_or_bounds_says_neither():
     text = plain_summary(score(predictions(), OBSERVED, resamples=300), 15, {"compatible": {"samples": 256}})
     assert "sampling zeros" not in text and "parameter bound" not in text
     assert "`correlates` 0 / 0" in text
+
+
+def consistency_test(location_minus_fixed, fixed_minus_frequency=(0.01, 0.005, 0.015)):
+    def difference(d):
+        return {"per_step": d[0], "ci": [d[1], d[2]]}
+    return {"location_minus_fixed": difference(location_minus_fixed),
+            "fixed_minus_frequency": difference(fixed_minus_frequency),
+            "frequency_minus_uniform": difference((0.1, 0.09, 0.11))}
+
+
+def test_consistency_verdict_says_which_model_wins_in_each_direction_against_the_baseline_gap():
+    above = consistency_verdict(consistency_test((0.02, 0.01, 0.03)))
+    assert "The fixed model predicts actions better than the agent's overall action frequencies." in above
+    assert ("The location-dependent model beats the fixed one by 0.0200 nats per step, less than the gap between "
+            "the two baselines (0.1000).") in above
+    below = consistency_verdict(consistency_test((-0.15, -0.2, -0.1)))
+    assert ("The fixed model beats the location-dependent one by 0.1500 nats per step, more than the gap between "
+            "the two baselines (0.1000).") in below
+    assert "includes 0" not in below
+    across = consistency_verdict(consistency_test((-0.01, -0.03, 0.01), fixed_minus_frequency=(-0.02, -0.03, -0.01)))
+    assert "neither model has the power" in across
+    assert ("cannot tell the location-dependent model from the fixed one (difference -0.0100 (-0.0300 to +0.0100) "
+            "nats per step, an interval that includes 0; the gap between the two baselines is 0.1000)") in across
+
+
+def test_plain_summary_says_which_fit_did_not_converge_and_why():
+    parameters = {"utility": {"fit": {"method": "Nelder-Mead", "converged": False, "evaluations": 436,
+                                      "message": "Maximum number of function evaluations has been exceeded."}},
+                  "correlates": {"fit": {"method": "L-BFGS-B", "converged": True}}}
+    text = plain_summary(score(predictions(), OBSERVED, resamples=300), 15, parameters)
+    assert ("The fit of `utility` did not converge (Maximum number of function evaluations has been exceeded., after "
+            "436 likelihood evaluations)") in text
+    assert "fit of `correlates` did not converge" not in text
+    assert "did not converge" not in plain_summary(score(predictions(), OBSERVED, resamples=300), 15,
+                                                   {"utility": {"fit": {"converged": True}}})

@@ -11,7 +11,7 @@ from scipy import stats as scipy_stats
 
 from cheesemaze.analysis.stats import t_interval
 from cheesemaze.analysis.sweep_study import (
-    FLOOR, below_floor, by_region, floor_sentence, sweep_conclusion, sweep_trials, trend,
+    FLOOR, below_floor, by_region, floor_sentence, published_words, sweep_conclusion, sweep_trials, trend,
 )
 from cheesemaze.scripts.main import main as cli
 
@@ -88,3 +88,23 @@ def test_the_shipped_zoo_is_a_sweep_of_its_plain_regions():
     names = [t.name for t in sweep_trials(TRAINED_DIR)]
     assert names and set(names) == {n for n in shipped_agents() if "-" not in n.split("/")[0]}
     assert names[-1].startswith("control/")  # regions first, the control last
+
+
+def test_the_published_coefficient_is_set_beside_ours_in_words():
+    features = ["d_euclid_cheese_tr", "d_step_dsq_cheese"]
+    coefs = pd.DataFrame([[-2.5, 0.1], [-3.0, -0.2], [-2.0, -0.2], [-2.0, 0.0], [1.0, 0.0]], columns=features,
+                         index=["r5/s0", "r5/s1", "r5/s2", "r2/s0", "control/s0"])
+    text = published_words(coefs, 15)
+    assert text.startswith("Published (Turner et al., their r=5 network, procgen hard 25x25, not ours): "
+                           "d_euclid_cheese_tr -2.786, the strongest.")
+    mean, low, high = t_interval(np.array([-2.5, -3.0, -2.0]))
+    assert high < 0
+    assert (f"Ours (15x15): on the 3 r5 agents it averages {mean:+.2f} (95% t interval over seeds {low:+.2f} to "
+            f"{high:+.2f}), negative on 3 of 3 seeds and the largest by size on 3; so the published effect replicates "
+            "in sign across our r5 seeds.") in text
+    assert "Negative on every seed: r5 (3 seeds), r2 (1 seed)." in text
+    coefs.loc["r5/s1", "d_euclid_cheese_tr"] = 4.0
+    text = published_words(coefs, 15)
+    assert "negative on 2 of 3 seeds" in text and "does not replicate on our r5 agents in this world" in text
+    assert "Negative on every seed: r2 (1 seed)." in text
+    assert "one seed cannot say" in published_words(coefs.drop(index=["r5/s1", "r5/s2"]), 15)
