@@ -207,7 +207,8 @@ def headline(summary: pd.DataFrame, table: pd.DataFrame, parameters: dict[str, d
         if row["targets"] < 2 or not np.isfinite(row["gain"]):
             groups["one seed" if row["targets"] < 2 else "undecided"].append(condition)
             continue
-        text = f"{condition} ({row['gain']:+.3f}, {interval(row['gain_low'], row['gain_high'], True)}, {int(row['targets'])} seeds)"
+        text = (f"{condition} ({row['gain']:+.3f}, {interval(row['gain_low'], row['gain_high'], True)}, "
+                f"{int(row['targets'])} seeds)")
         groups["better" if row["gain_low"] > 0 else "worse" if row["gain_high"] < 0 else "undecided"].append(text)
     clauses = []
     if groups["better"]:

@@ -97,10 +97,16 @@ def plain_summary(scores: Scores, world_size: int, parameters: dict[str, dict[st
     if SAMPLED in t.index and t.loc[SAMPLED, "zero_probability"] > 0:
         words.append(sampling_zero_words(sample_count({"agent": parameters}, ["agent"])))
     words.append(zero_count_words(scores.per_maze, list(t.index)))
-    top_accuracy = t["accuracy"].idxmax()
-    words.append(f"By accuracy of the most probable outcome `{top_accuracy}` leads ({t.loc[top_accuracy, 'accuracy']:.3f})"
-                 + (f"; the base rate's most frequent outcome is right in {t.loc[REFERENCE, 'accuracy']:.3f}."
-                    if REFERENCE in t.index else "."))
+    def measured(model: str, measure: str) -> str:
+        low, high = t.loc[model, f"{measure}_ci"]
+        return f"{t.loc[model, measure]:.3f}, 95% {low:.3f} to {high:.3f}"
+
+    top_accuracy, top_brier = t["accuracy"].idxmax(), t["brier"].idxmin()
+    words.append(f"By accuracy of the most probable outcome `{top_accuracy}` leads ({measured(top_accuracy, 'accuracy')})"
+                 + (f"; the base rate's most frequent outcome is right in {measured(REFERENCE, 'accuracy')}"
+                    if REFERENCE in t.index else "")
+                 + f". By Brier score (lower is better) `{top_brier}` leads ({measured(top_brier, 'brier')})"
+                 + (f"; the base rate's is {measured(REFERENCE, 'brier')}." if REFERENCE in t.index else "."))
     words.append("The data cannot decide " + "; nor ".join(undecided) + "." if undecided else
                  "Every difference named here has a 95% interval that excludes zero.")
     words.append("These are one agent's outcomes; whether they hold across seeds needs the group study.")
@@ -296,8 +302,9 @@ def consistency_lines(c: dict[str, Any]) -> list[str]:
         consistency_verdict(c["test"]["all"]) + f" On calibration: likelihood ratio "
         f"{c['calibration']['likelihood_ratio']:.1f} on 2 df (p = {c['calibration']['p_value']:.3g}). Fitted "
         f"location model: log cheese weight changes by {c['location']['per_10_steps_to_cheese']:.3f} per 10 steps to "
-        f"the cheese and {c['location']['per_10_cells_to_top_right']:.3f} per 10 cells to the top-right. Figure: "
-        "`figures/consistency`.",
+        f"the cheese and {c['location']['per_10_cells_to_top_right']:.3f} per 10 cells to the top-right. Action-model "
+        f"fits: fixed, {fit_status(c['fixed'].get('fit'))}; location-dependent, {fit_status(c['location'].get('fit'))}. "
+        "Figure: `figures/consistency`.",
         "",
     ]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from cheesemaze.analysis.hypotheses.scoring import score
-from cheesemaze.analysis.hypotheses.writeup import consistency_verdict, parameter_table, plain_summary
+from cheesemaze.analysis.hypotheses.writeup import consistency_lines, consistency_verdict, parameter_table, plain_summary
 
 OBSERVED = np.array([0] * 30 + [1] * 10 + [2] * 10)
 
@@ -29,6 +29,13 @@ def test_plain_summary_names_the_winner_its_gain_and_what_is_undecided():
     assert "`intended` gave probability zero to 20 of the 50 observed outcomes" in text
     assert "cannot decide whether `correlates` or `utility` predicts better" not in text  # every maze favours one
     assert "across seeds" in text
+    t = score(predictions(), OBSERVED, resamples=300).table.set_index("hypothesis")
+    low, high = t.loc["correlates", "brier_ci"]
+    brier = t.loc["correlates", "brier"]
+    assert f"By Brier score (lower is better) `correlates` leads ({brier:.3f}, 95% {low:.3f} to {high:.3f})" in text
+    low, high = t.loc["base-rate", "accuracy_ci"]
+    accuracy = t.loc["base-rate", "accuracy"]
+    assert f"the base rate's most frequent outcome is right in {accuracy:.3f}, 95% {low:.3f} to {high:.3f}" in text
 
 
 def test_plain_summary_says_when_a_hypothesis_is_no_better_than_the_base_rate():
@@ -122,3 +129,17 @@ def test_plain_summary_says_which_fit_did_not_converge_and_why():
     assert "fit of `correlates` did not converge" not in text
     assert "did not converge" not in plain_summary(score(predictions(), OBSERVED, resamples=300), 15,
                                                    {"utility": {"fit": {"converged": True}}})
+
+
+def test_the_consistency_section_gives_its_verdict_and_how_each_action_fit_ended():
+    test = {"episodes": 30, "steps": 900, "ll_per_step_fixed": -1.3, "ll_per_step_location": -1.45,
+            "ll_per_step_frequency": -1.35, "ll_per_step_uniform": -1.61, **consistency_test((-0.15, -0.2, -0.1))}
+    c = {"geometry": {"scale": 40.0, "gamma": 0.9, "plan_temperature_cells": 1.0},
+         "calibration": {"likelihood_ratio": 3.2, "p_value": 0.2}, "test": {"all": test},
+         "fixed": {"fit": {"converged": True, "message": "CONVERGENCE"}},
+         "location": {"per_10_steps_to_cheese": -0.5, "per_10_cells_to_top_right": 0.1,
+                      "fit": {"converged": False, "message": "ABNORMAL"}}}
+    text = "\n".join(consistency_lines(c))
+    assert "The fixed model beats the location-dependent one by 0.1500 nats per step" in text
+    assert ("Action-model fits: fixed, fitted: converged (CONVERGENCE); location-dependent, fitted: NOT converged "
+            "(ABNORMAL).") in text
