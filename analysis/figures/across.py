@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -16,8 +17,25 @@ from cheesemaze.envs.maze import parse_region, placement
 
 CAP = -3.0
 """Gains below this (minus infinity included: a zero-probability outcome) are drawn at it."""
+HUES = ("C0", "C1", "C2", "C3", "C4", "C5", "C9", "C8", "C6", "C7")
+"""A condition's colour, in the order conditions first appear: the default cycle with cyan and olive
+before pink and grey, which a lightened red or any faint shade would be confused with."""
 MARKERS = {"within agent": "o", "across seeds": "s"}
 """Marker by the kind of relation (the part after the condition); another condition's fit is a triangle."""
+
+
+def source_colours(sources: list[str]) -> dict[str, tuple[float, float, float]]:
+    """A hue per condition (the part of ``r5/s2`` before the slash) and, within it, a lighter shade per
+    further seed, so that a condition's seeds read as one family however many agents there are."""
+    conditions = list(dict.fromkeys(source.split("/")[0] for source in sources))
+    out = {}
+    for k, condition in enumerate(conditions):
+        base = np.array(to_rgb(HUES[k % len(HUES)]))
+        seeds = [source for source in sources if source.split("/")[0] == condition]
+        for i, source in enumerate(seeds):
+            lighten = 0.5 * i / max(len(seeds) - 1, 1)
+            out[source] = tuple(base + (1.0 - base) * lighten)
+    return out
 
 
 @paper_style
@@ -31,7 +49,7 @@ def across_figure(table: pd.DataFrame) -> Figure:
     cols = min(3, len(targets))
     rows = -(-len(targets) // cols)
     fig, axes = chart(cols, rows, width=PAGE_WIDTH, height=2.4 * rows + 0.5 + 0.12 * len(sources) / 3)
-    colours = {source: f"C{j % 10}" for j, source in enumerate(sources)}
+    colours = source_colours(sources)
     for ax, target in zip(axes.flat, targets):
         part = table[table["target"] == target]
         for j, source in enumerate(sources):

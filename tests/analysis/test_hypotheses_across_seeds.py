@@ -10,8 +10,9 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_rgb
 
-from cheesemaze.analysis.figures.across import CAP, across_figure, region_sweep_figure
+from cheesemaze.analysis.figures.across import CAP, HUES, across_figure, region_sweep_figure, source_colours
 from cheesemaze.analysis.figures.canvas import figure_bytes
 from cheesemaze.analysis.hypotheses.across import (
     MEASURES, across_seeds, condition_regions, cross_scores, region_sweep,
@@ -318,3 +319,15 @@ def test_the_headline_sorts_conditions_by_what_their_interval_over_seeds_says(ta
             f"({int(zeros.min())} to {int(zeros.max())} such test mazes per agent)") in text
     one = table[table["target"].isin(["r5/s0", "control/s0"]) & table["source"].isin(["r5/s0", "control/s0"])]
     assert "r5, control: one seed each so far" in headline(across_seeds(one), one)
+
+
+def test_every_source_gets_its_own_colour_in_its_conditions_hue():
+    sources = [f"{c}/s{i}" for c, n in (("r0", 3), ("r2", 3), ("r5", 5), ("r7", 3), ("r10", 3), ("control", 5))
+               for i in range(n)]
+    colours = source_colours(sources)
+    assert len(set(colours.values())) == len(sources) == 22
+    for k, condition in enumerate(("r0", "r2", "r5", "r7", "r10", "control")):
+        assert colours[f"{condition}/s0"] == to_rgb(HUES[k])  # the first seed has the condition's hue itself
+        later = np.array(colours[f"{condition}/s2"])
+        base = np.array(to_rgb(HUES[k]))
+        assert (later >= base - 1e-12).all() and later.sum() > base.sum()  # later seeds are lighter shades of it
