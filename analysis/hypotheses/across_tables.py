@@ -55,6 +55,13 @@ def condition_table(summary: pd.DataFrame, condition: str) -> pd.DataFrame:
 
 AT_BOUND = "A fit at a bound is the best its allowed range offers, not a peak inside it"
 PULLED_PAST = "the data pull that parameter past what the model permits"
+STOPPED_SHORT = "are where the search stopped, not a maximum of the calibration likelihood"
+"""What an unconverged fit's parameters are, in the per-agent and the group words alike."""
+
+
+def stopped_why(fit: dict[str, Any]) -> str:
+    """Why a fit that did not converge stopped: its optimiser's message and the likelihood evaluations spent."""
+    return f"{fit.get('message', 'no message')}, after {fit.get('evaluations', '?')} likelihood evaluations"
 """What a fit stopped at a parameter bound means, said the same way in every report that names one."""
 
 
@@ -176,10 +183,8 @@ def unconverged(own: pd.DataFrame, parameters: dict[str, dict[str, Any]], model:
     failed = {t: fit for t, fit in fits.items() if fit.get("converged") is False}
     if not failed:
         return ""
-    named = "; ".join(f"on {t} ({fit.get('message', 'no message')}, after {fit.get('evaluations', '?')} likelihood "
-                      f"evaluations; gain {gains[t]:+.3f})" for t, fit in failed.items())
-    return (f"The fit did not converge {named}: those parameters are where the search stopped, not a maximum of the "
-            "calibration likelihood, and the gain is that of those parameters.")
+    named = "; ".join(f"on {t} ({stopped_why(fit)}; gain {gains[t]:+.3f})" for t, fit in failed.items())
+    return f"The fit did not converge {named}: those parameters {STOPPED_SHORT}, and the gain is that of those parameters."
 
 
 def headline(summary: pd.DataFrame, table: pd.DataFrame, parameters: dict[str, dict[str, Any]] | None = None) -> str:

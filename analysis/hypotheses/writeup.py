@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cheesemaze.analysis.hypotheses.across_tables import AT_BOUND, PULLED_PAST, SAMPLED, sample_count
+from cheesemaze.analysis.hypotheses.across_tables import (
+    AT_BOUND, PULLED_PAST, SAMPLED, STOPPED_SHORT, sample_count, stopped_why,
+)
 from cheesemaze.analysis.hypotheses.baselines import BASELINES
 from cheesemaze.analysis.hypotheses.report import bayes_lines, comparison_table, winners
 from cheesemaze.analysis.hypotheses.scoring import REFERENCE, Scores
@@ -138,9 +140,8 @@ def convergence_words(t: pd.DataFrame, parameters: dict[str, dict[str, Any]]) ->
         fit = (params or {}).get("fit") or {}
         if fit.get("converged") is not False or model not in t.index:
             continue
-        words.append(f"The fit of `{model}` did not converge ({fit.get('message', 'no message')}, after "
-                     f"{fit.get('evaluations', '?')} likelihood evaluations): its parameters are where the search "
-                     "stopped, not a maximum of the calibration likelihood, and its score is that of those parameters.")
+        words.append(f"The fit of `{model}` did not converge ({stopped_why(fit)}): its parameters {STOPPED_SHORT}, "
+                     "and its score is that of those parameters.")
     return words
 
 
