@@ -125,13 +125,15 @@ def shipped_agents() -> list[str]:
         return []
     names = [p.relative_to(TRAINED_DIR).as_posix() for p in TRAINED_DIR.glob("*/*") if (p / CONFIG_FILE).is_file()]
     names += [p.name for p in TRAINED_DIR.iterdir() if (p / CONFIG_FILE).is_file()]
-    return sorted(names, key=_agent_order)
+    return sorted(names, key=agent_order)
 
 
-def _agent_order(name: str) -> tuple:
-    """Sort key: by condition, then by seed as a number (s2 before s10)."""
-    condition, _, seed = name.partition("/s")
-    return (condition, int(seed) if seed.isdigit() else -1)
+def agent_order(name: str) -> tuple:
+    """Sort key of agent and condition names: by condition, then by seed; numbers in either compare as
+    numbers (r2 before r10, s2 before s10), so a condition's seeds follow each other and regions go by r."""
+    condition, _, seed = name.partition("/")
+    return tuple(tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)
+                 for text in (condition, seed))
 
 
 def shipped_name(spec: str) -> str | None:
@@ -155,7 +157,7 @@ def agent_group(spec: str | Path) -> list[str]:
         shipped = [prefix]  # a condition shipped as one agent without seeds: its only member
     if shipped and not Path(prefix).is_dir():
         return shipped
-    runs = sorted((p for p in Path(prefix).glob("*") if (p / CONFIG_FILE).is_file()), key=lambda p: _agent_order("x/" + p.name))
+    runs = sorted((p for p in Path(prefix).glob("*") if (p / CONFIG_FILE).is_file()), key=lambda p: agent_order(p.name))
     if not runs:
         conditions = sorted({n.split("/")[0] for n in shipped_agents() if "/" in n})
         raise ValueError(f"{text!r} names no agents: give a shipped condition ({', '.join(conditions) or 'none shipped'})"

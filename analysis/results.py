@@ -20,7 +20,9 @@ from typing import Any
 import pandas as pd
 
 from cheesemaze.agents.checkpoint import read_manifest
-from cheesemaze.agents.rundir import TRAINED_DIR, checkpoint_steps, latest_checkpoint, read_config, shipped_agents
+from cheesemaze.agents.rundir import (
+    TRAINED_DIR, agent_order, checkpoint_steps, latest_checkpoint, read_config, shipped_agents,
+)
 from cheesemaze.analysis.compare import seed_spread
 from cheesemaze.analysis.sweep_study import sweep_trials
 from cheesemaze.analysis.tables import markdown_table
@@ -85,7 +87,7 @@ def agents_section() -> str:
                 (ZOO_SWEEP, "runs/zoo", [n for n in seeded if "-" not in n.split("/")[0]]),
                 (TRAPS_SWEEP, "runs/traps", [n for n in seeded if "-env.traps=" in n.split("/")[0]])):
             if chosen:
-                conditions = sorted({name.split("/")[0] for name in chosen})
+                conditions = sorted({name.split("/")[0] for name in chosen}, key=agent_order)
                 parts.append(f"{len(chosen)} agents in {len(conditions)} conditions ({', '.join(conditions)}), "
                              f"trained by `{sweep}` and shipped by `cheesemaze ship {folder}`.\n")
     else:

@@ -63,6 +63,16 @@ def test_seeds_are_listed_by_number(tmp_path, monkeypatch):
     assert rundir.shipped_name("r5") == "r5/s0"
 
 
+def test_regions_are_listed_by_r_and_each_condition_keeps_its_seeds_together():
+    from cheesemaze.agents.rundir import agent_order
+
+    names = ["r10/s0", "control-env.traps=0.25/s0", "r2/s1", "control/s10", "r2/s0", "control/s2", "r5-env.traps=0.25/s0",
+             "r5/s0", "r0/s0"]
+    assert sorted(names, key=agent_order) == [
+        "control/s2", "control/s10", "control-env.traps=0.25/s0", "r0/s0", "r2/s0", "r2/s1", "r5/s0",
+        "r5-env.traps=0.25/s0", "r10/s0"]
+
+
 def test_a_condition_shipped_as_one_agent_is_its_own_group(tmp_path, monkeypatch):
     import shutil
 
