@@ -160,7 +160,15 @@ def floor_sentence(agents: pd.DataFrame) -> str:
     return (f"Below the zoo's {FLOOR} floor on their own training mazes (the Wilson interval wholly under it): "
             f"{named}. They are counted in every mean and trend here and drawn as open circles; an agent far "
             "below it did not learn its training task, so its play on cheese-anywhere mazes says little about "
-            "what training on its region does.")
+            f"what training on its region does. {without_sentence(trend(agents[~agents['agent'].isin(low['agent'])]))}")
+
+
+def without_sentence(slope: dict) -> str:
+    """The trend in r over the agents at the floor only: whether leaving the others out changes it."""
+    if slope["low"] != slope["low"]:
+        return "Without them too few region agents remain for a trend with an interval."
+    return (f"Without them the slope is {slope['slope']:+.4f} per unit of r (95% {slope['low']:+.4f} to "
+            f"{slope['high']:+.4f}, {slope['agents']} agents).")
 
 
 def published_words(coefs: pd.DataFrame, world_size: int) -> str:
@@ -259,7 +267,8 @@ def analyze_sweep(sweep_dir: Path, out_dir: Path, n: int, train_n: int, seed: in
     summary = {"sweep": str(sweep_dir), "n": n, "level_start": level_start, "seed": seed,
                "agents": agents.to_dict("records"), "by_region": table.to_dict("records"),
                "trend_p_cheese": slope, "conclusion": sweep_conclusion(table, slope), "floor": FLOOR,
-               "below_floor": below_floor(agents)}
+               "below_floor": below_floor(agents),
+               "trend_p_cheese_at_floor": trend(agents[~agents["agent"].isin(below_floor(agents))])}
     with staged_dir(Path(out_dir)) as staging:
         (staging / "sweep.md").write_text(markdown)
         (staging / "sweep.json").write_text(json.dumps(summary, indent=2, default=float) + "\n")

@@ -78,6 +78,12 @@ def test_the_figure_draws_region_0_at_its_placement_and_the_control_at_the_right
     assert "below 0.95 on its own mazes" in [t.get_text() for t in ax.get_legend().get_texts()]
     sentence = floor_sentence(agents)
     assert "(the Wilson interval wholly under it): r0/s1 (0.000)." in sentence and "r5/s0" not in sentence
+    assert sentence.endswith("Without them too few region agents remain for a trend with an interval.")  # r0/s0, r5/s0
+    more = pd.concat([agents, pd.DataFrame({"agent": ["r3/s0"], "region": [3], "p_cheese": [0.5],
+                                            "p_cheese_train_high": [0.99]})], ignore_index=True)
+    at_floor = trend(more[more["agent"] != "r0/s1"])
+    assert at_floor["agents"] == 3 and at_floor["slope"] == pytest.approx(0.1)  # 0.2, 0.5, 0.6 at r = 1, 3, 5
+    assert f"Without them the slope is {at_floor['slope']:+.4f} per unit of r" in floor_sentence(more)
     assert floor_sentence(agents.assign(p_cheese_train_high=0.99)).startswith("No agent's rate")
     assert floor_sentence(agents.drop(columns="p_cheese_train_high")) == ""
 
