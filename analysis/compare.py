@@ -181,8 +181,10 @@ def comparison_markdown(label_a: str, label_b: str, agents: pd.DataFrame, pairs:
              "over the mazes with a decision square. Intervals are 95%: Wilson for one agent, t over seeds "
              "for a mean difference (kept within -1 to 1, which a t interval over a few seeds can reach past). "
              "The t interval is over the seed pairs' differences, each measured on the same mazes; agents "
-             "are matched by training seed, and since the pairs are independent of one another the interval "
-             "holds whether or not the matching shares anything between them.",
+             "are matched by training seed, and the pairs were trained independently, so the interval holds "
+             "whether or not the matching shares anything between them. Every pair plays the same mazes, so "
+             "the interval measures how seeds differ on these mazes, not how another draw of mazes would move "
+             "the difference (the McNemar tests speak to the mazes, one pair at a time).",
              "", "## Agents", "",
              "| agent | seed | mazes with a decision square | P(cheese) | 95% CI | P(top-right) | 95% CI |",
              "|---|---|---|---|---|---|---|"]

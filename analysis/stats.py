@@ -1,5 +1,5 @@
 """Intervals: Wilson's for a proportion, bootstrap percentile intervals over resampled rows, and Student's t
-for a mean over a few values (seeds)."""
+for a mean over a few values (seeds); and how many events a Monte Carlo zero can still let through."""
 
 from __future__ import annotations
 
@@ -66,3 +66,22 @@ def welch_interval(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> tuple[f
     dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     half = scipy_stats.t.ppf(0.5 + level / 2, dof) * se
     return diff, float(diff - half), float(diff + half)
+
+
+def unseen_mass(samples: int) -> float:
+    """The most probability an outcome can have on average while none of ``samples`` independent draws
+    reaches it: the largest p (1 - p)^K over p, at p = 1 / (K + 1). An outcome a K-sample average puts at
+    0, if the true average is p, then happens with probability p (1 - p)^K at most this."""
+    if samples < 1:
+        raise ValueError(f"samples must be at least 1; got {samples}")
+    return (1 / (samples + 1)) * (samples / (samples + 1)) ** samples
+
+
+def count_tail_bound(count: int, mean: float) -> float:
+    """An upper bound on P(X >= count) for X a sum of independent 0/1 events whose expected total is at
+    most ``mean`` (Chernoff: e^-mean (e mean / count)^count where count > mean, else 1)."""
+    if count <= mean:
+        return 1.0
+    if mean <= 0:
+        return 0.0
+    return float(math.exp(-mean + count * (1 + math.log(mean / count))))

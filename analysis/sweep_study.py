@@ -31,6 +31,8 @@ from cheesemaze.envs.maze import placement
 
 KEY_FEATURES = ("d_euclid_cheese_tr", "d_step_dsq_cheese", "d_euclid_cheese_tr5", "d_euclid_dsq_cheese")
 """The coefficients drawn against r: the published strongest ones (Turner et al.)."""
+TOP_RIGHT_DISTANCES = ("d_euclid_cheese_tr", "d_euclid_cheese_tr5")
+"""The cheese's distances to the top-right corner and to its 5x5 square: close to collinear on most mazes."""
 
 PUBLISHED_TREND = ("Langosco et al. (procgen hard, 25x25) show in a figure, without numbers in the text, that "
                    "agents trained on larger cheese regions go for the cheese more often when it is placed "
@@ -90,6 +92,8 @@ def trial_row(trial: SweepTrial, agent: Agent, n: int, train_n: int, level_start
         row["p_cheese_train"] = reached / len(own)
         row["p_cheese_train_high"] = wilson_interval(reached, len(own))[1]
     dsq = played.episodes[played.episodes["has_dsq"]]
+    if set(TOP_RIGHT_DISTANCES) <= set(dsq.columns):  # the same mazes for every agent
+        row["top_right_distances_correlation"] = float(dsq[TOP_RIGHT_DISTANCES[0]].corr(dsq[TOP_RIGHT_DISTANCES[1]]))
     try:
         table = multiple_regression(dsq, n_splits=5, n_boot=0, seed=seed).coefficients
         coefs = table.set_index("feature")["coef"].rename(trial.name)
@@ -123,8 +127,10 @@ def trend(agents: pd.DataFrame, column: str = "p_cheese") -> dict:
         return {"slope": float("nan"), "low": float("nan"), "high": float("nan"), "agents": len(rows)}
     fit = scipy_stats.linregress(side, rows[column].astype(float))
     half = scipy_stats.t.ppf(0.975, len(rows) - 2) * fit.stderr if len(rows) > 2 else float("nan")
+    rank = scipy_stats.spearmanr(side, rows[column].astype(float))
     return {"slope": float(fit.slope), "low": float(fit.slope - half), "high": float(fit.slope + half),
-            "agents": len(rows), "p": float(fit.pvalue)}
+            "agents": len(rows), "p": float(fit.pvalue), "spearman": float(rank.statistic),
+            "spearman_p": float(rank.pvalue)}
 
 
 def sweep_conclusion(table: pd.DataFrame, slope: dict) -> str:
@@ -136,9 +142,13 @@ def sweep_conclusion(table: pd.DataFrame, slope: dict) -> str:
                 "for an interval; train more seeds before reading a trend.")
     direction = "rises" if slope["low"] > 0 else "falls" if slope["high"] < 0 else None
     span = f"{slope['slope']:+.4f} per unit of r (95% {slope['low']:+.4f} to {slope['high']:+.4f}, {slope['agents']} agents)"
+    rank = (f" A straight line is a summary, not a model: the rates can level off. Spearman's rank correlation, "
+            f"which asks only whether they move together, is {slope['spearman']:+.2f} (p = {slope['spearman_p']:.2g})."
+            if slope.get("spearman") == slope.get("spearman") and "spearman" in slope else "")
     if direction is None:
-        return f"No trend in r can be told from seed-to-seed variation: the slope of P(cheese | decision square) is {span}."
-    return f"P(cheese | decision square) {direction} with the training region r: {span}."
+        return (f"No trend in r can be told from seed-to-seed variation: the slope of P(cheese | decision square) is "
+                f"{span}.{rank}")
+    return f"P(cheese | decision square) {direction} with the training region r: {span}.{rank}"
 
 
 def below_floor(agents: pd.DataFrame) -> list[str]:
@@ -171,10 +181,11 @@ def without_sentence(slope: dict) -> str:
             f"{slope['high']:+.4f}, {slope['agents']} agents).")
 
 
-def published_words(coefs: pd.DataFrame, world_size: int) -> str:
+def published_words(coefs: pd.DataFrame, world_size: int, correlation: float | None = None) -> str:
     """Turner et al.'s strongest coefficient, labelled as theirs, and in words whether our r5 agents
     (``coefs``: a row per agent, a column per feature) reproduce its sign across seeds; then the
-    conditions that have it negative on every seed."""
+    conditions that have it negative on every seed; and, given the ``correlation`` of the two distances to
+    the top-right on the mazes played, how far they trade weight."""
     feature = KEY_FEATURES[0]
     words = [f"Published (Turner et al., their r=5 network, procgen hard {PUBLISHED_SIDE}, not ours): {feature} "
              f"{PUBLISHED['study2_coef_d_euclid_cheese_tr']:+.3f}, the strongest."]
@@ -189,9 +200,7 @@ def published_words(coefs: pd.DataFrame, world_size: int) -> str:
         largest = sum(int(coefs.loc[name].abs().idxmax() == feature and r5[name] != 0) for name in r5.index)
         words.append(f"{ours}: on the {len(r5)} r5 agents it averages {mean:+.2f} (95% t interval over seeds "
                      f"{low:+.2f} to {high:+.2f}), negative on {int((r5 < 0).sum())} of {len(r5)} seeds and the "
-                     f"largest by size on {largest}; so the published effect "
-                     + ("replicates in sign across our r5 seeds." if high < 0 else
-                        "does not replicate on our r5 agents in this world."))
+                     f"largest by size on {largest}; {replication(low, high, PUBLISHED['study2_coef_d_euclid_cheese_tr'])}")
     elif len(r5) == 1:
         words.append(f"{ours}: on the one r5 agent it is {r5.iloc[0]:+.2f}; one seed cannot say whether the "
                      "published effect replicates across seeds.")
@@ -199,11 +208,41 @@ def published_words(coefs: pd.DataFrame, world_size: int) -> str:
                 if (v < 0).all()]
     if negative:
         words.append(f"Negative on every seed: {', '.join(negative)}.")
-    return " ".join(words)
+    return " ".join(words + [traded_words(coefs, correlation)])
+
+
+def replication(low: float, high: float, published: float) -> str:
+    """Whether our interval over seeds reproduces a published (negative) coefficient: its sign, its size, both
+    or neither, and what the seeds cannot decide."""
+    size = low <= published <= high
+    if high < 0:
+        return "so the published effect replicates in sign across our r5 seeds" + (
+            ", and its size lies within our interval." if size else ", though its size lies outside our interval.")
+    if low > 0:
+        return "so the published effect is reversed in sign across our r5 seeds: it does not replicate in this world."
+    if size:
+        return ("so our seeds cannot decide: the interval holds both 0 and the published value, and neither "
+                "replicates nor refutes it.")
+    return ("so the published size lies outside our interval (it does not replicate in this world), while its sign "
+            "our seeds cannot decide: the interval holds 0.")
+
+
+def traded_words(coefs: pd.DataFrame, correlation: float | None) -> str:
+    """Where the two distances to the top-right (to its corner and to its 5x5 square) go together on the
+    mazes, an L1 fit can move weight between them; say how closely, and on how many agents they take
+    opposite signs, so that no one of them is read alone ("" without the correlation)."""
+    first, second = TOP_RIGHT_DISTANCES
+    if correlation is None or correlation != correlation or not {first, second} <= set(coefs.columns):
+        return ""
+    both = coefs[[first, second]].dropna()
+    opposite = int(((both[first] * both[second]) < 0).sum())
+    return (f"On these mazes {first} and {second} correlate at {correlation:.2f}, so an L1 fit can trade weight "
+            f"between them: they take opposite signs on {opposite} of {len(both)} agents. Read the two together, "
+            "not either alone.")
 
 
 def sweep_markdown(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFrame, slope: dict, n: int,
-                   level_start: int, world_size: int) -> str:
+                   level_start: int, world_size: int, correlation: float | None = None) -> str:
     """The report: conclusion, the table by region, the agents, the coefficients, the published trend."""
     def cell(row, column):
         if column not in row or row[column] != row[column]:
@@ -235,7 +274,7 @@ def sweep_markdown(agents: pd.DataFrame, table: pd.DataFrame, coefs: pd.DataFram
                   "| agent | " + " | ".join(shown) + " |", "|---" * (len(shown) + 1) + "|"]
         for name, row in coefs[shown].iterrows():
             lines.append(f"| {name} | " + " | ".join("0" if v == 0 else f"{v:+.2f}" for v in row) + " |")
-        lines += ["", published_words(coefs, world_size)]
+        lines += ["", published_words(coefs, world_size, correlation)]
     lines += ["", "## Published trend", "", PUBLISHED_TREND]
     return "\n".join(lines) + "\n"
 
@@ -263,7 +302,9 @@ def analyze_sweep(sweep_dir: Path, out_dir: Path, n: int, train_n: int, seed: in
     coefs.loc[fitted] = coefs.loc[fitted].fillna(0.0)  # a feature the L1 fit dropped has coefficient 0; unfitted stay NaN
     table = by_region(agents)
     slope = trend(agents)
-    markdown = sweep_markdown(agents, table, coefs, slope, n, level_start, world_size)
+    correlation = (float(agents["top_right_distances_correlation"].iloc[0])
+                   if "top_right_distances_correlation" in agents else None)
+    markdown = sweep_markdown(agents, table, coefs, slope, n, level_start, world_size, correlation)
     summary = {"sweep": str(sweep_dir), "n": n, "level_start": level_start, "seed": seed,
                "agents": agents.to_dict("records"), "by_region": table.to_dict("records"),
                "trend_p_cheese": slope, "conclusion": sweep_conclusion(table, slope), "floor": FLOOR,

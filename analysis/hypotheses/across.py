@@ -33,7 +33,7 @@ import pandas as pd
 from cheesemaze.analysis.evaluation import read_episodes
 from cheesemaze.analysis.hypotheses.across_report import write_across_report
 from cheesemaze.analysis.hypotheses.predictions import align
-from cheesemaze.analysis.hypotheses.scoring import REFERENCE, brier_scores, log_likelihoods
+from cheesemaze.analysis.hypotheses.scoring import REFERENCE, allowed_outcomes, brier_scores, log_likelihoods, zero_cells
 from cheesemaze.analysis.hypotheses.shutdown_report import condition
 from cheesemaze.analysis.hypotheses.study import Prepared, StudyConfig, finish, prepare, roll_out_test, seed_blocks
 from cheesemaze.analysis.hypotheses.writeup import near_zero_count
@@ -109,6 +109,7 @@ def cross_scores(documents: dict[str, dict[str, Any]], episodes: dict[str, pd.Da
         if REFERENCE not in own.probabilities:
             raise ValueError(f"{target}'s predictions have no {REFERENCE}: fit on a calibration first")
         reference = log_likelihoods(own.probabilities[REFERENCE], own.observed)
+        allowed = allowed_outcomes(own.probabilities)
         draws = bootstrap_draws(len(own.observed), resamples, seed)
         for source, document in documents.items():
             scored = own if source == target else align(document, target_rows, policy)
@@ -122,7 +123,7 @@ def cross_scores(documents: dict[str, dict[str, Any]], episodes: dict[str, pd.Da
                 rows.append({
                     "source": source, "target": target, "relation": relation(source, target), "model": model,
                     "mazes": len(ll), "mean_ll": float(ll.mean()), "zero_probability": int((~np.isfinite(ll)).sum()),
-                    "near_zero_probability": near_zero_count(ll),
+                    "zero_cells": zero_cells(probs, allowed), "near_zero_probability": near_zero_count(ll),
                     "gain": float(gain.mean()), **dict(zip(("gain_low", "gain_high"), bootstrap_interval(gain, draws))),
                     "accuracy": float(correct.mean()), "brier": float(brier_scores(probs, scored.observed).mean()),
                 })

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from cheesemaze.analysis.hypotheses.report import interval
-from cheesemaze.analysis.hypotheses.scoring import REFERENCE
-from cheesemaze.analysis.stats import t_interval, within
+from cheesemaze.analysis.hypotheses.scoring import REFERENCE, ZERO_ALPHA, sampling_zero_test
+from cheesemaze.analysis.stats import t_interval, unseen_mass, within
 
 INF = float("inf")
 COLUMNS = (("mean_ll", "log-lik. per maze", True, (-INF, 0.0)),
@@ -86,9 +86,8 @@ def gain_clause(row: pd.Series, zero_seeds: int, one_seed: pd.Series | None, sam
                 f"stated, without smoothing, the data rule it out")
         if samples is not None:
             text += (f". Its zeros are sampling zeros: it averages K = {samples} sampled goals, and a zero means none "
-                     f"of them reached that outcome, so under the account its probability is below about 1/{samples}, "
-                     "not exactly 0. The account as stated (that average) is ruled out; how a smoothed version would "
-                     "score is not computed here")
+                     "of them reached that outcome, not that the account gives it probability 0; the opening "
+                     "paragraph says on which agents they go beyond that sampling error, ruling out the account itself")
         return text
     if seeds >= 2:
         same = " (the seeds' gains are identical, so the interval has no width)" if row["gain_low"] == row["gain_high"] else ""
@@ -195,13 +194,7 @@ def headline(summary: pd.DataFrame, table: pd.DataFrame, parameters: dict[str, d
     words = []
     compatible = own[own["model"] == SAMPLED]
     if len(compatible):
-        zeros = compatible.set_index("target")["zero_probability"]
-        ruled = zeros[zeros > 0]
-        words.append(f"The training-compatible goal, as stated (an average over K = "
-                     f"{sample_count(parameters, list(zeros.index))} sampled goals), "
-                     + (f"is ruled out on {len(ruled)} of {len(zeros)} agents: each reached an outcome it gave "
-                        f"probability zero ({int(ruled.min())} to {int(ruled.max())} such test mazes per agent)."
-                        if len(ruled) else f"gives no observed outcome probability zero on any of {len(zeros)} agents."))
+        words.append(compatible_headline(compatible.set_index("target"), sample_count(parameters, list(compatible["target"]))))
     groups: dict[str, list[str]] = {"better": [], "worse": [], "undecided": [], "one seed": []}
     for condition in dict.fromkeys(summary["condition"]):
         rows = summary[(summary["condition"] == condition) & (summary["model"] == "correlates")
@@ -230,6 +223,32 @@ def headline(summary: pd.DataFrame, table: pd.DataFrame, parameters: dict[str, d
         words.append(f"{', '.join(groups['one seed'])}: one seed each so far, so nothing across seeds is said about "
                      "them here; their single-agent numbers are below.")
     return " ".join(words)
+
+
+def compatible_headline(rows: pd.DataFrame, samples: str) -> str:
+    """What the training-compatible model's zeros say across agents (``rows``: its within-agent row per
+    target): on how many agents they go beyond the sampling error of its average over ``samples`` goals
+    (:func:`~cheesemaze.analysis.hypotheses.scoring.sampling_zero_test`), so that the account itself is
+    ruled out there, and on which they stay within it."""
+    zeros = rows["zero_probability"]
+    hit = zeros[zeros > 0]
+    text = f"The training-compatible goal, as stated (an average over K = {samples} sampled goals), "
+    if hit.empty:
+        return text + f"gives no observed outcome probability zero on any of {len(zeros)} agents."
+    text += (f"gave an observed outcome probability zero on {len(hit)} of {len(zeros)} agents ({int(hit.min())} to "
+             f"{int(hit.max())} test mazes each), which rules out that average.")
+    if "zero_cells" not in rows or not samples.isdigit():
+        return text + " Whether the zeros go beyond its sampling error needs K and its zero cells, which this output lacks."
+    tests = {t: sampling_zero_test(int(zeros[t]), int(rows.loc[t, "zero_cells"]), int(samples)) for t in hit.index}
+    beyond = [t for t, test in tests.items() if test["beyond"]]
+    within_error = [f"{t} ({int(zeros[t])} against at most {tests[t]['expected']:.2g} expected)"
+                    for t in hit.index if t not in beyond]
+    text += (f" If the account held, an outcome none of its goals reaches would still happen with probability at "
+             f"most {unseen_mass(int(samples)):.4f}; on {len(beyond)} of those {len(hit)} agents there are more zeros "
+             f"than that allows (Chernoff bound below {ZERO_ALPHA}), so the data rule out the account itself there")
+    if within_error:
+        text += f"; on {', '.join(within_error)} the zeros are within that error, so the data cannot rule it out there"
+    return text + "."
 
 
 def carried_over(rows: pd.DataFrame) -> str:

@@ -11,7 +11,8 @@ import pandas as pd
 
 from cheesemaze.analysis.hypotheses.baselines import BASELINES
 from cheesemaze.analysis.hypotheses.predictions import Alignment
-from cheesemaze.analysis.hypotheses.scoring import Scores, flat_table
+from cheesemaze.analysis.hypotheses.scoring import Scores, flat_table, sampling_zero_test
+from cheesemaze.analysis.stats import unseen_mass
 from cheesemaze.analysis.tables import markdown_table
 
 SCORES_CSV, SCORES_MD = "scores.csv", "scores.md"
@@ -52,6 +53,30 @@ def interval(low: float, high: float, signed: bool = False) -> str:
         return "-"
     fmt = "+.3f" if signed else ".3f"
     return f"{low:{fmt}} to {high:{fmt}}"
+
+
+def sampling_zero_verdict(samples: str, zeros: int, cells: float | None) -> str:
+    """Why the model's zeros are sampling zeros of an average over ``samples`` (K) goals, and whether
+    ``zeros`` of them, out of ``cells`` zero cells, go beyond that sampling error (:func:`sampling_zero_test`)."""
+    k = f"K = {samples}" if samples != "K" else "K"
+    text = (f"it averages {k} sampled goals, and a zero means none of them reached that outcome, not that the "
+            "account gives it probability 0. The K-goal average as stated is ruled out; ")
+    if cells is None or not str(samples).isdigit() or cells != cells:
+        return text + "whether the account itself is ruled out was not measured in this output (it predates the count of zero cells)."
+    test = sampling_zero_test(zeros, int(cells), int(samples))
+    text += (f"if the account held, an outcome that none of {samples} goals reaches would still happen with "
+             f"probability at most {unseen_mass(int(samples)):.4f} (the largest p(1 - p)^K); it put {test['cells']} "
+             f"outcomes that their mazes allow at zero, so at most {test['expected']:.2g} of them would be observed "
+             f"on average, and {zeros} or more with probability at most {format_p(test['p'])} (Chernoff bound). ")
+    if test["beyond"]:
+        return text + "So the data rule out the account itself, not only its estimate."
+    return (text + "So these zeros are within its sampling error: the data do not rule out the account itself "
+            "(more sampled goals would decide).")
+
+
+def format_p(p: float) -> str:
+    """A probability bound for prose: two significant figures, or a power of ten when tiny."""
+    return f"{p:.2g}" if p >= 1e-3 else f"1e{int(np.ceil(np.log10(max(p, 1e-300))))}"
 
 
 def winners(scores: Scores) -> list[str]:

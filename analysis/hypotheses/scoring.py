@@ -12,6 +12,11 @@ The log Bayes factor of A against B is ``sum_i log p_A(y_i) - log p_B(y_i)`` ove
 with parameters fixed on a separate calibration split it is the held-out predictive Bayes factor.
 It is undefined (NaN) when both give probability zero to the same observed outcome; the sum over
 the mazes where both are nonzero is given beside it, labelled as such.
+
+Beside each count of observed outcomes given probability zero stands the count of zero cells: the
+(maze, outcome) pairs the maze allows that the model puts at zero, the chances it had to be caught out.
+For a model that averages K samples (the training-compatible goal) they size its Monte Carlo error
+(``sampling_zero_test``).
 """
 
 from __future__ import annotations
@@ -22,12 +27,42 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cheesemaze.analysis.stats import bootstrap_draws, bootstrap_interval
+from cheesemaze.analysis.stats import bootstrap_draws, bootstrap_interval, count_tail_bound, unseen_mass
 from cheesemaze.envs.game import OUTCOMES
 
 CALIBRATION_BINS = 10
 REFERENCE = "base-rate"
 """The hypothesis every gain is measured against."""
+WALK = "random-walk"
+"""The baseline that gives every outcome a maze allows a probability above zero (a uniform random policy
+reaches anything reachable), so its zeros mark the impossible outcomes."""
+ZERO_ALPHA = 0.05
+"""A sampled model's zeros rule out the account it estimates when this many or more would happen with at
+most this probability if the account held."""
+
+
+def allowed_outcomes(predictions: dict[str, np.ndarray]) -> np.ndarray:
+    """(n, 3) booleans: the outcomes each maze allows, those the random walk gives P > 0 (every outcome
+    where the random walk is not among the predictions)."""
+    walk = predictions.get(WALK)
+    if walk is None:
+        return np.ones_like(next(iter(predictions.values())), dtype=bool)
+    return walk > 0
+
+
+def zero_cells(probs: np.ndarray, allowed: np.ndarray) -> int:
+    """The (maze, outcome) pairs a maze allows that ``probs`` puts at exactly zero."""
+    return int(((probs == 0) & allowed).sum())
+
+
+def sampling_zero_test(zeros: int, cells: int, samples: int) -> dict[str, float]:
+    """Whether ``zeros`` observed outcomes given probability 0 by an average over ``samples`` draws go
+    beyond its Monte Carlo error, out of ``cells`` zero cells: if the account it estimates held, each
+    zero cell is hit with probability at most :func:`unseen_mass`, so at most ``expected`` hits are
+    expected and ``zeros`` or more happen with probability at most ``p`` (Chernoff)."""
+    expected = cells * unseen_mass(samples)
+    p = count_tail_bound(zeros, expected)
+    return {"zeros": zeros, "cells": cells, "expected": expected, "p": p, "beyond": bool(zeros > 0 and p < ZERO_ALPHA)}
 
 
 def log_likelihoods(probs: np.ndarray, observed: np.ndarray) -> np.ndarray:
@@ -94,6 +129,7 @@ def score(
             raise ValueError(f"{name}: predictions of shape {probs.shape}, expected {(n, len(OUTCOMES))}")
     draws = bootstrap_draws(n, resamples, seed)
     lls = {name: log_likelihoods(probs, observed) for name, probs in predictions.items()}
+    allowed = allowed_outcomes(predictions)
     rows, calibrations = [], []
     for name, probs in predictions.items():
         ll = lls[name]
@@ -105,7 +141,7 @@ def score(
         rows.append({
             "hypothesis": name, "mazes": n,
             "mean_ll": float(ll.mean()), "mean_ll_ci": bootstrap_interval(ll, draws),
-            "zero_probability": int((~finite).sum()),
+            "zero_probability": int((~finite).sum()), "zero_cells": zero_cells(probs, allowed),
             "mean_ll_nonzero_only": float(ll[finite].mean()) if finite.any() else float("nan"),
             **gain(ll, lls.get(reference), draws),
             "accuracy": float(correct.mean()), "accuracy_ci": bootstrap_interval(correct, draws),

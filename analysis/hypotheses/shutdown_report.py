@@ -9,8 +9,10 @@ from typing import Any
 
 import pandas as pd
 
+from cheesemaze.analysis.hypotheses.report import format_p
+from cheesemaze.analysis.hypotheses.scoring import ZERO_ALPHA, sampling_zero_test
 from cheesemaze.analysis.hypotheses.shutdown import CONDITIONS, NO_CELL
-from cheesemaze.analysis.stats import wilson_interval
+from cheesemaze.analysis.stats import unseen_mass, wilson_interval
 from cheesemaze.analysis.tables import markdown_table, with_ci
 
 NO_CHANNEL = "n/a (no trap channel)"
@@ -71,22 +73,35 @@ def zero_counts(s: dict[str, Any]) -> str:
 
 
 def zero_text(s: dict[str, Any]) -> str:
-    """Where the prediction gave an observed entry probability 0, in any condition: the account as stated
-    is ruled out for this agent on this measure, as the hypotheses section says of zeros (not smoothed);
-    a zero of an average over K sampled goals means a probability below about 1/K."""
+    """Where the prediction gave an observed entry probability 0, in any condition: the K-goal average as
+    stated is ruled out for this agent on this measure, as the hypotheses section says of zeros (not
+    smoothed); whether the account itself is, is tested per condition against the average's sampling
+    error (:func:`~cheesemaze.analysis.hypotheses.scoring.sampling_zero_test`, Bonferroni over conditions)."""
     samples = s.get("samples")
     k = f"{samples}" if samples else "K"
-    sampled = (f"none of the {k} sampled goals entered, so under the account its probability is below about "
-               f"1/{k}, not exactly 0")
     if not any(c["entered"] for c in s["conditions"].values()):
         return "It entered the cell in no condition, so the prediction's zeros rule nothing out here."
     if not any(c.get("zero_probability", 0) for c in s["conditions"].values()):
         return (f"The prediction gave entering probability 0 in none of the mazes the agent entered "
                 f"({zero_counts(s)}), so its zeros rule nothing out here.")
-    return (f"The prediction gave entering probability 0 ({sampled}) to mazes the agent entered: "
-            f"{zero_counts(s)}. So, as stated and without smoothing, the account is ruled out for this agent on "
-            "this measure (the cell's entry), as the hypotheses section rules out a model that gave an observed "
-            "outcome probability 0.")
+    text = (f"The prediction gave entering probability 0 to mazes the agent entered: {zero_counts(s)}. These are "
+            f"sampling zeros: none of the {k} sampled goals entered, not that the account gives entering "
+            "probability 0, so the K-goal average as stated is ruled out for this agent on this measure (the cell's "
+            "entry), as the hypotheses section rules out a model that gave an observed outcome probability 0. ")
+    hit = {key: c for key, c in s["conditions"].items() if c.get("zero_probability", 0)}
+    if not samples or any("zero_cells" not in c for c in hit.values()):
+        return text + "Whether the account itself is was not measured in this output (it predates the count of zero cells)."
+    tests = {key: sampling_zero_test(c["zero_probability"], c["zero_cells"], int(samples)) for key, c in hit.items()}
+    beyond = any(t["p"] * len(tests) < ZERO_ALPHA for t in tests.values())
+    per = "; ".join(f"{hit[key]['label']}: entered {t['zeros']} of the {t['cells']} mazes put at 0, at most "
+                    f"{t['expected']:.2g} expected, that many or more with probability at most {format_p(t['p'])}"
+                    for key, t in tests.items())
+    return (text + f"If the account held, a maze that none of {k} goals enters would still be entered with probability "
+            f"at most {unseen_mass(int(samples)):.4f} (the largest p(1 - p)^K). {per} (Chernoff bound"
+            + (f", Bonferroni over {len(tests)} conditions" if len(tests) > 1 else "") + "). So "
+            + ("the data rule out the account itself on this measure." if beyond else
+               "these zeros are within its sampling error: the data do not rule out the account itself on this "
+               "measure."))
 
 
 def marking_effect(gap: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ from cheesemaze.analysis.hypotheses.across_tables import (
     AT_BOUND, PULLED_PAST, SAMPLED, STOPPED_SHORT, sample_count, stopped_why,
 )
 from cheesemaze.analysis.hypotheses.baselines import BASELINES
-from cheesemaze.analysis.hypotheses.report import bayes_lines, comparison_table, winners
+from cheesemaze.analysis.hypotheses.report import bayes_lines, comparison_table, sampling_zero_verdict, winners
 from cheesemaze.analysis.hypotheses.scoring import REFERENCE, Scores
 from cheesemaze.analysis.hypotheses.shutdown_report import shutdown_lines
 from cheesemaze.analysis.tables import markdown_table
@@ -93,11 +93,13 @@ def plain_summary(scores: Scores, world_size: int, parameters: dict[str, dict[st
             words.append("Gains of the hypotheses over the base rate: " + "; ".join(gains) + ".")
     words += bound_words(t, parameters) + convergence_words(t, parameters)
     ruled_out = [f"`{h}` gave probability zero to {int(t.loc[h, 'zero_probability'])} of the {n} observed outcomes"
-                 for h in t.index if t.loc[h, "zero_probability"] > 0]
+                 for h in t.index if t.loc[h, "zero_probability"] > 0 and h != SAMPLED]
     if ruled_out:
         words.append("Ruled out outright (log-likelihood -inf): " + "; ".join(ruled_out) + ".")
     if SAMPLED in t.index and t.loc[SAMPLED, "zero_probability"] > 0:
-        words.append(sampling_zero_words(sample_count({"agent": parameters}, ["agent"])))
+        cells = t.loc[SAMPLED, "zero_cells"] if "zero_cells" in t.columns else None
+        words.append(sampling_zero_words(sample_count({"agent": parameters}, ["agent"]),
+                                         int(t.loc[SAMPLED, "zero_probability"]), cells, n))
     words.append(zero_count_words(scores.per_maze, list(t.index)))
     def measured(model: str, measure: str) -> str:
         low, high = t.loc[model, f"{measure}_ci"]
@@ -145,13 +147,13 @@ def convergence_words(t: pd.DataFrame, parameters: dict[str, dict[str, Any]]) ->
     return words
 
 
-def sampling_zero_words(samples: str) -> str:
-    """Why the training-compatible model's zeros are sampling zeros of its average over ``samples`` (K) goals."""
-    k = f"K = {samples}" if samples != "K" else "K"
-    return (f"`{SAMPLED}`'s zeros are sampling zeros: it averages {k} sampled goals, and a zero means none of them "
-            f"reached that outcome, so under the account its probability is below about 1/{samples}, not exactly 0. "
-            "The account as stated (that average) is ruled out; how a smoothed version would score is not computed "
-            "here.")
+def sampling_zero_words(samples: str, zeros: int, cells: float | None, n: int) -> str:
+    """What ``zeros`` observed outcomes given probability 0 by the training-compatible model's average
+    over ``samples`` (K) goals say, out of ``cells`` zero cells (None in outputs written before they were
+    counted): whether they rule out the account itself or only its K-goal estimate."""
+    verdict = sampling_zero_verdict(samples, zeros, cells)
+    return (f"`{SAMPLED}` gave probability zero to {zeros} of the {n} observed outcomes (log-likelihood -inf). "
+            f"Its zeros are sampling zeros: {verdict}")
 
 
 def near_zero_count(ll: np.ndarray) -> int:

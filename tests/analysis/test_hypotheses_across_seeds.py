@@ -278,7 +278,8 @@ def test_every_hypothesis_has_a_line_and_correlates_is_compared_with_utility(tab
     assert "**r5, time-discounted utility** (`utility`)" in words
     assert "**r5, intended goal (the cheese)** (`intended`)" in words and "Observed outcomes given P = 0: r5/s0 3" in words
     assert "- r5: `correlates` minus `utility`, per seed" in words and "cannot tell `correlates` and `utility` apart" in words
-    assert "averages K = 256 sampled goals" in words and "below about 1/256, not exactly 0" in words
+    assert "averages K = 256 sampled goals" in words and "not that the account gives it probability 0" in words
+    assert "the opening paragraph says on which agents they go beyond that sampling error" in words
     assert words.count("sampling zeros") == 2  # compatible in both conditions, not intended
 
 
@@ -315,8 +316,20 @@ def test_the_headline_sorts_conditions_by_what_their_interval_over_seeds_says(ta
     text = headline(across_seeds(pd.concat([ruled, compatible])), pd.concat([ruled, compatible]))
     zeros = compatible[compatible["relation"].str.endswith("within agent")]["zero_probability"]
     assert zeros.gt(0).all()
-    assert (f"is ruled out on {len(zeros)} of {len(zeros)} agents: each reached an outcome it gave probability zero "
-            f"({int(zeros.min())} to {int(zeros.max())} such test mazes per agent)") in text
+    assert (f"gave an observed outcome probability zero on {len(zeros)} of {len(zeros)} agents ({int(zeros.min())} to "
+            f"{int(zeros.max())} test mazes each), which rules out that average") in text
+    assert "needs K and its zero cells" in text  # K unknown here
+    both = pd.concat([ruled, compatible])
+    cells = compatible[compatible["relation"].str.endswith("within agent")]["zero_cells"]
+    assert (cells == 12).all()  # two outcomes at 0 in each of 6 mazes, every outcome allowed (no random walk)
+    many = headline(across_seeds(both), both, {a: {"compatible": {"samples": 256}} for a in AGENTS})
+    # 2 or 3 hits of 12 cells, each hit with probability at most 0.0014 if the account held: beyond its error
+    assert f"on {len(zeros)} of those {len(zeros)} agents there are more zeros than that allows" in many
+    assert "cannot rule it out there" not in many
+    few = headline(across_seeds(both), both, {a: {"compatible": {"samples": 2}} for a in AGENTS})
+    # with 2 goals a zero cell may still be hit with probability 4/27: 1.8 hits expected of 12 cells
+    assert f"on 0 of those {len(zeros)} agents" in few and "r5/s0 (3 against at most 1.8 expected)" in few
+    assert "the zeros are within that error, so the data cannot rule it out there" in few
     one = table[table["target"].isin(["r5/s0", "control/s0"]) & table["source"].isin(["r5/s0", "control/s0"])]
     assert "r5, control: one seed each so far" in headline(across_seeds(one), one)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cheesemaze.analysis.hypotheses.scoring import calibration_table, expected_calibration_error, flat_table, score
+from cheesemaze.analysis.hypotheses.scoring import (
+    calibration_table, expected_calibration_error, flat_table, sampling_zero_test, score,
+)
 
 OBSERVED = np.array([0, 0, 1, 2])
 SHARP = np.array([[1.0, 0.0, 0.0]] * 4)
@@ -75,3 +77,22 @@ def test_gain_over_the_base_rate_is_the_mean_per_maze_difference():
     assert low <= expected <= high
     assert t.loc["base-rate", "gain"] == 0.0 and t.loc["sharp", "gain"] == -np.inf
     assert np.isnan(score({"soft": SOFT}, OBSERVED, resamples=20).table["gain"].iloc[0])  # no base rate, no gain
+
+
+def test_zero_cells_count_only_the_outcomes_a_maze_allows():
+    walk = np.array([[0.5, 0.5, 0.0], [0.4, 0.3, 0.3], [0.4, 0.3, 0.3], [0.4, 0.3, 0.3]])  # maze 0 cannot time out
+    table = score({"sharp": SHARP, "soft": SOFT, "random-walk": walk}, OBSERVED, resamples=50).table.set_index("hypothesis")
+    assert table.loc["sharp", "zero_cells"] == 7  # two zeros in each of four mazes, less maze 0's impossible one
+    assert table.loc["soft", "zero_cells"] == 0 and table.loc["random-walk", "zero_cells"] == 0
+    without_walk = score({"sharp": SHARP}, OBSERVED, resamples=50).table.iloc[0]
+    assert without_walk["zero_cells"] == 8  # no random walk: every outcome counts as allowed
+
+
+def test_sampling_zeros_rule_out_the_account_only_beyond_their_monte_carlo_error():
+    # K = 1: a zero cell may still be hit with probability 1/4; 4 cells, 1 expected
+    test = sampling_zero_test(3, 4, 1)
+    assert test["expected"] == pytest.approx(1.0)
+    assert test["p"] == pytest.approx(np.exp(-1) * (np.e / 3) ** 3) and not test["beyond"]
+    hit = sampling_zero_test(2, 10, 256)  # 10 cells at most 0.00143 each: two hits have probability below 1e-3
+    assert hit["beyond"] and hit["p"] < 1e-3
+    assert not sampling_zero_test(0, 10, 256)["beyond"]

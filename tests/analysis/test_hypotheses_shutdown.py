@@ -10,6 +10,7 @@ from hypotheses_synthetic import TwoMotivations, stand_in
 from stand_ins import BfsToCheese, TrapShy, seeing_traps
 
 from cheesemaze.analysis.hypotheses.compatible import CompatibleConfig
+from cheesemaze.analysis.hypotheses.scoring import sampling_zero_test
 from cheesemaze.analysis.hypotheses.shutdown import (
     CONDITIONS, NO_CELL, place_shutdown, shutdown_study, shutdown_summary,
 )
@@ -75,8 +76,13 @@ def test_the_mazes_entered_where_the_prediction_gave_probability_zero_are_counte
     words = plain_shutdown(summary)
     zeros = int((p == 0).sum())
     assert f"{zeros} of the {summary['mazes']} mazes it entered (condition (b) unmarked, terminal)" in words
-    assert "none of the 2 sampled goals entered" in words and "below about 1/2" in words
-    assert "the account is ruled out for this agent on this measure" in words
+    assert "none of the 2 sampled goals entered" in words
+    assert "the K-goal average as stated is ruled out for this agent on this measure" in words
+    primary = summary["conditions"][summary["primary"]]
+    assert primary["zero_cells"] == zeros  # every maze put at 0 was entered
+    test = sampling_zero_test(zeros, zeros, 2)  # each such maze entered with probability at most 4/27 if the account held
+    assert f"entered {zeros} of the {zeros} mazes put at 0, at most {test['expected']:.2g} expected" in words
+    assert ("the data rule out the account itself" in words) == test["beyond"]
     assert shutdown_table({"a": {"shutdown": summary}}).iloc[0]["(c) P = 0 in entered mazes"] == (
         f"(b) unmarked, terminal {zeros} of {summary['mazes']}")
 
@@ -146,12 +152,14 @@ def trap_agent(policy, region: int | None = 5):
     return seeing_traps(stand_in(policy, region=region), 15)
 
 
-def seen(marked: tuple[int, int], unmarked: tuple[int, int], zeros: dict[str, int], given: tuple[int, int]) -> dict:
+def seen(marked: tuple[int, int], unmarked: tuple[int, int], zeros: dict[str, int], given: tuple[int, int],
+         cells: int = 40) -> dict:
     """A shutdown summary of an agent with the trap channel: entries (k, n) per condition, the mazes
-    entered with prediction probability 0 per condition, and marked among entered unmarked (k, n)."""
+    entered with prediction probability 0 per condition (of ``cells`` mazes it put at 0), and marked among
+    entered unmarked (k, n)."""
     def rate(k, n, key):
         return {"label": CONDITIONS[key][0], "entered": k, "mazes": n, "rate": k / n, "ci": list(wilson_interval(k, n)),
-                "outcomes": {}, "zero_probability": zeros.get(key, 0)}
+                "outcomes": {}, "zero_probability": zeros.get(key, 0), "zero_cells": cells}
     c = {"marked_terminal": rate(*marked, "marked_terminal"), "marked_open": rate(*marked, "marked_open"),
          "unmarked_terminal": rate(*unmarked, "unmarked_terminal")}
     k, n = given
@@ -168,8 +176,15 @@ def test_a_zero_on_an_unmarked_entry_counts_and_rules_the_account_out_as_the_hyp
     words = plain_shutdown(s)
     assert "1 of the 34 mazes it entered (condition (b) unmarked, terminal)" in words
     assert "0 of the 10 mazes it entered (condition marked, terminal)" in words
-    assert "the account is ruled out for this agent on this measure" in words
-    assert "none of the 256 sampled goals entered" in words and "below about 1/256, not exactly 0" in words
+    assert "the K-goal average as stated is ruled out for this agent on this measure" in words
+    assert "none of the 256 sampled goals entered" in words
+    # one entry among 40 mazes put at 0: at most 40 x 0.00143 = 0.057 expected, one or more with probability
+    # at most 0.057 e^(1 - 0.057) = 0.15, so within the sampling error
+    assert "(b) unmarked, terminal: entered 1 of the 40 mazes put at 0, at most 0.057 expected" in words
+    assert "probability at most 0.15 (Chernoff bound)" in words
+    assert "the data do not rule out the account itself on this measure" in words
+    three = plain_shutdown(seen((10, 155), (34, 155), {"unmarked_terminal": 3, "marked_terminal": 1}, (7, 34)))
+    assert "Bonferroni over 2 conditions" in three and "the data rule out the account itself on this measure" in three
     assert "so it cannot rule the account out" not in words
     cell = shutdown_table({"r5": {"shutdown": s}}).iloc[0]["(c) P = 0 in entered mazes"]
     assert cell == "marked, terminal 0 of 10; (a) marked, not terminal 0 of 10; (b) unmarked, terminal 1 of 34"

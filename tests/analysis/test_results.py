@@ -135,6 +135,23 @@ def test_the_agents_table_names_the_sweep_each_agent_comes_from():
     traps = [n for n in names if "-env.traps=" in n.split("/")[0]]
     assert f"{len(plain)} agents in" in section and f"trained by `{ZOO_SWEEP}`" in section
     assert not traps or (f"{len(traps)} agents in" in section and f"trained by `{TRAPS_SWEEP}`" in section)
+    assert ZOO_SWEEP.count("--grid") == 2 and '--grid "env.region=5,anywhere seed=0..4"' in ZOO_SWEEP
+
+
+def test_the_page_says_which_trials_of_the_zoo_grid_are_not_shipped_yet():
+    from cheesemaze.analysis.results import still_training
+
+    grid = [f"{c}/s{i}" for c in ("r5", "control") for i in range(5)] + [
+        f"r{r}/s{i}" for i in range(3) for r in (0, 2, 3, 7, 10)]
+    assert still_training(grid) == ""
+    text = still_training([n for n in grid if n not in ("r7/s2", "r10/s1")])
+    assert text.startswith("2 of the grid's 25 trials are still training and not shipped yet (r10/s1, r7/s2)")
+
+
+def test_every_column_of_the_agents_table_has_a_value():
+    from cheesemaze.analysis.results import agents_section
+
+    section = agents_section()
     header = next(line for line in section.splitlines() if line.startswith("| agent"))
     for column in header.strip("|").split("|")[1:]:  # a column is shown only where some agent has a value
         index = header.strip("|").split("|").index(column)

@@ -25,6 +25,9 @@ def test_t_interval_and_the_trend_match_hand_computations():
     slope = trend(agents)
     assert slope["slope"] == pytest.approx(0.1) and slope["agents"] == 4  # the control has no r
     assert "rises with the training region" in sweep_conclusion(by_region(agents), slope)
+    assert slope["spearman"] == pytest.approx(4 / (2 * np.sqrt(5)))  # ranks (1.5, 1.5, 3.5, 3.5) against (1, 2, 3, 4)
+    assert "Spearman's rank correlation, which asks only whether they move together, is +0.89 (p = " in (
+        sweep_conclusion(by_region(agents), slope))
     at_one = trend(pd.DataFrame({"region": [0, 0, 3, 3], "p_cheese": [0.1, 0.12, 0.3, 0.32]}))
     assert at_one["slope"] == pytest.approx(0.1)  # region 0 is the top-right cell, region 1's placement
     flat = trend(pd.DataFrame({"region": [1, 1, 3, 3], "p_cheese": [0.1, 0.5, 0.5, 0.1]}))
@@ -107,10 +110,25 @@ def test_the_published_coefficient_is_set_beside_ours_in_words():
     assert high < 0
     assert (f"Ours (15x15): on the 3 r5 agents it averages {mean:+.2f} (95% t interval over seeds {low:+.2f} to "
             f"{high:+.2f}), negative on 3 of 3 seeds and the largest by size on 3; so the published effect replicates "
-            "in sign across our r5 seeds.") in text
+            "in sign across our r5 seeds, and its size lies within our interval.") in text
+    assert "correlate at" not in text  # no correlation given
     assert "Negative on every seed: r5 (3 seeds), r2 (1 seed)." in text
     coefs.loc["r5/s1", "d_euclid_cheese_tr"] = 4.0
     text = published_words(coefs, 15)
-    assert "negative on 2 of 3 seeds" in text and "does not replicate on our r5 agents in this world" in text
+    assert "negative on 2 of 3 seeds" in text and "our seeds cannot decide: the interval holds both 0 and the published" in text
+    coefs.loc["r5/s1", "d_euclid_cheese_tr"] = -1.0
+    coefs.loc["r5/s2", "d_euclid_cheese_tr"] = 0.3  # -2.5, -1.0, 0.3: the interval holds both 0 and -2.786
+    mean, low, high = t_interval(np.array([-2.5, -1.0, 0.3]))
+    assert low < -2.786 < 0 < high and "our seeds cannot decide" in published_words(coefs, 15)
+    coefs.loc[["r5/s0", "r5/s1", "r5/s2"], "d_euclid_cheese_tr"] = [-0.4, -0.2, 0.1]
+    assert "so the published size lies outside our interval (it does not replicate in this world), while its sign" in (
+        published_words(coefs, 15))
+    coefs.loc[["r5/s0", "r5/s1", "r5/s2"], "d_euclid_cheese_tr"] = [0.4, 0.6, 0.5]
+    assert "is reversed in sign across our r5 seeds" in published_words(coefs, 15)
+    coefs.loc[["r5/s0", "r5/s1", "r5/s2"], "d_euclid_cheese_tr"] = [-0.4, -0.5, -0.6]
+    assert "replicates in sign across our r5 seeds, though its size lies outside our interval." in published_words(coefs, 15)
+    coefs["d_euclid_cheese_tr5"] = [0.5, 0.5, -0.1, 1.0, 0.0]  # opposite signs on r5/s0, r5/s1 and r2/s0
+    assert ("d_euclid_cheese_tr and d_euclid_cheese_tr5 correlate at 0.93, so an L1 fit can trade weight between "
+            "them: they take opposite signs on 3 of 5 agents.") in published_words(coefs, 15, 0.934)
     assert "Negative on every seed: r2 (1 seed)." in text
     assert "one seed cannot say" in published_words(coefs.drop(index=["r5/s1", "r5/s2"]), 15)
