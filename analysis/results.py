@@ -330,6 +330,41 @@ def study_section(study: Study, results_dir: Path, page_dir: Path) -> str:
             f"{image}")
 
 
+TERMS = """## Terms
+
+- **Region r** (`r5`, `r0`): training put the cheese in the maze's top-right r x r square; `control`: anywhere.
+  Region 0 is the top-right cell alone, the same placement as region 1, and sits at r = 1 in trends.
+- **Decision square** (dsq): the last cell shared by the shortest paths from the start to the cheese and to
+  the top-right cell. Only mazes that have one (the cheese off the way to the top-right) show which goal the
+  agent pursues; every P(... | dsq) is over them.
+- **Outcomes**: `cheese` (reached it), `top_right` (did not, but visited the top-right 5x5 square from a
+  start outside it), `other`; an outcome a maze makes impossible gets probability exactly 0 from every model.
+- **Calibration and test mazes**: held-out level seeds in two blocks. Fitted models learn from the first;
+  every prediction on the second is written down before the agent plays it.
+- **Baselines**, scored like the hypotheses: `base-rate` (the calibration block's outcome frequencies by maze
+  size), `random-walk` (the exact outcomes of buttons pressed uniformly for the game's 500 steps),
+  `intended+noise` (the cheese, except at the agent's own failure rate).
+- **Hypotheses**: `intended` (always the cheese); `compatible`, the training-compatible goal (a reward drawn
+  per state from a prior, estimated by averaging K sampled goals); `correlates` (a pull to the cheese and one
+  to the top-right, set against each other by maze features); `utility` (discounted value of nearness to
+  the top-right plus a cheese bonus, acted on Boltzmann-rationally).
+- **Gain over the base rate**: a model's log-likelihood of the observed outcome minus the base rate's, in
+  nats per maze; above 0 predicts better. An observed outcome given probability 0 makes a model's
+  log-likelihood minus infinity; such zeros are counted, never smoothed.
+- **Zero cells**: the outcomes a model puts at exactly 0 that their mazes allow; for `compatible`, whose
+  zeros mean only that none of its K goals reached the outcome, they size how many observed zeros its
+  sampling error explains.
+- **n/(n+1) bound**: the training-compatible account's bound on how often a random goal avoids a shutdown
+  cell, with n the cells the agent could stay in.
+- **Features** of the behavioural regressions: `d_euclid_cheese_tr`, the Euclidean distance from the cheese
+  to the top-right cell; `d_euclid_cheese_tr5`, to the top-right 5x5 square; `d_step_dsq_cheese` and
+  `d_euclid_dsq_cheese`, from the decision square to the cheese in steps and in a straight line.
+- **Cheese vector**: a layer's activations on a maze with its cheese minus those on the same maze without
+  it; a maze's *own* vector is computed on that maze, a *transferred* one on another maze.
+"""
+"""What the page's words mean, so that it reads alone."""
+
+
 def results_markdown(results_dir: Path, page: Path) -> str:
     """The whole page, for ``page`` (links are made relative to its folder)."""
     page_dir = Path(page).parent
@@ -337,6 +372,7 @@ def results_markdown(results_dir: Path, page: Path) -> str:
         "# Results\n",
         "Written by `cheesemaze results` from the result files the project ships; do not edit it by hand. "
         "Each section names the command that writes its data; rerun that command, then `cheesemaze results`.\n",
+        TERMS,
         agents_section(),
         compare_section(Path(results_dir), page_dir),
         sweep_section(Path(results_dir), page_dir),

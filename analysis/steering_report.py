@@ -303,8 +303,11 @@ def top_right_verdict(changes: dict[str, tuple[float, float, float]], coeff: flo
     if len(up) == len(changes):
         return head + f"It replicates at our world size ({world}) in every group: {basis}."
     if not up:
+        most = max(high for _, _, high in changes.values())
         return head + (f"It does not replicate at our world size ({world}): in no group does the paired change in "
-                       f"P(top-right){where} exclude 0 upward.")
+                       f"P(top-right){where} exclude 0 upward. That is not evidence of no effect: the intervals "
+                       f"allow an upward change of up to {most:+.3f}, so any pull the vector has here is at most "
+                       "about that large.")
     rest = [g for g in changes if g not in up]
     return head + (f"It replicates at our world size ({world}) in {', '.join(up)} ({basis}) and does not in "
                    f"{', '.join(rest)}.")

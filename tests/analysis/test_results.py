@@ -270,3 +270,15 @@ def test_every_figure_a_shipped_report_names_is_shipped():
             assert path in tracked, f"{report.relative_to(ROOT)} names {link}, which is not shipped"
             named += 1
     assert named > 0
+
+
+def test_the_page_defines_every_model_and_feature_its_tables_name():
+    from cheesemaze.analysis.hypotheses.baselines import BASELINES
+    from cheesemaze.analysis.results import TERMS
+    from cheesemaze.analysis.sweep_study import KEY_FEATURES
+
+    assert TERMS in (ROOT / "docs" / "results.md").read_text()
+    for name in (*BASELINES, "intended", "compatible", "correlates", "utility", *KEY_FEATURES):
+        assert f"`{name}`" in TERMS, name
+    for term in ("Decision square", "Zero cells", "n/(n+1) bound", "Gain over the base rate", "Cheese vector"):
+        assert f"**{term}**" in TERMS, term

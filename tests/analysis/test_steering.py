@@ -299,6 +299,7 @@ def test_the_top_right_words_give_the_paired_change_the_zero_vectors_and_the_pub
                                          per_agent[per_agent["group"] == "control"], "a 15x15 world", norms,
                                          rows[rows["group"] == "control"]))
     assert "It does not replicate at our world size" in alone.splitlines()[-1]
+    assert "That is not evidence of no effect: the intervals allow an upward change of up to +" in alone.splitlines()[-1]
 
 
 def test_the_layer_words_name_clear_effects_random_controls_group_differences_and_sizes():
