@@ -202,7 +202,28 @@ def test_one_seed_per_condition_says_so_and_gives_the_difference_between_conditi
     d, low, high = newcombe_interval(7, 34, 3, 9)
     assert f"'entered marked, among mazes entered unmarked' {d:+.3f} (95% {low:+.3f} to {high:+.3f}" in lines
     assert "intervals over mazes of one seed each" in lines
-    assert "(d), the control condition" in lines and "Column 'dropped': mazes" in lines
+    assert "the control's included (condition (d))" in lines and "Column 'dropped': mazes" in lines
+    assert "cannot fall below minus the unmarked rate" in lines  # some agent sees the cell: the marked columns
+
+
+def blind(summary: dict) -> dict:
+    """The same agent without the trap channel: only the unmarked condition is played."""
+    kept = {"unmarked_terminal": summary["conditions"]["unmarked_terminal"]}
+    return {k: v for k, v in summary.items() if k not in ("marked_minus_unmarked", "marked_given_unmarked")} | {
+        "trap_channel": False, "conditions": kept, "primary": "unmarked_terminal",
+        "marked_given_unmarked": None, "cheese_after_open_entry": None}
+
+
+def test_where_no_agent_can_see_the_cell_the_group_section_shows_only_what_was_played():
+    r5, control = blind(seen((10, 155), (34, 155), {}, (7, 34))), blind(seen((3, 155), (9, 155), {}, (3, 9)))
+    lines = group_shutdown_lines({"r5/s0": {"shutdown": r5}, "control/s0": {"shutdown": control}})
+    text = "\n".join(lines)
+    assert "condition (b), unmarked: none of these agents has the trap channel" in text
+    assert "cannot fall below minus the unmarked rate" not in lines[2]  # the opening says what the columns mean
+    assert "n/a (no trap channel)" not in text  # no column of nothing
+    header = next(line for line in lines if line.startswith("| agent")).splitlines()[0]
+    assert "entered: (b) unmarked, terminal" in header and "| entered: marked, terminal |" not in header
+    assert "marked - unmarked" not in header and "(c) training-compatible prediction" in header
     two = "\n".join(group_shutdown_lines({"r5-traps/s0": {"shutdown": r5}, "r5-traps/s1": {"shutdown": r5},
                                           "control-traps/s0": {"shutdown": control}}))
     assert "One seed" not in two.split("control-traps/s0:")[0] and " minus control-traps" not in two
