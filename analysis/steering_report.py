@@ -234,11 +234,15 @@ def median_words(per_agent: pd.DataFrame, groups: list[str], layer: str, coeff: 
         apart = int((edited["cheese_move_median_high"] < base.loc[edited.index, "cheese_move_median_low"]).sum())
         prob = paired_median_change(per_agent, group, layer, coeff)
         odds = paired_median_change(per_agent, group, layer, coeff, "log-odds")
+        clipped = int(((base["cheese_move_median"] >= 1 - LOGIT_CLIP) | (base["cheese_move_median"] <= LOGIT_CLIP)).sum())
         lines.append(f"  - {group}: {base['cheese_move_median'].mean():.3f} to {edited['cheese_move_median'].mean():.3f} "
                      f"(mean of the seeds' medians); the change {change_words(*prob)}; in log-odds "
                      f"{change_words(*odds)}. {apart} of {len(edited)} seeds' medians fall with their own intervals "
                      f"apart. The published size in probability {size_words(change, *prob[1:])}; in log-odds it "
-                     f"{size_words(change_odds, *odds[1:])}.")
+                     f"{size_words(change_odds, *odds[1:])}."
+                     + (f" {clipped} of {len(base)} seeds' unedited medians sit at the clip, so their log-odds change "
+                        "is set by the clip as much as by the agent: a looser clip would make it larger, and the "
+                        "log-odds comparison is loose." if clipped else ""))
     return lines
 
 

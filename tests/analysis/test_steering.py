@@ -258,6 +258,13 @@ def test_the_log_odds_verdict_is_computed_not_written():
     median = next(line for line in text.splitlines() if line.startswith("  - r5"))
     assert "in log-odds it is comparable (theirs lies within our interval)" in median
     assert "in probability is comparable" in median
+    assert "sit at the clip" not in median  # no unedited median at 0 or 1
+    clipped = synthetic_conditions({"r5": [(1.0, 0.03), (0.81, 0.03), (0.99995, 0.03)]}, {"r5": -0.3})
+    text = "\n".join(plain_words(SteerConfig(coeff=(-1.0,)), clipped, "a 15x15 world"))
+    median = next(line for line in text.splitlines() if line.startswith("  - r5"))
+    assert median.endswith("2 of 3 seeds' unedited medians sit at the clip, so their log-odds change is set by the "
+                           "clip as much as by the agent: a looser clip would make it larger, and the log-odds "
+                           "comparison is loose.")
 
 
 def top_right_episodes(changes: dict[str, list[float]], mazes: int = 40, zero: int = 10) -> pd.DataFrame:
