@@ -17,7 +17,7 @@ from cheesemaze.analysis.probes import PUBLISHED_CHEESE_CHANNELS
 from cheesemaze.analysis.retarget import DISTANCE_BINS, PUBLISHED_RETARGETING, RetargetConfig, retarget_agent
 from cheesemaze.analysis.seeds import (
     ACROSS_SEEDS, Member, across_seeds, baseline_section, change_words, condition_difference, member_columns,
-    time_words, timed_each, with_agent_intervals, world_words,
+    multiplicity_words, time_words, timed_each, with_agent_intervals, world_words,
 )
 from cheesemaze.analysis.stats import welch_interval
 from cheesemaze.analysis.tables import markdown_table, with_ci
@@ -108,12 +108,14 @@ def plain_words(config: RetargetConfig, per_agent: pd.DataFrame, across: pd.Data
     unedited = across[across["kind"] == "none"].set_index("group")["p_target"]
     groups = list(dict.fromkeys(across["group"]))
     gains = sorted(set(drawn.loc[drawn["kind"] == "cheese_channels", "gain"]))
+    stated: list[tuple[float, float]] = []
     for group in groups:
         for gain in gains:
             row = {k: drawn[(drawn["group"] == group) & (drawn["kind"] == k) & (drawn["gain"] == gain)].iloc[0]
                    for k in ("cheese_channels", "random_channels")}
             diff = condition_difference(per_agent, group, "effect", {"kind": "cheese_channels", "gain": gain},
                                         {"kind": "random_channels", "gain": gain})
+            stated += [tuple(row[k][["effect_low", "effect_high"]]) for k in row] + [tuple(diff[1:])]
             seeds = int(row["cheese_channels"]["seeds"])
             base = float(unedited.get(group, np.nan))
             effect = float(row["cheese_channels"]["effect"])
@@ -128,6 +130,7 @@ def plain_words(config: RetargetConfig, per_agent: pd.DataFrame, across: pd.Data
     for group in groups[:-1]:
         for gain in gains:
             diff, low, high, method = edit_difference(per_agent, group, groups[-1], gain)
+            stated.append((low, high))
             if not (np.isfinite(low) and np.isfinite(high)):
                 verdict = "no interval"
             elif low > 0 or high < 0:
@@ -136,6 +139,9 @@ def plain_words(config: RetargetConfig, per_agent: pd.DataFrame, across: pd.Data
                 verdict = f"the interval includes 0: the data cannot tell {group} and {groups[-1]} apart"
             lines.append(f"- **{group} minus {groups[-1]}**, gain {gain:g}: cheese minus random {diff:+.3f} (95% "
                          f"{low:+.3f} to {high:+.3f}, {method}): {verdict}.")
+    together = multiplicity_words(stated)
+    if together:
+        lines.append(together)
     lines[-1] += "\n"
     words = size_words(across)
     return lines + ([words] if words else [])

@@ -158,6 +158,26 @@ def change_words(value: float, low: float, high: float, above: str = "an increas
     return f"{shown}: the interval includes 0, so the data cannot tell it from {none}"
 
 
+BARELY = 0.1
+"""An interval excludes 0 only barely when its nearer bound lies within this fraction of its width from 0."""
+
+
+def multiplicity_words(intervals: list[tuple[float, float]]) -> str:
+    """What a section's many 95% intervals (``(low, high)`` each, uncorrected for one another) say taken
+    together: how many exclude 0, how many would by chance alone, and how many only barely."""
+    finite = [(low, high) for low, high in intervals if np.isfinite(low) and np.isfinite(high)]
+    if len(finite) < 2:
+        return ""
+    apart = [(low, high) for low, high in finite if low > 0 or high < 0]
+    barely = sum(min(abs(low), abs(high)) < BARELY * (high - low) for low, high in apart)
+    text = (f"These are {len(finite)} 95% intervals, none corrected for the others: if nothing moved, about "
+            f"{0.05 * len(finite):.1f} of them would exclude 0 by chance alone; {len(apart)} do")
+    if barely:
+        text += (f", {barely} of them only barely (the nearer bound within {BARELY:.0%} of the interval's width "
+                 "from 0), which is weak evidence on its own")
+    return text + "."
+
+
 def condition_difference(per_agent: pd.DataFrame, group: str, value: str, a: dict, b: dict) -> tuple[float, float, float]:
     """Within one group, ``value`` under condition ``a`` minus under ``b`` (each a dict of column
     values), seed by seed: the mean difference and a 95% t interval over seeds; for one seed, the two

@@ -167,6 +167,8 @@ def test_the_plain_words_give_the_method_the_groups_difference_and_the_size_agai
     assert f"Ours beside theirs: our largest change from editing the cheese channels is {top:+.3f}" in words
     assert f"{top / 0.2:+.0%} of it" in words and "Theirs (Turner et al." in words
     assert "while the edited mouse still reaches the cheese in 0.900 of the mazes" in words  # from the table
+    # per group (the table has gain 3 only): cheese, random and their difference; then r5 minus control: 2 x 3 + 1
+    assert "These are 7 95% intervals, none corrected for the others" in words
 
 
 def test_a_difference_between_groups_that_excludes_0_is_said_to_and_one_seed_falls_back_to_the_agents_intervals():

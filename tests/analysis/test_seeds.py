@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from cheesemaze.analysis.seeds import against_baseline, across_seeds, with_agent_intervals
+from cheesemaze.analysis.seeds import against_baseline, across_seeds, multiplicity_words, with_agent_intervals
 from cheesemaze.analysis.stats import t_interval, welch_interval
 
 
@@ -92,3 +92,14 @@ def test_a_difference_between_conditions_is_taken_seed_by_seed_or_from_one_seeds
     assert (mean, high - mean) == pytest.approx((0.2, np.hypot(0.1, 0.1)))  # the two half-widths combined
     assert time_words({"a": 12.4}) == "The command took 12 s for its agent."
     assert time_words({"a": 10.0, "b": 30.0}).startswith("The command took 10 to 30 s per agent (2 agents")
+
+
+def test_many_intervals_say_how_many_exclude_0_by_chance_and_which_only_barely():
+    intervals = [(0.0002, 0.02), (0.05, 0.1), (-0.01, 0.01), (-0.3, -0.1), (np.nan, np.nan)] + [(-1.0, 1.0)] * 5
+    words = multiplicity_words(intervals)
+    # 9 finite intervals: 0.45 expected by chance; 3 exclude 0, one within 10% of its width (0.0002 < 0.00198)
+    assert words == ("These are 9 95% intervals, none corrected for the others: if nothing moved, about 0.5 of them "
+                     "would exclude 0 by chance alone; 3 do, 1 of them only barely (the nearer bound within 10% of "
+                     "the interval's width from 0), which is weak evidence on its own.")
+    assert multiplicity_words([(0.1, 0.2), (-0.1, 0.1)]).endswith("; 1 do.")
+    assert multiplicity_words([(0.1, 0.2)]) == ""
