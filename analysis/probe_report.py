@@ -158,7 +158,10 @@ def plain_words(per_agent: pd.DataFrame, across: pd.DataFrame) -> list[str]:
         for target in dict.fromkeys(across["target"]):
             mine = versus[(versus["group"] == group) & (versus["target"] == target)]
             apart = mine[(mine["low"] > 0) | (mine["high"] < 0)]
-            where = ("at no layer does the interval of the difference exclude 0: the data cannot tell them apart"
+            span = (f" (the differences run from {mine['accuracy difference'].min():+.3f} to "
+                    f"{mine['accuracy difference'].max():+.3f} over {len(mine)} layers, every interval within "
+                    f"{mine['low'].min():+.3f} to {mine['high'].max():+.3f})") if len(mine) else ""
+            where = (f"at no layer does the interval of the difference exclude 0{span}: the data cannot tell them apart"
                      if apart.empty else "the difference excludes 0 at " + ", ".join(
                          f"{r['layer']} ({r['accuracy difference']:+.3f})" for _, r in apart.iterrows()))
             lines.append(f"- **{group} against {groups[-1]}**, {TARGET_WORDS.get(target, target)}: {where}.")

@@ -187,6 +187,17 @@ def test_the_plain_words_weigh_each_layer_against_the_raw_observation():
             "interval over mazes)") in line
 
 
+def test_groups_that_cannot_be_told_apart_still_show_how_far_apart_they_might_be():
+    from cheesemaze.analysis.probe_report import plain_words
+    from cheesemaze.analysis.seeds import across_seeds
+
+    both = probe_table({"early.add": [0.90, 0.95, 0.85], "late.add": [0.60, 0.70, 0.50]}, ("r5", "control"))
+    both.loc[both["group"] == "control", "accuracy"] += [0.01, -0.01, 0.0, 0.02, 0.0, -0.02]
+    line = plain_words(both, across_seeds(both, ["layer", "target"], ["accuracy", "chance", "shuffled"]))[-1]
+    assert line.startswith("- **r5 against control**") and "at no layer does the interval of the difference exclude 0" in line
+    assert "(the differences run from +0.000 to +0.000 over 2 layers, every interval within -" in line
+
+
 def test_a_probe_on_the_raw_observation_reads_the_cheese_off_the_input():
     mazes, cells = probe_mazes(7, 400, SMALL.test_levels[0], SMALL.train_levels, seed=0)
     obs = probe_observations(mazes, cells, "grid").astype(np.float32)
