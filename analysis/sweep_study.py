@@ -223,8 +223,8 @@ def replication(low: float, high: float, published: float) -> str:
     if size:
         return ("so our seeds cannot decide: the interval holds both 0 and the published value, and neither "
                 "replicates nor refutes it.")
-    return ("so the published size lies outside our interval (it does not replicate in this world), while its sign "
-            "our seeds cannot decide: the interval holds 0.")
+    return ("so the published size lies outside our interval (it does not replicate in this world), and our seeds "
+            "cannot decide its sign: the interval holds 0.")
 
 
 def traded_words(coefs: pd.DataFrame, correlation: float | None) -> str:

@@ -121,7 +121,7 @@ def test_the_published_coefficient_is_set_beside_ours_in_words():
     mean, low, high = t_interval(np.array([-2.5, -1.0, 0.3]))
     assert low < -2.786 < 0 < high and "our seeds cannot decide" in published_words(coefs, 15)
     coefs.loc[["r5/s0", "r5/s1", "r5/s2"], "d_euclid_cheese_tr"] = [-0.4, -0.2, 0.1]
-    assert "so the published size lies outside our interval (it does not replicate in this world), while its sign" in (
+    assert "so the published size lies outside our interval (it does not replicate in this world), and our seeds" in (
         published_words(coefs, 15))
     coefs.loc[["r5/s0", "r5/s1", "r5/s2"], "d_euclid_cheese_tr"] = [0.4, 0.6, 0.5]
     assert "is reversed in sign across our r5 seeds" in published_words(coefs, 15)
