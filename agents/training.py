@@ -50,9 +50,17 @@ def _learn(model: PPO, config: TrainConfig, run_dir: Path, wall_offset: float, p
     """Train to ``config.total_timesteps`` under :func:`stop_signals_interrupt`: a stop signal saves
     ``latest`` and returns; the end of training saves ``latest`` and ``final`` with the signals held
     off, then evaluates once more (a stop signal skips that evaluation only)."""
-    callback = RunCallback(config, run_dir, wall_offset, progress_bar)
+    logger = run_logger(run_dir, part)
+    model.set_logger(logger)
     try:
-        model.set_logger(run_logger(run_dir, part))
+        return _learn_logged(model, config, run_dir, RunCallback(config, run_dir, wall_offset, progress_bar))
+    finally:
+        logger.close()  # the training log's files are complete on disk whichever way training ended
+
+
+def _learn_logged(model: PPO, config: TrainConfig, run_dir: Path, callback: RunCallback) -> PPO:
+    """:func:`_learn` with its logger set."""
+    try:
         model.learn(config.total_timesteps - model.num_timesteps, callback=callback, reset_num_timesteps=False)
     except KeyboardInterrupt:
         with signals_held():
