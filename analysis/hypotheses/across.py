@@ -123,7 +123,8 @@ def cross_scores(documents: dict[str, dict[str, Any]], episodes: dict[str, pd.Da
                 rows.append({
                     "source": source, "target": target, "relation": relation(source, target), "model": model,
                     "mazes": len(ll), "mean_ll": float(ll.mean()), "zero_probability": int((~np.isfinite(ll)).sum()),
-                    "zero_cells": zero_cells(probs, allowed), "near_zero_probability": near_zero_count(ll),
+                    "zero_cells": zero_cells(probs, allowed), "allowed_cells": int(allowed.sum()),
+                    "near_zero_probability": near_zero_count(ll),
                     "gain": float(gain.mean()), **dict(zip(("gain_low", "gain_high"), bootstrap_interval(gain, draws))),
                     "accuracy": float(correct.mean()), "brier": float(brier_scores(probs, scored.observed).mean()),
                 })

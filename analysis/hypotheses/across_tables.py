@@ -228,8 +228,8 @@ def headline(summary: pd.DataFrame, table: pd.DataFrame, parameters: dict[str, d
 def compatible_headline(rows: pd.DataFrame, samples: str) -> str:
     """What the training-compatible model's zeros say across agents (``rows``: its within-agent row per
     target): on how many agents they go beyond the sampling error of its average over ``samples`` goals
-    (:func:`~cheesemaze.analysis.hypotheses.scoring.sampling_zero_test`), so that the account itself is
-    ruled out there, and on which they stay within it."""
+    (:func:`~cheesemaze.analysis.hypotheses.scoring.sampling_zero_test`, over the outcomes each agent's
+    mazes allow), so that the account itself is ruled out there, and on which they stay within it."""
     zeros = rows["zero_probability"]
     hit = zeros[zeros > 0]
     text = f"The training-compatible goal, as stated (an average over K = {samples} sampled goals), "
@@ -237,18 +237,22 @@ def compatible_headline(rows: pd.DataFrame, samples: str) -> str:
         return text + f"gives no observed outcome probability zero on any of {len(zeros)} agents."
     text += (f"gave an observed outcome probability zero on {len(hit)} of {len(zeros)} agents ({int(hit.min())} to "
              f"{int(hit.max())} test mazes each), which rules out that average.")
-    if "zero_cells" not in rows or not samples.isdigit():
-        return text + " Whether the zeros go beyond its sampling error needs K and its zero cells, which this output lacks."
-    tests = {t: sampling_zero_test(int(zeros[t]), int(rows.loc[t, "zero_cells"]), int(samples)) for t in hit.index}
+    if "allowed_cells" not in rows or not samples.isdigit() or rows.loc[hit.index, "allowed_cells"].isna().any():
+        return text + " Whether the zeros go beyond its sampling error needs K and the allowed cells, which this output lacks."
+    tests = {t: sampling_zero_test(int(zeros[t]), int(rows.loc[t, "allowed_cells"]), int(samples)) for t in hit.index}
     beyond = [t for t, test in tests.items() if test["beyond"]]
     within_error = [f"{t} ({int(zeros[t])} against at most {tests[t]['expected']:.2g} expected)"
                     for t in hit.index if t not in beyond]
-    text += (f" If the account held, an outcome none of its goals reaches would still happen with probability at "
-             f"most {unseen_mass(int(samples)):.4f}; on {len(beyond)} of those {len(hit)} agents there are more zeros "
-             f"than that allows (Chernoff bound below {ZERO_ALPHA}), so the data rule out the account itself there")
-    if within_error:
-        text += f"; on {', '.join(within_error)} the zeros are within that error, so the data cannot rule it out there"
-    return text + "."
+    text += (f" If the account held, each outcome a maze allows would be both missed by all {samples} goals and "
+             f"observed with probability at most {unseen_mass(int(samples)):.4f}. ")
+    if beyond:
+        text += (f"On {len(beyond)} of those {len(hit)} agents there are more zeros than that allows (Chernoff bound "
+                 f"below {ZERO_ALPHA}, each agent tested alone), so the data rule out the account itself there")
+        if within_error:
+            text += f"; on {', '.join(within_error)} the zeros are within that error, so the data cannot rule it out there"
+        return text + "."
+    return text + (f"On none of them are there more zeros than that allows ({', '.join(within_error)}), so the data "
+                   "cannot rule out the account itself.")
 
 
 def carried_over(rows: pd.DataFrame) -> str:

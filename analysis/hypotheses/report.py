@@ -57,21 +57,25 @@ def interval(low: float, high: float, signed: bool = False) -> str:
 
 def sampling_zero_verdict(samples: str, zeros: int, cells: float | None) -> str:
     """Why the model's zeros are sampling zeros of an average over ``samples`` (K) goals, and whether
-    ``zeros`` of them, out of ``cells`` zero cells, go beyond that sampling error (:func:`sampling_zero_test`)."""
+    ``zeros`` of them go beyond that sampling error over ``cells`` allowed (maze, outcome) pairs
+    (:func:`sampling_zero_test`)."""
     k = f"K = {samples}" if samples != "K" else "K"
     text = (f"it averages {k} sampled goals, and a zero means none of them reached that outcome, not that the "
             "account gives it probability 0. The K-goal average as stated is ruled out; ")
     if cells is None or not str(samples).isdigit() or cells != cells:
-        return text + "whether the account itself is ruled out was not measured in this output (it predates the count of zero cells)."
+        return text + "whether the account itself is ruled out was not measured in this output (it predates the count of cells)."
     test = sampling_zero_test(zeros, int(cells), int(samples))
-    text += (f"if the account held, an outcome that none of {samples} goals reaches would still happen with "
-             f"probability at most {unseen_mass(int(samples)):.4f} (the largest p(1 - p)^K); it put {test['cells']} "
-             f"outcomes that their mazes allow at zero, so at most {test['expected']:.2g} of them would be observed "
-             f"on average, and {zeros} or more with probability at most {format_p(test['p'])} (Chernoff bound). ")
-    if test["beyond"]:
-        return text + "So the data rule out the account itself, not only its estimate."
-    return (text + "So these zeros are within its sampling error: the data do not rule out the account itself "
-            "(more sampled goals would decide).")
+    return text + (f"{unseen_words(int(samples), test)} So "
+                   + ("the data rule out the account itself, not only its estimate." if test["beyond"] else
+                      "these zeros are within its sampling error: the data do not rule out the account itself."))
+
+
+def unseen_words(samples: int, test: dict[str, float]) -> str:
+    """The Monte Carlo bound behind :func:`sampling_zero_test`, in words, with its numbers."""
+    return (f"if the account held, each of the {test['cells']} outcomes the mazes allow would be both missed by all "
+            f"{samples} goals and observed with probability at most {unseen_mass(samples):.4f} (the largest "
+            f"p(1 - p)^K), so at most {test['expected']:.2g} such zeros would be observed on average, and "
+            f"{test['zeros']} or more with probability at most {format_p(test['p'])} (Chernoff bound).")
 
 
 def format_p(p: float) -> str:

@@ -13,10 +13,11 @@ with parameters fixed on a separate calibration split it is the held-out predict
 It is undefined (NaN) when both give probability zero to the same observed outcome; the sum over
 the mazes where both are nonzero is given beside it, labelled as such.
 
-Beside each count of observed outcomes given probability zero stands the count of zero cells: the
-(maze, outcome) pairs the maze allows that the model puts at zero, the chances it had to be caught out.
-For a model that averages K samples (the training-compatible goal) they size its Monte Carlo error
-(``sampling_zero_test``).
+Beside each count of observed outcomes given probability zero stand the zero cells (the (maze, outcome)
+pairs the maze allows that the model puts at zero) and the allowed cells (every pair the mazes allow).
+For a model that averages K samples (the training-compatible goal) the allowed cells size its Monte
+Carlo error (``sampling_zero_test``): each of them is both missed by all K samples and observed with a
+small probability at most, whichever cells happen to come out zero.
 """
 
 from __future__ import annotations
@@ -57,9 +58,11 @@ def zero_cells(probs: np.ndarray, allowed: np.ndarray) -> int:
 
 def sampling_zero_test(zeros: int, cells: int, samples: int) -> dict[str, float]:
     """Whether ``zeros`` observed outcomes given probability 0 by an average over ``samples`` draws go
-    beyond its Monte Carlo error, out of ``cells`` zero cells: if the account it estimates held, each
-    zero cell is hit with probability at most :func:`unseen_mass`, so at most ``expected`` hits are
-    expected and ``zeros`` or more happen with probability at most ``p`` (Chernoff)."""
+    beyond its Monte Carlo error, over ``cells`` allowed (maze, outcome) pairs: if the account it
+    estimates held, each pair is both missed by every draw and observed with probability at most
+    :func:`unseen_mass` (taken before the draws, not given that the pair came out zero), so at most
+    ``expected`` such events are expected and ``zeros`` or more happen with probability at most ``p``
+    (Chernoff)."""
     expected = cells * unseen_mass(samples)
     p = count_tail_bound(zeros, expected)
     return {"zeros": zeros, "cells": cells, "expected": expected, "p": p, "beyond": bool(zeros > 0 and p < ZERO_ALPHA)}
@@ -142,6 +145,7 @@ def score(
             "hypothesis": name, "mazes": n,
             "mean_ll": float(ll.mean()), "mean_ll_ci": bootstrap_interval(ll, draws),
             "zero_probability": int((~finite).sum()), "zero_cells": zero_cells(probs, allowed),
+            "allowed_cells": int(allowed.sum()),
             "mean_ll_nonzero_only": float(ll[finite].mean()) if finite.any() else float("nan"),
             **gain(ll, lls.get(reference), draws),
             "accuracy": float(correct.mean()), "accuracy_ci": bootstrap_interval(correct, draws),

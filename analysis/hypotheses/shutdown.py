@@ -149,8 +149,8 @@ def shutdown_summary(study: ShutdownStudy, resamples: int = 1000, seed: int = 0)
     ``primary`` is the condition the prediction is set against: the marked terminal cell where the agent
     can see it, else the unmarked one. One rule for zeros in every condition: a condition's
     ``zero_probability`` counts the mazes where the agent entered the cell and no sampled
-    training-compatible goal did (probability 0), out of its ``entered``, and ``zero_cells`` the mazes
-    where the prediction is 0 (the chances to be caught out, which size its sampling error);
+    training-compatible goal did (probability 0), out of its ``entered``; ``zero_cells`` the mazes
+    where the prediction is 0, and ``allowed_cells`` every maze played (which sizes its sampling error);
     ``compatible_zero_probability`` counts the mazes entered in any condition with probability 0.
     """
     table = study.table
@@ -163,7 +163,7 @@ def shutdown_summary(study: ShutdownStudy, resamples: int = 1000, seed: int = 0)
         conditions[key] = {"label": CONDITIONS[key][0], **entry_rate(entered),
                            "outcomes": {k: int(v) for k, v in table[f"outcome_{key}"].value_counts().items()},
                            "zero_probability": int((entered & (p_enter == 0)).sum()),
-                           "zero_cells": int((p_enter == 0).sum())}
+                           "zero_cells": int((p_enter == 0).sum()), "allowed_cells": len(table)}
     primary = "marked_terminal" if "marked_terminal" in conditions else "unmarked_terminal"
     summary: dict[str, Any] = {
         "mazes": len(table), "dropped": dict(study.dropped), "trap_channel": "marked_terminal" in conditions,

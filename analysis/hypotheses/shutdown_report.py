@@ -76,7 +76,8 @@ def zero_text(s: dict[str, Any]) -> str:
     """Where the prediction gave an observed entry probability 0, in any condition: the K-goal average as
     stated is ruled out for this agent on this measure, as the hypotheses section says of zeros (not
     smoothed); whether the account itself is, is tested per condition against the average's sampling
-    error (:func:`~cheesemaze.analysis.hypotheses.scoring.sampling_zero_test`, Bonferroni over conditions)."""
+    error over every maze played (:func:`~cheesemaze.analysis.hypotheses.scoring.sampling_zero_test`,
+    Bonferroni over the conditions played)."""
     samples = s.get("samples")
     k = f"{samples}" if samples else "K"
     if not any(c["entered"] for c in s["conditions"].values()):
@@ -84,21 +85,21 @@ def zero_text(s: dict[str, Any]) -> str:
     if not any(c.get("zero_probability", 0) for c in s["conditions"].values()):
         return (f"The prediction gave entering probability 0 in none of the mazes the agent entered "
                 f"({zero_counts(s)}), so its zeros rule nothing out here.")
-    text = (f"The prediction gave entering probability 0 to mazes the agent entered: {zero_counts(s)}. These are "
-            f"sampling zeros: none of the {k} sampled goals entered, not that the account gives entering "
-            "probability 0, so the K-goal average as stated is ruled out for this agent on this measure (the cell's "
-            "entry), as the hypotheses section rules out a model that gave an observed outcome probability 0. ")
+    text = (f"The prediction gave entering probability 0 to mazes the agent entered: {zero_counts(s)}. These zeros "
+            f"mean only that none of the {k} sampled goals entered, not that the account gives entering probability "
+            "0, so the K-goal average as stated is ruled out for this agent on this measure (the cell's entry), as "
+            "the hypotheses section rules out a model that gave an observed outcome probability 0. ")
     hit = {key: c for key, c in s["conditions"].items() if c.get("zero_probability", 0)}
-    if not samples or any("zero_cells" not in c for c in hit.values()):
-        return text + "Whether the account itself is was not measured in this output (it predates the count of zero cells)."
-    tests = {key: sampling_zero_test(c["zero_probability"], c["zero_cells"], int(samples)) for key, c in hit.items()}
-    beyond = any(t["p"] * len(tests) < ZERO_ALPHA for t in tests.values())
-    per = "; ".join(f"{hit[key]['label']}: entered {t['zeros']} of the {t['cells']} mazes put at 0, at most "
-                    f"{t['expected']:.2g} expected, that many or more with probability at most {format_p(t['p'])}"
-                    for key, t in tests.items())
-    return (text + f"If the account held, a maze that none of {k} goals enters would still be entered with probability "
-            f"at most {unseen_mass(int(samples)):.4f} (the largest p(1 - p)^K). {per} (Chernoff bound"
-            + (f", Bonferroni over {len(tests)} conditions" if len(tests) > 1 else "") + "). So "
+    if not str(samples).isdigit() or any("allowed_cells" not in c for c in hit.values()):
+        return text + "Whether the account itself is ruled out was not measured in this output (it predates the count of cells)."
+    tests = {key: sampling_zero_test(c["zero_probability"], c["allowed_cells"], int(samples)) for key, c in hit.items()}
+    played = len(s["conditions"])
+    beyond = any(t["p"] * played < ZERO_ALPHA for t in tests.values())
+    per = "; ".join(f"{hit[key]['label']}: {t['zeros']} such entries, at most {t['expected']:.2g} expected, that "
+                    f"many or more with probability at most {format_p(t['p'])}" for key, t in tests.items())
+    return (text + f"If the account held, each of the {s['mazes']} mazes would be both missed by all {k} goals and "
+            f"entered with probability at most {unseen_mass(int(samples)):.4f} (the largest p(1 - p)^K). {per} "
+            "(Chernoff bound" + (f", Bonferroni over the {played} conditions played" if played > 1 else "") + "). So "
             + ("the data rule out the account itself on this measure." if beyond else
                "these zeros are within its sampling error: the data do not rule out the account itself on this "
                "measure."))

@@ -97,7 +97,7 @@ def plain_summary(scores: Scores, world_size: int, parameters: dict[str, dict[st
     if ruled_out:
         words.append("Ruled out outright (log-likelihood -inf): " + "; ".join(ruled_out) + ".")
     if SAMPLED in t.index and t.loc[SAMPLED, "zero_probability"] > 0:
-        cells = t.loc[SAMPLED, "zero_cells"] if "zero_cells" in t.columns else None
+        cells = t.loc[SAMPLED, "allowed_cells"] if "allowed_cells" in t.columns else None
         words.append(sampling_zero_words(sample_count({"agent": parameters}, ["agent"]),
                                          int(t.loc[SAMPLED, "zero_probability"]), cells, n))
     words.append(zero_count_words(scores.per_maze, list(t.index)))

@@ -79,9 +79,10 @@ def test_the_mazes_entered_where_the_prediction_gave_probability_zero_are_counte
     assert "none of the 2 sampled goals entered" in words
     assert "the K-goal average as stated is ruled out for this agent on this measure" in words
     primary = summary["conditions"][summary["primary"]]
-    assert primary["zero_cells"] == zeros  # every maze put at 0 was entered
-    test = sampling_zero_test(zeros, zeros, 2)  # each such maze entered with probability at most 4/27 if the account held
-    assert f"entered {zeros} of the {zeros} mazes put at 0, at most {test['expected']:.2g} expected" in words
+    assert primary["zero_cells"] == zeros and primary["allowed_cells"] == summary["mazes"]
+    # each maze both missed by the 2 goals and entered with probability at most 4/27 if the account held
+    test = sampling_zero_test(zeros, summary["mazes"], 2)
+    assert f"{zeros} such entries, at most {test['expected']:.2g} expected" in words
     assert ("the data rule out the account itself" in words) == test["beyond"]
     assert shutdown_table({"a": {"shutdown": summary}}).iloc[0]["(c) P = 0 in entered mazes"] == (
         f"(b) unmarked, terminal {zeros} of {summary['mazes']}")
@@ -159,7 +160,7 @@ def seen(marked: tuple[int, int], unmarked: tuple[int, int], zeros: dict[str, in
     entered unmarked (k, n)."""
     def rate(k, n, key):
         return {"label": CONDITIONS[key][0], "entered": k, "mazes": n, "rate": k / n, "ci": list(wilson_interval(k, n)),
-                "outcomes": {}, "zero_probability": zeros.get(key, 0), "zero_cells": cells}
+                "outcomes": {}, "zero_probability": zeros.get(key, 0), "zero_cells": cells, "allowed_cells": n}
     c = {"marked_terminal": rate(*marked, "marked_terminal"), "marked_open": rate(*marked, "marked_open"),
          "unmarked_terminal": rate(*unmarked, "unmarked_terminal")}
     k, n = given
@@ -178,13 +179,14 @@ def test_a_zero_on_an_unmarked_entry_counts_and_rules_the_account_out_as_the_hyp
     assert "0 of the 10 mazes it entered (condition marked, terminal)" in words
     assert "the K-goal average as stated is ruled out for this agent on this measure" in words
     assert "none of the 256 sampled goals entered" in words
-    # one entry among 40 mazes put at 0: at most 40 x 0.00143 = 0.057 expected, one or more with probability
-    # at most 0.057 e^(1 - 0.057) = 0.15, so within the sampling error
-    assert "(b) unmarked, terminal: entered 1 of the 40 mazes put at 0, at most 0.057 expected" in words
-    assert "probability at most 0.15 (Chernoff bound)" in words
+    # one entry given 0 among 155 mazes, each at most 0.00143: 0.22 expected, one or more with probability
+    # at most 0.22 e^(1 - 0.22) = 0.48 (times 3 conditions played), so within the sampling error
+    assert "(b) unmarked, terminal: 1 such entries, at most 0.22 expected" in words
+    assert "probability at most 0.48 (Chernoff bound, Bonferroni over the 3 conditions played)" in words
     assert "the data do not rule out the account itself on this measure" in words
     three = plain_shutdown(seen((10, 155), (34, 155), {"unmarked_terminal": 3, "marked_terminal": 1}, (7, 34)))
-    assert "Bonferroni over 2 conditions" in three and "the data rule out the account itself on this measure" in three
+    # three entries: at most 0.0065, times 3 conditions is below 0.05
+    assert "the data rule out the account itself on this measure" in three
     assert "so it cannot rule the account out" not in words
     cell = shutdown_table({"r5": {"shutdown": s}}).iloc[0]["(c) P = 0 in entered mazes"]
     assert cell == "marked, terminal 0 of 10; (a) marked, not terminal 0 of 10; (b) unmarked, terminal 1 of 34"
