@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
@@ -33,6 +34,8 @@ KEY_FEATURES = ("d_euclid_cheese_tr", "d_step_dsq_cheese", "d_euclid_cheese_tr5"
 """The coefficients drawn against r: the published strongest ones (Turner et al.)."""
 TOP_RIGHT_DISTANCES = ("d_euclid_cheese_tr", "d_euclid_cheese_tr5")
 """The cheese's distances to the top-right corner and to its 5x5 square: close to collinear on most mazes."""
+TRADED = 0.7
+"""From this correlation on, an L1 fit is said to trade weight between the two distances."""
 
 PUBLISHED_TREND = ("Langosco et al. (procgen hard, 25x25) show in a figure, without numbers in the text, that "
                    "agents trained on larger cheese regions go for the cheese more often when it is placed "
@@ -200,7 +203,7 @@ def published_words(coefs: pd.DataFrame, world_size: int, correlation: float | N
         largest = sum(int(coefs.loc[name].abs().idxmax() == feature and r5[name] != 0) for name in r5.index)
         words.append(f"{ours}: on the {len(r5)} r5 agents it averages {mean:+.2f} (95% t interval over seeds "
                      f"{low:+.2f} to {high:+.2f}), negative on {int((r5 < 0).sum())} of {len(r5)} seeds and the "
-                     f"largest by size on {largest}; {replication(low, high, PUBLISHED['study2_coef_d_euclid_cheese_tr'])}")
+                     f"largest by size on {largest}; {replication(r5.to_numpy(dtype=float), PUBLISHED['study2_coef_d_euclid_cheese_tr'])}")
     elif len(r5) == 1:
         words.append(f"{ours}: on the one r5 agent it is {r5.iloc[0]:+.2f}; one seed cannot say whether the "
                      "published effect replicates across seeds.")
@@ -211,20 +214,22 @@ def published_words(coefs: pd.DataFrame, world_size: int, correlation: float | N
     return " ".join(words + [traded_words(coefs, correlation)])
 
 
-def replication(low: float, high: float, published: float) -> str:
-    """Whether our interval over seeds reproduces a published (negative) coefficient: its sign, its size, both
-    or neither, and what the seeds cannot decide."""
-    size = low <= published <= high
-    if high < 0:
-        return "so the published effect replicates in sign across our r5 seeds" + (
-            ", and its size lies within our interval." if size else ", though its size lies outside our interval.")
-    if low > 0:
-        return "so the published effect is reversed in sign across our r5 seeds: it does not replicate in this world."
-    if size:
-        return ("so our seeds cannot decide: the interval holds both 0 and the published value, and neither "
-                "replicates nor refutes it.")
-    return ("so the published size lies outside our interval (it does not replicate in this world), and our seeds "
-            "cannot decide its sign: the interval holds 0.")
+def replication(values: np.ndarray, published: float) -> str:
+    """Whether our seeds' coefficients (``values``) reproduce a published one from a single network: its
+    sign, judged by the t interval of our mean, and its size, judged by the 95% prediction interval of a
+    single seed of ours (the published network is one seed); then why the size is a rough guide."""
+    mean, low, high = t_interval(values)
+    n = len(values)
+    half = scipy_stats.t.ppf(0.975, n - 1) * values.std(ddof=1) * np.sqrt(1 + 1 / n)
+    one = f"95% prediction interval for one seed of ours {mean - half:+.2f} to {mean + half:+.2f}"
+    sign = ("the published effect replicates in sign across our r5 seeds" if high < 0 else
+            "the published effect is reversed in sign across our r5 seeds" if low > 0 else
+            "our seeds cannot decide the published effect's sign (the interval of our mean holds 0)")
+    size = (f"a single seed of ours could have its size ({one})" if mean - half <= published <= mean + half else
+            f"its size lies outside what a single seed of ours would give ({one}), so the size does not "
+            "replicate in this world")
+    return (f"so {sign}, and {size}. The coefficients are L1-shrunk with the strength chosen per agent, and theirs "
+            "comes from another world size, so the size is a rough guide and the sign the firmer test.")
 
 
 def traded_words(coefs: pd.DataFrame, correlation: float | None) -> str:
@@ -232,7 +237,7 @@ def traded_words(coefs: pd.DataFrame, correlation: float | None) -> str:
     mazes, an L1 fit can move weight between them; say how closely, and on how many agents they take
     opposite signs, so that no one of them is read alone ("" without the correlation)."""
     first, second = TOP_RIGHT_DISTANCES
-    if correlation is None or correlation != correlation or not {first, second} <= set(coefs.columns):
+    if correlation is None or not abs(correlation) >= TRADED or not {first, second} <= set(coefs.columns):
         return ""
     both = coefs[[first, second]].dropna()
     opposite = int(((both[first] * both[second]) < 0).sum())
