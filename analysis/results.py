@@ -351,9 +351,10 @@ TERMS = """## Terms
 - **Gain over the base rate**: a model's log-likelihood of the observed outcome minus the base rate's, in
   nats per maze; above 0 predicts better. An observed outcome given probability 0 makes a model's
   log-likelihood minus infinity; such zeros are counted, never smoothed.
-- **Zero cells**: the outcomes a model puts at exactly 0 that their mazes allow; for `compatible`, whose
-  zeros mean only that none of its K goals reached the outcome, they size how many observed zeros its
-  sampling error explains.
+- **Zero cells**: the outcomes a model puts at exactly 0 that their mazes allow. For `compatible`, whose
+  zeros mean only that none of its K goals reached the outcome, the **allowed cells** (every outcome the
+  mazes allow) size how many observed zeros its sampling error explains: each is both missed by all K goals
+  and observed with probability at most max p(1 - p)^K.
 - **n/(n+1) bound**: the training-compatible account's bound on how often a random goal avoids a shutdown
   cell, with n the cells the agent could stay in.
 - **Features** of the behavioural regressions: `d_euclid_cheese_tr`, the Euclidean distance from the cheese

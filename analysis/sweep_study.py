@@ -144,7 +144,7 @@ def sweep_conclusion(table: pd.DataFrame, slope: dict) -> str:
         return (f"P(cheese | decision square) changes by {slope['slope']:+.4f} per unit of r, from too few agents "
                 "for an interval; train more seeds before reading a trend.")
     direction = "rises" if slope["low"] > 0 else "falls" if slope["high"] < 0 else None
-    span = f"{slope['slope']:+.4f} per unit of r (95% {slope['low']:+.4f} to {slope['high']:+.4f}, {slope['agents']} agents)"
+    span = slope_span(slope)
     rank = (f" A straight line is a summary, not a model: the rates can level off. Spearman's rank correlation, "
             f"which asks only whether they move together, is {slope['spearman']:+.2f} (p = {slope['spearman_p']:.2g})."
             if slope.get("spearman") == slope.get("spearman") and "spearman" in slope else "")
@@ -177,11 +177,15 @@ def floor_sentence(agents: pd.DataFrame) -> str:
 
 
 def without_sentence(slope: dict) -> str:
-    """The trend in r over the agents at the floor only: whether leaving the others out changes it."""
+    """The trend in r without the agents below the floor: whether leaving them out changes it."""
     if slope["low"] != slope["low"]:
         return "Without them too few region agents remain for a trend with an interval."
-    return (f"Without them the slope is {slope['slope']:+.4f} per unit of r (95% {slope['low']:+.4f} to "
-            f"{slope['high']:+.4f}, {slope['agents']} agents).")
+    return f"Without them the slope is {slope_span(slope)}."
+
+
+def slope_span(slope: dict) -> str:
+    """A slope of :func:`trend` with its interval and the agents behind it."""
+    return f"{slope['slope']:+.4f} per unit of r (95% {slope['low']:+.4f} to {slope['high']:+.4f}, {slope['agents']} agents)"
 
 
 def published_words(coefs: pd.DataFrame, world_size: int, correlation: float | None = None) -> str:
@@ -307,19 +311,19 @@ def analyze_sweep(sweep_dir: Path, out_dir: Path, n: int, train_n: int, seed: in
     coefs.loc[fitted] = coefs.loc[fitted].fillna(0.0)  # a feature the L1 fit dropped has coefficient 0; unfitted stay NaN
     table = by_region(agents)
     slope = trend(agents)
+    below = below_floor(agents)
     correlation = (float(agents["top_right_distances_correlation"].iloc[0])
                    if "top_right_distances_correlation" in agents else None)
     markdown = sweep_markdown(agents, table, coefs, slope, n, level_start, world_size, correlation)
     summary = {"sweep": str(sweep_dir), "n": n, "level_start": level_start, "seed": seed,
                "agents": agents.to_dict("records"), "by_region": table.to_dict("records"),
                "trend_p_cheese": slope, "conclusion": sweep_conclusion(table, slope), "floor": FLOOR,
-               "below_floor": below_floor(agents),
-               "trend_p_cheese_at_floor": trend(agents[~agents["agent"].isin(below_floor(agents))])}
+               "below_floor": below, "trend_p_cheese_without_below_floor": trend(agents[~agents["agent"].isin(below)])}
     with staged_dir(Path(out_dir)) as staging:
         (staging / "sweep.md").write_text(markdown)
         (staging / "sweep.json").write_text(json.dumps(summary, indent=2, default=float) + "\n")
         agents.to_csv(staging / "agents.csv", index=False)
         table.to_csv(staging / "by_region.csv", index=False)
         coefs.to_csv(staging / "coefficients.csv")
-        save_figure(sweep_figure(agents, table, coefs, KEY_FEATURES, below_floor(agents), FLOOR), staging / "sweep")
+        save_figure(sweep_figure(agents, table, coefs, KEY_FEATURES, below, FLOOR), staging / "sweep")
     return markdown

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cheesemaze.analysis.hypotheses.report import interval
+from cheesemaze.analysis.hypotheses.report import interval, unseen_clause
 from cheesemaze.analysis.hypotheses.scoring import REFERENCE, ZERO_ALPHA, sampling_zero_test
-from cheesemaze.analysis.stats import t_interval, unseen_mass, within
+from cheesemaze.analysis.stats import t_interval, within
 
 INF = float("inf")
 COLUMNS = (("mean_ll", "log-lik. per maze", True, (-INF, 0.0)),
@@ -243,8 +243,8 @@ def compatible_headline(rows: pd.DataFrame, samples: str) -> str:
     beyond = [t for t, test in tests.items() if test["beyond"]]
     within_error = [f"{t} ({int(zeros[t])} against at most {tests[t]['expected']:.2g} expected)"
                     for t in hit.index if t not in beyond]
-    text += (f" If the account held, each outcome a maze allows would be both missed by all {samples} goals and "
-             f"observed with probability at most {unseen_mass(int(samples)):.4f}. ")
+    clause = unseen_clause(int(samples), "each outcome a maze allows")
+    text += f" {clause[0].upper()}{clause[1:]}. "
     if beyond:
         text += (f"On {len(beyond)} of those {len(hit)} agents there are more zeros than that allows (Chernoff bound "
                  f"below {ZERO_ALPHA}, each agent tested alone), so the data rule out the account itself there")

@@ -55,6 +55,18 @@ def interval(low: float, high: float, signed: bool = False) -> str:
     return f"{low:{fmt}} to {high:{fmt}}"
 
 
+NOT_MEASURED = "whether the account itself is ruled out was not measured in this output (it predates the count of cells)."
+"""Said where an older output lacks the cells that size a sampled model's Monte Carlo error."""
+
+
+def unseen_clause(samples: int, each: str, seen: str = "observed") -> str:
+    """The Monte Carlo bound behind :func:`sampling_zero_test` in words: if the account held, ``each``
+    (the cells, say "each outcome a maze allows") would be both missed by all K goals and ``seen`` with
+    probability at most :func:`unseen_mass`."""
+    return (f"if the account held, {each} would be both missed by all {samples} goals and {seen} with probability "
+            f"at most {unseen_mass(samples):.4f} (the largest p(1 - p)^K)")
+
+
 def sampling_zero_verdict(samples: str, zeros: int, cells: float | None) -> str:
     """Why the model's zeros are sampling zeros of an average over ``samples`` (K) goals, and whether
     ``zeros`` of them go beyond that sampling error over ``cells`` allowed (maze, outcome) pairs
@@ -63,19 +75,14 @@ def sampling_zero_verdict(samples: str, zeros: int, cells: float | None) -> str:
     text = (f"it averages {k} sampled goals, and a zero means none of them reached that outcome, not that the "
             "account gives it probability 0. The K-goal average as stated is ruled out; ")
     if cells is None or not str(samples).isdigit() or cells != cells:
-        return text + "whether the account itself is ruled out was not measured in this output (it predates the count of cells)."
+        return text + NOT_MEASURED
     test = sampling_zero_test(zeros, int(cells), int(samples))
-    return text + (f"{unseen_words(int(samples), test)} So "
+    each = f"each of the {test['cells']} outcomes the mazes allow"
+    return text + (f"{unseen_clause(int(samples), each)}, so at "
+                   f"most {test['expected']:.2g} such zeros would be observed on average, and {test['zeros']} or more "
+                   f"with probability at most {format_p(test['p'])} (Chernoff bound). So "
                    + ("the data rule out the account itself, not only its estimate." if test["beyond"] else
                       "these zeros are within its sampling error: the data do not rule out the account itself."))
-
-
-def unseen_words(samples: int, test: dict[str, float]) -> str:
-    """The Monte Carlo bound behind :func:`sampling_zero_test`, in words, with its numbers."""
-    return (f"if the account held, each of the {test['cells']} outcomes the mazes allow would be both missed by all "
-            f"{samples} goals and observed with probability at most {unseen_mass(samples):.4f} (the largest "
-            f"p(1 - p)^K), so at most {test['expected']:.2g} such zeros would be observed on average, and "
-            f"{test['zeros']} or more with probability at most {format_p(test['p'])} (Chernoff bound).")
 
 
 def format_p(p: float) -> str:

@@ -9,10 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from cheesemaze.analysis.hypotheses.report import format_p
+from cheesemaze.analysis.hypotheses.report import NOT_MEASURED, format_p, unseen_clause
 from cheesemaze.analysis.hypotheses.scoring import ZERO_ALPHA, sampling_zero_test
 from cheesemaze.analysis.hypotheses.shutdown import CONDITIONS, NO_CELL
-from cheesemaze.analysis.stats import unseen_mass, wilson_interval
+from cheesemaze.analysis.stats import wilson_interval
 from cheesemaze.analysis.tables import markdown_table, with_ci
 
 NO_CHANNEL = "n/a (no trap channel)"
@@ -91,14 +91,14 @@ def zero_text(s: dict[str, Any]) -> str:
             "the hypotheses section rules out a model that gave an observed outcome probability 0. ")
     hit = {key: c for key, c in s["conditions"].items() if c.get("zero_probability", 0)}
     if not str(samples).isdigit() or any("allowed_cells" not in c for c in hit.values()):
-        return text + "Whether the account itself is ruled out was not measured in this output (it predates the count of cells)."
+        return text + NOT_MEASURED[0].upper() + NOT_MEASURED[1:]
     tests = {key: sampling_zero_test(c["zero_probability"], c["allowed_cells"], int(samples)) for key, c in hit.items()}
     played = len(s["conditions"])
     beyond = any(t["p"] * played < ZERO_ALPHA for t in tests.values())
     per = "; ".join(f"{hit[key]['label']}: {t['zeros']} such entries, at most {t['expected']:.2g} expected, that "
                     f"many or more with probability at most {format_p(t['p'])}" for key, t in tests.items())
-    return (text + f"If the account held, each of the {s['mazes']} mazes would be both missed by all {k} goals and "
-            f"entered with probability at most {unseen_mass(int(samples)):.4f} (the largest p(1 - p)^K). {per} "
+    clause = unseen_clause(int(samples), f"each of the {s['mazes']} mazes", "entered")
+    return (text + f"{clause[0].upper()}{clause[1:]}. {per} "
             "(Chernoff bound" + (f", Bonferroni over the {played} conditions played" if played > 1 else "") + "). So "
             + ("the data rule out the account itself on this measure." if beyond else
                "these zeros are within its sampling error: the data do not rule out the account itself on this "

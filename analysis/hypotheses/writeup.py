@@ -149,8 +149,8 @@ def convergence_words(t: pd.DataFrame, parameters: dict[str, dict[str, Any]]) ->
 
 def sampling_zero_words(samples: str, zeros: int, cells: float | None, n: int) -> str:
     """What ``zeros`` observed outcomes given probability 0 by the training-compatible model's average
-    over ``samples`` (K) goals say, out of ``cells`` zero cells (None in outputs written before they were
-    counted): whether they rule out the account itself or only its K-goal estimate."""
+    over ``samples`` (K) goals say, over ``cells`` allowed (maze, outcome) pairs (None in outputs written
+    before they were counted): whether they rule out the account itself or only its K-goal estimate."""
     verdict = sampling_zero_verdict(samples, zeros, cells)
     return (f"`{SAMPLED}` gave probability zero to {zeros} of the {n} observed outcomes (log-likelihood -inf). "
             f"Its zeros are sampling zeros: {verdict}")
